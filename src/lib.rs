@@ -1,0 +1,6 @@
+//! drydock enforces a containerisation standard where images are born: in pull
+//! requests. This crate holds the pure lint engine ([`lint`]) and the command line
+//! ([`cli`]).
+
+pub mod cli;
+pub mod lint;

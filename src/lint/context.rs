@@ -1,0 +1,96 @@
+//! What a rule sees while it runs, and where it reports.
+
+use std::borrow::Cow;
+
+use super::LintInput;
+use super::diagnostic::{Diagnostic, Fix};
+use super::model::Model;
+use super::parser::{Dockerfile, dockerignore::DockerIgnore};
+use super::rules::Rule;
+use super::settings::Settings;
+use super::source::TextRange;
+
+/// The build context's `.dockerignore`, as far as the caller knows it.
+#[derive(Clone, Copy, Debug, Default)]
+pub enum ContextIgnore<'a> {
+    /// The build context is not known (stdin without `--context`): rules that
+    /// need it stay silent.
+    #[default]
+    Unknown,
+    /// The context has no `.dockerignore`.
+    Missing,
+    /// The context's `.dockerignore` text.
+    Present(&'a str),
+}
+
+/// The state rules read and report into.
+pub struct Context<'a> {
+    /// The file's text.
+    pub src: &'a str,
+    /// The caller's input.
+    pub input: &'a LintInput<'a>,
+    /// The syntax tree.
+    pub file: &'a Dockerfile,
+    /// The semantic model.
+    pub model: &'a Model,
+    /// The build context's `.dockerignore`, parsed, when present.
+    pub dockerignore: Option<&'a DockerIgnore>,
+    /// Settings in force.
+    pub settings: &'a Settings,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(
+        input: &'a LintInput<'a>,
+        file: &'a Dockerfile,
+        model: &'a Model,
+        dockerignore: Option<&'a DockerIgnore>,
+        settings: &'a Settings,
+    ) -> Self {
+        Self {
+            src: input.source,
+            input,
+            file,
+            model,
+            dockerignore,
+            settings,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Reports a finding of `rule` at `range`.
+    pub fn report(
+        &mut self,
+        rule: &dyn Rule,
+        range: TextRange,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        let meta = rule.meta();
+        self.diagnostics.push(Diagnostic {
+            code: Cow::Borrowed(meta.code),
+            tag: meta.tag,
+            severity: meta.severity,
+            message: message.into(),
+            help: None,
+            range,
+            fix: None,
+        });
+        let last = self.diagnostics.len() - 1;
+        &mut self.diagnostics[last]
+    }
+}
+
+impl Diagnostic {
+    /// Sets the help text.
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Attaches a fix.
+    pub fn fix(&mut self, fix: Fix) -> &mut Self {
+        self.fix = Some(fix);
+        self
+    }
+}

@@ -1,0 +1,175 @@
+//! The lint engine. **Pure**: no async, no I/O, no service crates. Text in,
+//! [`Diagnostic`]s out; the CLI and the App do the reading and the writing.
+//!
+//! [`check`] is the one entry point: parse, build the model, run the enabled
+//! rules, then apply inline suppressions and severity overrides.
+
+pub mod context;
+pub mod diagnostic;
+pub mod model;
+pub mod parser;
+pub mod report;
+pub mod rules;
+pub mod settings;
+pub mod source;
+pub mod suppress;
+
+use std::borrow::Cow;
+
+pub use context::{Context, ContextIgnore};
+pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity, Tag};
+pub use settings::Settings;
+pub use source::TextRange;
+
+use rules::{RULES, Target};
+
+/// Which kind of file is being linted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// A Dockerfile or Containerfile.
+    Dockerfile,
+    /// A `.dockerignore` file.
+    DockerIgnore,
+}
+
+impl FileKind {
+    /// Guesses the kind from a file name: `.dockerignore` and `*.dockerignore`
+    /// are ignore files, everything else is a Dockerfile.
+    pub fn from_path(path: &str) -> Self {
+        let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        if name == ".dockerignore" || name.ends_with(".dockerignore") {
+            Self::DockerIgnore
+        } else {
+            Self::Dockerfile
+        }
+    }
+}
+
+/// One file to lint.
+#[derive(Clone, Copy, Debug)]
+pub struct LintInput<'a> {
+    /// Display path (also used to guess nothing: `kind` is explicit).
+    pub path: &'a str,
+    /// The file's text.
+    pub source: &'a str,
+    /// What it is.
+    pub kind: FileKind,
+    /// The build context's `.dockerignore` (Dockerfiles only).
+    pub dockerignore: ContextIgnore<'a>,
+    /// `--target`: the stage that is the final one.
+    pub target: Option<&'a str>,
+}
+
+impl<'a> LintInput<'a> {
+    /// A Dockerfile with an unknown build context.
+    pub fn dockerfile(path: &'a str, source: &'a str) -> Self {
+        Self {
+            path,
+            source,
+            kind: FileKind::Dockerfile,
+            dockerignore: ContextIgnore::Unknown,
+            target: None,
+        }
+    }
+}
+
+/// The largest input accepted; spans are `u32`.
+pub const MAX_INPUT_BYTES: usize = u32::MAX as usize;
+
+/// Lints one file and returns its findings sorted by position.
+pub fn check(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnostic> {
+    if input.source.len() > MAX_INPUT_BYTES {
+        return vec![Diagnostic {
+            code: Cow::Borrowed("DL1000"),
+            tag: None,
+            severity: Severity::Error,
+            message: format!(
+                "file is {} bytes, larger than the 4 GiB drydock can lint",
+                input.source.len()
+            ),
+            help: Some("split the file or exclude it with `ignore-paths`".into()),
+            range: TextRange::default(),
+            fix: None,
+        }];
+    }
+    let mut diagnostics = match input.kind {
+        FileKind::Dockerfile => check_dockerfile(input, settings),
+        FileKind::DockerIgnore => check_dockerignore(input, settings),
+    };
+    diagnostics.sort_by(|a, b| {
+        (a.range.start, a.range.end, &a.code).cmp(&(b.range.start, b.range.end, &b.code))
+    });
+    diagnostics
+}
+
+fn check_dockerfile(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnostic> {
+    let (file, issues) = parser::parse(input.source);
+    let model = model::Model::build(&file, input.target);
+    let ignore = match input.dockerignore {
+        ContextIgnore::Present(text) => Some(parser::dockerignore::parse(text)),
+        _ => None,
+    };
+    let mut cx = Context::new(input, &file, &model, ignore.as_ref(), settings);
+    for issue in issues {
+        cx.diagnostics.push(Diagnostic {
+            code: Cow::Borrowed(issue.code),
+            tag: None,
+            severity: issue.severity,
+            message: issue.message,
+            help: None,
+            range: issue.range,
+            fix: None,
+        });
+    }
+    for rule in RULES
+        .iter()
+        .filter(|r| r.meta().target == Target::Dockerfile)
+    {
+        if !settings.is_enabled(rule.meta().code) {
+            continue;
+        }
+        for inst in &file.instructions {
+            rule.check_instruction(inst, &mut cx);
+        }
+        rule.check_file(&mut cx);
+    }
+    let suppressions = suppress::Suppressions::from_dockerfile(&file);
+    let index = source::LineIndex::new(input.source);
+    finish(cx.diagnostics, settings, |d| {
+        suppressions.is_suppressed(&d.code, index.line(d.range.start))
+    })
+}
+
+fn check_dockerignore(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnostic> {
+    let file = parser::Dockerfile::default();
+    let model = model::Model::default();
+    let ignore = parser::dockerignore::parse(input.source);
+    let mut cx = Context::new(input, &file, &model, Some(&ignore), settings);
+    for rule in RULES
+        .iter()
+        .filter(|r| r.meta().target == Target::DockerIgnore)
+    {
+        if settings.is_enabled(rule.meta().code) {
+            rule.check_file(&mut cx);
+        }
+    }
+    finish(cx.diagnostics, settings, |_| false)
+}
+
+/// Drops disabled and suppressed findings and applies severity overrides.
+fn finish(
+    diagnostics: Vec<Diagnostic>,
+    settings: &Settings,
+    suppressed: impl Fn(&Diagnostic) -> bool,
+) -> Vec<Diagnostic> {
+    diagnostics
+        .into_iter()
+        .filter(|d| settings.is_enabled(&d.code) && !suppressed(d))
+        .map(|mut d| {
+            if let Some(&sev) = settings.severity.get(d.code.as_ref()) {
+                d.severity = sev;
+            }
+            d
+        })
+        .collect()
+}

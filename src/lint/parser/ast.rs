@@ -1,0 +1,252 @@
+//! The syntax tree of a Dockerfile, shaped like BuildKit's `parser.Node` so the
+//! differential test can compare the two field by field, plus byte spans for
+//! every part.
+
+use crate::lint::source::TextRange;
+
+/// A parsed Dockerfile.
+#[derive(Clone, Debug, Default)]
+pub struct Dockerfile {
+    /// Parser directives (`# syntax=`, `# escape=`, `# check=`) from the top of the file.
+    pub directives: Vec<Directive>,
+    /// The escape character: `\` unless `# escape=` says `` ` ``.
+    pub escape: char,
+    /// Instructions in file order.
+    pub instructions: Vec<Instruction>,
+    /// Every comment line (not directives), including those inside continuations.
+    pub comments: Vec<Comment>,
+    /// Whether the file started with a UTF-8 byte order mark.
+    pub bom: bool,
+}
+
+/// `# name=value` at the top of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Directive {
+    /// Lowercase name: `syntax`, `escape` or `check`.
+    pub name: String,
+    /// The value, trimmed.
+    pub value: String,
+    /// The whole directive line (without the terminator).
+    pub range: TextRange,
+    /// 1-based line.
+    pub line: u32,
+}
+
+/// A `#` comment line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    /// Text after `#`, trimmed.
+    pub text: String,
+    /// The comment, from `#` to the end of the line (without the terminator).
+    pub range: TextRange,
+    /// 1-based line.
+    pub line: u32,
+}
+
+/// The instruction keyword.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Keyword {
+    Add,
+    Arg,
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    From,
+    Healthcheck,
+    Label,
+    Maintainer,
+    Onbuild,
+    Run,
+    Shell,
+    Stopsignal,
+    User,
+    Volume,
+    Workdir,
+    /// Not an instruction BuildKit knows; reported as a finding.
+    Unknown,
+}
+
+impl Keyword {
+    /// Parses a keyword in any case.
+    pub fn parse(word: &str) -> Self {
+        match word.to_ascii_lowercase().as_str() {
+            "add" => Self::Add,
+            "arg" => Self::Arg,
+            "cmd" => Self::Cmd,
+            "copy" => Self::Copy,
+            "entrypoint" => Self::Entrypoint,
+            "env" => Self::Env,
+            "expose" => Self::Expose,
+            "from" => Self::From,
+            "healthcheck" => Self::Healthcheck,
+            "label" => Self::Label,
+            "maintainer" => Self::Maintainer,
+            "onbuild" => Self::Onbuild,
+            "run" => Self::Run,
+            "shell" => Self::Shell,
+            "stopsignal" => Self::Stopsignal,
+            "user" => Self::User,
+            "volume" => Self::Volume,
+            "workdir" => Self::Workdir,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// The canonical uppercase name (`UNKNOWN` for [`Keyword::Unknown`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Add => "ADD",
+            Self::Arg => "ARG",
+            Self::Cmd => "CMD",
+            Self::Copy => "COPY",
+            Self::Entrypoint => "ENTRYPOINT",
+            Self::Env => "ENV",
+            Self::Expose => "EXPOSE",
+            Self::From => "FROM",
+            Self::Healthcheck => "HEALTHCHECK",
+            Self::Label => "LABEL",
+            Self::Maintainer => "MAINTAINER",
+            Self::Onbuild => "ONBUILD",
+            Self::Run => "RUN",
+            Self::Shell => "SHELL",
+            Self::Stopsignal => "STOPSIGNAL",
+            Self::User => "USER",
+            Self::Volume => "VOLUME",
+            Self::Workdir => "WORKDIR",
+            Self::Unknown => "UNKNOWN",
+        }
+    }
+
+    /// Whether BuildKit collects heredocs after this instruction (RUN, COPY, ADD).
+    pub fn takes_heredocs(self) -> bool {
+        matches!(self, Self::Run | Self::Copy | Self::Add)
+    }
+}
+
+/// One instruction, possibly spanning several physical lines.
+#[derive(Clone, Debug)]
+pub struct Instruction {
+    /// The keyword.
+    pub keyword: Keyword,
+    /// The keyword as written (`from`, `Run`, …).
+    pub name: String,
+    /// Span of the keyword.
+    pub name_range: TextRange,
+    /// The whole instruction: keyword to the end of its last line, heredoc
+    /// bodies and terminators included; no trailing newline.
+    pub range: TextRange,
+    /// 1-based first line.
+    pub start_line: u32,
+    /// 1-based last line (the heredoc terminator's line when there are heredocs).
+    pub end_line: u32,
+    /// `--name[=value]` flags before the arguments, as BuildKit splits them.
+    pub flags: Vec<Flag>,
+    /// Arguments as BuildKit's parser yields them (`Node.Next`): the shell-form
+    /// command as one string, each JSON element, ENV/LABEL keys and values in
+    /// turn (quotes kept, as BuildKit keeps them), whitespace-split words
+    /// for FROM, EXPOSE and the like.
+    pub args: Vec<Arg>,
+    /// Whether the arguments were a JSON array (exec form).
+    pub json: bool,
+    /// Heredocs collected after the instruction line.
+    pub heredocs: Vec<Heredoc>,
+    /// For ONBUILD: the instruction it wraps.
+    pub sub: Option<Box<Instruction>>,
+    /// The logical line after joining continuations (escape + newline removed,
+    /// comment lines dropped), from the keyword on, with a map back to source
+    /// bytes.
+    pub text: JoinedText,
+}
+
+impl Instruction {
+    /// The flag named `name` (without `--`), if given; the last one wins, as in BuildKit.
+    pub fn flag(&self, name: &str) -> Option<&Flag> {
+        self.flags
+            .iter()
+            .rev()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The instruction's own keyword, or the wrapped one for ONBUILD.
+    pub fn effective(&self) -> &Instruction {
+        match &self.sub {
+            Some(sub) => sub,
+            None => self,
+        }
+    }
+}
+
+/// A `--name` or `--name=value` flag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flag {
+    /// Name without the leading `--`.
+    pub name: String,
+    /// The value after `=`, if any (`None` for a bare flag like `--link`).
+    pub value: Option<String>,
+    /// The whole flag, `--` included.
+    pub range: TextRange,
+    /// The value's span, if there is a value.
+    pub value_range: Option<TextRange>,
+}
+
+/// One argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Arg {
+    /// The text as BuildKit yields it (JSON strings decoded; shell words raw).
+    pub value: String,
+    /// Span of the argument's source text (for JSON, the string literal with quotes;
+    /// for a shell-form command, the command text).
+    pub range: TextRange,
+}
+
+/// A heredoc body collected after an instruction line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heredoc {
+    /// The delimiter word, without quotes.
+    pub name: String,
+    /// `<<-`: leading tabs are stripped from the body.
+    pub strip_tabs: bool,
+    /// The delimiter was quoted, so the body is not expanded.
+    pub quoted: bool,
+    /// The body, tabs stripped for `<<-`, with a final newline.
+    pub content: String,
+    /// Span of the body lines (without the terminator line).
+    pub body_range: TextRange,
+    /// 1-based first line of the body.
+    pub body_start_line: u32,
+}
+
+/// The joined logical line of an instruction with a map back to source offsets.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JoinedText {
+    /// The text.
+    pub text: String,
+    /// `(offset in text, offset in source)` at the start of each contiguous piece,
+    /// sorted by text offset.
+    pub segments: Vec<(u32, u32)>,
+}
+
+impl JoinedText {
+    /// Source offset of byte `offset` of the joined text.
+    pub fn to_source(&self, offset: u32) -> u32 {
+        let i = match self.segments.binary_search_by_key(&offset, |s| s.0) {
+            Ok(i) => i,
+            Err(0) => return offset,
+            Err(i) => i - 1,
+        };
+        let (t, s) = self.segments[i];
+        s + (offset - t)
+    }
+
+    /// Source span of `start..end` in the joined text. The end maps to just past
+    /// the last covered byte, so a range ending at a line join does not swallow
+    /// the escape and newline.
+    pub fn to_source_range(&self, start: u32, end: u32) -> TextRange {
+        if end <= start {
+            return TextRange::empty(self.to_source(start));
+        }
+        TextRange::new(self.to_source(start), self.to_source(end - 1) + 1)
+    }
+}

@@ -1,0 +1,183 @@
+//! The rule registry.
+//!
+//! One rule is one file holding one `declare_rule!` (its docs are its doc comment)
+//! and one `impl Rule`. [`RULES`] lists them sorted by code; tests guard that
+//! order, the docs' headings and that every rule has a fixture.
+
+use super::context::Context;
+use super::diagnostic::{Severity, Tag};
+use super::parser::Instruction;
+
+/// What kind of file a rule reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Runs on Dockerfiles.
+    Dockerfile,
+    /// Runs on `.dockerignore` files.
+    DockerIgnore,
+}
+
+/// Whether a rule offers a fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixKind {
+    /// No fix.
+    None,
+    /// A fix that keeps the meaning; `--fix` applies it.
+    Safe,
+    /// A fix that is shown but never applied automatically.
+    Unsafe,
+    /// Safe in some cases and unsafe in others.
+    Sometimes,
+}
+
+/// A rule's static description.
+#[derive(Debug)]
+pub struct Meta {
+    /// Permanent code: hadolint's `DLxxxx` where the meaning matches, else `DDxxx`.
+    pub code: &'static str,
+    /// Kebab-case name that describes the pattern, not the fix.
+    pub name: &'static str,
+    /// Standard section enforced, if any.
+    pub tag: Option<Tag>,
+    /// Default severity.
+    pub severity: Severity,
+    /// Fix availability.
+    pub fix: FixKind,
+    /// What the rule reads.
+    pub target: Target,
+    /// The doc comment: What it does / Why is this bad? / Example / Use instead.
+    pub docs: &'static str,
+}
+
+impl Meta {
+    /// The docs with the one leading space of each `///` line removed.
+    pub fn docs(&self) -> String {
+        let mut out = String::with_capacity(self.docs.len());
+        for line in self.docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The first sentence under `## What it does`, for one-line listings.
+    pub fn summary(&self) -> String {
+        let docs = self.docs();
+        let body = docs.split("## What it does").nth(1).unwrap_or(&docs);
+        let para: Vec<&str> = body
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| l.is_empty())
+            .take_while(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        let text = para.join(" ");
+        match text.find(". ") {
+            Some(i) => text[..=i].trim_end_matches('.').to_string(),
+            None => text.trim_end_matches('.').to_string(),
+        }
+    }
+}
+
+/// Gives a rule its [`Meta`]; implemented by `declare_rule!`.
+pub trait Described {
+    /// The rule's description.
+    fn meta(&self) -> &'static Meta;
+}
+
+/// A lint rule. Every hook has an empty default, so a rule implements only what
+/// it needs and there is no dispatch table to maintain.
+pub trait Rule: Described + Sync {
+    /// Called once per instruction, in file order (ONBUILD's inner instruction is
+    /// reachable through [`Instruction::sub`]).
+    fn check_instruction(&self, _inst: &Instruction, _cx: &mut Context<'_>) {}
+
+    /// Called once per Dockerfile, after the instruction hooks.
+    fn check_file(&self, _cx: &mut Context<'_>) {}
+}
+
+/// Declares a rule: its unit struct, its docs from the doc comment and its [`Meta`].
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])+
+        $vis:vis struct $name:ident {
+            code: $code:literal,
+            name: $rname:literal,
+            tag: $tag:expr,
+            severity: $sev:ident,
+            fix: $fix:ident
+            $(, target: $target:ident)?
+            $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])+
+        #[derive(Debug, Clone, Copy, Default)]
+        $vis struct $name;
+
+        impl $crate::lint::rules::Described for $name {
+            fn meta(&self) -> &'static $crate::lint::rules::Meta {
+                static META: $crate::lint::rules::Meta = $crate::lint::rules::Meta {
+                    code: $code,
+                    name: $rname,
+                    tag: $tag,
+                    severity: $crate::lint::diagnostic::Severity::$sev,
+                    fix: $crate::lint::rules::FixKind::$fix,
+                    target: declare_rule!(@target $($target)?),
+                    docs: concat!($($doc, "\n"),+),
+                };
+                &META
+            }
+        }
+    };
+    (@target) => { $crate::lint::rules::Target::Dockerfile };
+    (@target $t:ident) => { $crate::lint::rules::Target::$t };
+}
+pub(crate) use declare_rule;
+
+/// Every rule, sorted by code.
+pub static RULES: &[&dyn Rule] = &[];
+
+/// The rule with `code` (case-insensitive), if any.
+pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.meta().code.eq_ignore_ascii_case(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_and_documented() {
+        assert!(
+            RULES
+                .windows(2)
+                .all(|w| w[0].meta().code < w[1].meta().code),
+            "RULES must be sorted by code with no duplicates"
+        );
+        for rule in RULES {
+            let m = rule.meta();
+            for heading in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "Use instead:",
+            ] {
+                assert!(
+                    m.docs.contains(heading),
+                    "{}: docs lack `{heading}`",
+                    m.code
+                );
+            }
+            if m.fix != FixKind::None {
+                assert!(
+                    m.docs.contains("## Fix safety"),
+                    "{}: a rule with a fix documents its safety",
+                    m.code
+                );
+            }
+            assert!(!m.summary().is_empty(), "{}: empty summary", m.code);
+        }
+    }
+}

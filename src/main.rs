@@ -1,0 +1,5 @@
+//! `drydock`: see the README.
+
+fn main() -> std::process::ExitCode {
+    drydock::cli::main()
+}
