@@ -210,7 +210,8 @@ pub struct Heredoc {
     pub strip_tabs: bool,
     /// The delimiter was quoted, so the body is not expanded.
     pub quoted: bool,
-    /// The body, tabs stripped for `<<-`, with a final newline.
+    /// The body exactly as BuildKit's parser keeps it: raw lines with their
+    /// endings (see `Heredoc::body` for the `<<-` view with tabs stripped).
     pub content: String,
     /// Span of the body lines (without the terminator line).
     pub body_range: TextRange,

@@ -1,8 +1,33 @@
-//! Dockerfile parser (placeholder, replaced by the BuildKit port).
+//! The Dockerfile parser: a port of BuildKit's `frontend/dockerfile/parser`
+//! (`parser.go`, `line_parsers.go`, `split_command.go`) that also keeps byte spans.
+//!
+//! BuildKit works in two stages and so do we:
+//! 1. **Lines.** Physical lines are read with their endings; a BOM is stripped;
+//!    parser directives (`syntax`, `escape`, `check`) are recognised only at the
+//!    very top; comment lines are dropped, also inside continuations; lines ending
+//!    in the escape character are joined (the escape and trailing blanks removed);
+//!    empty continuation lines are skipped with a warning; after RUN, COPY and ADD
+//!    (also under ONBUILD) heredoc bodies are collected up to their terminators.
+//! 2. **Arguments.** The joined line is split into keyword, `--flags` and the rest,
+//!    which the keyword's line parser turns into arguments exactly as BuildKit's
+//!    `Node.Next` list: JSON (exec) form with shell-form fallback, `k=v` pairs, ARG
+//!    names, whitespace-split words, or the plain string.
+//!
+//! Where BuildKit aborts on the first error, we report a `DL1000` error and go on,
+//! so one bad line does not hide every other finding. The joined line keeps a map
+//! back to source bytes ([`JoinedText`]), so every argument and flag has an exact
+//! span even across continuation lines.
 
-use super::ast::Dockerfile;
+use super::ast::{
+    Arg, Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, JoinedText, Keyword,
+};
 use crate::lint::diagnostic::Severity;
-use crate::lint::source::TextRange;
+use crate::lint::source::{TextRange, to_u32};
+
+/// Code under which parse errors are reported (hadolint's parse-error code).
+pub const PARSE_ERROR: &str = "DL1000";
+/// Code under which empty continuation lines are reported.
+pub const EMPTY_CONTINUATION: &str = "DD100";
 
 /// A problem found while parsing: an error (`DL1000`) or a warning.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,13 +42,1071 @@ pub struct ParseIssue {
     pub range: TextRange,
 }
 
-/// Parses `src` (placeholder).
-pub fn parse(_src: &str) -> (Dockerfile, Vec<ParseIssue>) {
-    (
-        Dockerfile {
-            escape: '\\',
-            ..Dockerfile::default()
+/// Parses `src`. Never panics; problems come back as [`ParseIssue`]s.
+pub fn parse(src: &str) -> (Dockerfile, Vec<ParseIssue>) {
+    let mut p = Parser::new(src);
+    p.run();
+    (p.file, p.issues)
+}
+
+/// One physical line: its start offset and its text including the terminator.
+#[derive(Clone, Copy)]
+struct RawLine<'a> {
+    start: usize,
+    text: &'a str,
+}
+
+impl RawLine<'_> {
+    /// The line without trailing `\r`/`\n` characters (Go's `TrimRight(s, "\r\n")`).
+    fn content(&self) -> &str {
+        self.text.trim_end_matches(['\r', '\n'])
+    }
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    pos: usize,
+    line_no: u32,
+    file: Dockerfile,
+    issues: Vec<ParseIssue>,
+    directives_done: bool,
+}
+
+impl<'a> Parser<'a> {
+    fn new(src: &'a str) -> Self {
+        let bom = src.starts_with('\u{feff}');
+        Self {
+            src,
+            pos: if bom { 3 } else { 0 },
+            line_no: 0,
+            file: Dockerfile {
+                escape: '\\',
+                bom,
+                ..Dockerfile::default()
+            },
+            issues: Vec::new(),
+            directives_done: false,
+        }
+    }
+
+    fn next_line(&mut self) -> Option<RawLine<'a>> {
+        if self.pos >= self.src.len() {
+            return None;
+        }
+        let rest = &self.src[self.pos..];
+        let len = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let line = RawLine {
+            start: self.pos,
+            text: &rest[..len],
+        };
+        self.pos += len;
+        self.line_no += 1;
+        Some(line)
+    }
+
+    fn error(&mut self, message: impl Into<String>, range: TextRange) {
+        self.issues.push(ParseIssue {
+            code: PARSE_ERROR,
+            severity: Severity::Error,
+            message: message.into(),
+            range,
+        });
+    }
+
+    fn run(&mut self) {
+        while let Some(line) = self.next_line() {
+            let content = line.content();
+            let lead = leading_space_len(content);
+            let trimmed = &content[lead..];
+            if self.directive(trimmed, &line, lead) {
+                continue;
+            }
+            if trimmed.starts_with('#') {
+                self.comment(&line, lead);
+                continue;
+            }
+            let (piece, mut eol) = trim_continuation(trimmed, self.file.escape);
+            if eol && piece.is_empty() {
+                continue;
+            }
+            let start_line = self.line_no;
+            let mut joined = JoinedText::default();
+            push_piece(&mut joined, piece, line.start + lead);
+            let mut last = line;
+            let mut empty_continuation = None;
+            while !eol {
+                let Some(next) = self.next_line() else { break };
+                last = next;
+                let content = next.content();
+                let lead = leading_space_len(content);
+                if content[lead..].starts_with('#') {
+                    self.comment(&next, lead);
+                    continue;
+                }
+                if lead == content.len() {
+                    empty_continuation.get_or_insert(self.line_no);
+                    continue;
+                }
+                let (piece, end) = trim_continuation(content, self.file.escape);
+                eol = end;
+                push_piece(&mut joined, piece, next.start);
+            }
+            let keyword_start = line.start + lead;
+            let mut inst = self.instruction(joined, start_line);
+            let mut end = last.start + last.content().len();
+            if inst.effective().keyword.takes_heredocs() && !inst.effective().json {
+                let heredocs = self.heredocs(&inst.text.text, keyword_start, &mut end);
+                inst.heredocs = heredocs;
+            }
+            inst.end_line = self.line_no;
+            inst.range = TextRange::from_usize(keyword_start, end);
+            if let Some(line) = empty_continuation {
+                self.issues.push(ParseIssue {
+                    code: EMPTY_CONTINUATION,
+                    severity: Severity::Warning,
+                    message: format!(
+                        "empty continuation line {line} inside `{}`",
+                        inst.keyword_label()
+                    ),
+                    range: inst.name_range,
+                });
+            }
+            self.file.instructions.push(inst);
+        }
+        if self.file.instructions.is_empty() {
+            let end = to_u32(self.src.len());
+            self.error("file with no instructions", TextRange::new(0, end));
+        }
+    }
+
+    /// Handles a parser directive at the top of the file. Returns whether the
+    /// line was one.
+    fn directive(&mut self, trimmed: &str, line: &RawLine<'_>, lead: usize) -> bool {
+        if self.directives_done {
+            return false;
+        }
+        let Some((name, value)) = split_directive(trimmed) else {
+            self.directives_done = true;
+            return false;
+        };
+        let name = name.to_ascii_lowercase();
+        if !matches!(name.as_str(), "syntax" | "escape" | "check") {
+            self.directives_done = true;
+            return false;
+        }
+        let range = TextRange::from_usize(line.start + lead, line.start + line.content().len());
+        if self.file.directives.iter().any(|d| d.name == name) {
+            self.error(
+                format!("only one `{name}` parser directive can be used"),
+                range,
+            );
+            return true;
+        }
+        if name == "escape" {
+            match value {
+                "\\" => self.file.escape = '\\',
+                "`" => self.file.escape = '`',
+                other => {
+                    self.error(
+                        format!("invalid escape token `{other}`: use ` or \\"),
+                        range,
+                    );
+                }
+            }
+        }
+        self.file.directives.push(Directive {
+            name,
+            value: value.to_string(),
+            range,
+            line: self.line_no,
+        });
+        true
+    }
+
+    fn comment(&mut self, line: &RawLine<'_>, lead: usize) {
+        let content = line.content();
+        let text = content[lead..].trim_start_matches('#').trim().to_string();
+        let range = TextRange::from_usize(line.start + lead, line.start + content.len());
+        self.file.comments.push(Comment {
+            text,
+            range,
+            line: self.line_no,
+        });
+    }
+
+    /// Builds an instruction from its joined line (BuildKit's `newNodeFromLine`).
+    fn instruction(&mut self, text: JoinedText, start_line: u32) -> Instruction {
+        let t = text.text.as_str();
+        let (node, errors) = parse_node(t, 0, self.file.escape, &text);
+        for (message, range) in errors {
+            self.error(message, range);
+        }
+        let mut inst = node;
+        inst.start_line = start_line;
+        inst.end_line = start_line;
+        set_lines(&mut inst, start_line);
+        inst.text = text;
+        inst
+    }
+
+    /// Collects the heredoc bodies named on `line` from the following lines.
+    fn heredocs(&mut self, line: &str, keyword_start: usize, end: &mut usize) -> Vec<Heredoc> {
+        let mut docs = Vec::new();
+        for spec in heredoc_specs(line) {
+            let body_start = self.pos;
+            let body_start_line = self.line_no + 1;
+            let mut content = String::new();
+            let mut terminated = false;
+            let mut body_end = body_start;
+            while let Some(next) = self.next_line() {
+                let mut candidate = next.content();
+                if spec.strip_tabs {
+                    candidate = candidate.trim_start_matches('\t');
+                }
+                *end = next.start + next.content().len();
+                if candidate == spec.name {
+                    terminated = true;
+                    break;
+                }
+                content.push_str(next.text);
+                body_end = next.start + next.text.len();
+            }
+            if !terminated {
+                let range = TextRange::from_usize(keyword_start, self.src.len());
+                self.error(
+                    format!("unterminated heredoc: no line `{}` closes it", spec.name),
+                    range,
+                );
+            }
+            docs.push(Heredoc {
+                name: spec.name,
+                strip_tabs: spec.strip_tabs,
+                quoted: spec.quoted,
+                content,
+                body_range: TextRange::from_usize(body_start, body_end),
+                body_start_line,
+            });
+            if !terminated {
+                break;
+            }
+        }
+        docs
+    }
+}
+
+impl Instruction {
+    fn keyword_label(&self) -> String {
+        if self.keyword == Keyword::Unknown {
+            self.name.to_ascii_uppercase()
+        } else {
+            self.keyword.as_str().into()
+        }
+    }
+}
+
+impl Heredoc {
+    /// The body as the command sees it: leading tabs stripped for `<<-`.
+    pub fn body(&self) -> String {
+        if !self.strip_tabs {
+            return self.content.clone();
+        }
+        let mut out = String::with_capacity(self.content.len());
+        for line in self.content.split_inclusive('\n') {
+            out.push_str(line.trim_start_matches('\t'));
+        }
+        out
+    }
+}
+
+fn set_lines(inst: &mut Instruction, line: u32) {
+    inst.start_line = line;
+    inst.end_line = line;
+    if let Some(sub) = inst.sub.as_deref_mut() {
+        set_lines(sub, line);
+    }
+}
+
+fn push_piece(joined: &mut JoinedText, piece: &str, source_offset: usize) {
+    if piece.is_empty() {
+        return;
+    }
+    joined
+        .segments
+        .push((to_u32(joined.text.len()), to_u32(source_offset)));
+    joined.text.push_str(piece);
+}
+
+/// Length in bytes of the leading whitespace (Go's `unicode.IsSpace`).
+fn leading_space_len(s: &str) -> usize {
+    s.len() - s.trim_start_matches(char::is_whitespace).len()
+}
+
+/// BuildKit's `reDirectives`: `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`.
+fn split_directive(line: &str) -> Option<(&str, &str)> {
+    let is_re_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{c}');
+    let rest = line.strip_prefix('#')?.trim_start_matches(is_re_space);
+    let name_len = rest
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    let name = &rest[..name_len];
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let rest = rest[name_len..]
+        .trim_start_matches(is_re_space)
+        .strip_prefix('=')?;
+    let value = rest.trim_matches(is_re_space);
+    if value.is_empty() {
+        return None;
+    }
+    Some((name, value))
+}
+
+/// BuildKit's line-continuation test: the line ends with the escape character
+/// (plus blanks) that is not itself escaped. Returns the line without it and
+/// whether this is the end of the logical line.
+fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
+    let t = line.trim_end_matches([' ', '\t']);
+    let Some(before) = t.strip_suffix(escape) else {
+        return (line, true);
+    };
+    if before.is_empty() || !before.ends_with(escape) {
+        (before, false)
+    } else {
+        (line, true)
+    }
+}
+
+/// `[\t\v\f\r ]`: BuildKit's `reWhitespace`.
+fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\u{b}' | '\u{c}' | '\r')
+}
+
+/// Errors found while parsing one node, with their spans.
+type NodeErrors = Vec<(String, TextRange)>;
+
+/// Parses a joined line (or ONBUILD's rest) starting at byte `base` of `full`.
+fn parse_node(
+    full: &str,
+    base: usize,
+    escape: char,
+    map: &JoinedText,
+) -> (Instruction, NodeErrors) {
+    let mut errors = Vec::new();
+    let line = &full[base..];
+    let lead = leading_space_len(line);
+    let trimmed_len = line.trim_end().len().max(lead);
+    let line_end = base + trimmed_len;
+    let start = base + lead;
+    let body = &full[start..line_end];
+    let cmd_len = body.find(is_ws).unwrap_or(body.len());
+    let name = &body[..cmd_len];
+    let keyword = Keyword::parse(name);
+    let span = |s: usize, e: usize| map.to_source_range(to_u32(s), to_u32(e));
+    let mut inst = Instruction {
+        keyword,
+        name: name.to_string(),
+        name_range: span(start, start + cmd_len),
+        range: span(start, line_end),
+        start_line: 0,
+        end_line: 0,
+        flags: Vec::new(),
+        args: Vec::new(),
+        json: false,
+        heredocs: Vec::new(),
+        sub: None,
+        text: JoinedText::default(),
+    };
+    let after_cmd = &body[cmd_len..];
+    if after_cmd.is_empty() {
+        if keyword == Keyword::Unknown {
+            inst.args.push(Arg {
+                value: String::new(),
+                range: span(line_end, line_end),
+            });
+        }
+        return (inst, errors);
+    }
+    let rest_start =
+        start + cmd_len + (after_cmd.len() - after_cmd.trim_start_matches(is_ws).len());
+    let (flags, args_at) = extract_flags(full, rest_start, line_end);
+    inst.flags = flags
+        .into_iter()
+        .map(|f| {
+            let value_range = f.value_start.map(|v| span(v, f.end));
+            Flag {
+                name: f.name,
+                value: f.value,
+                range: span(f.start, f.end),
+                value_range,
+            }
+        })
+        .collect();
+    // TrimSpace of what follows the flags.
+    let args_text = &full[args_at..line_end];
+    let args_start = args_at + leading_space_len(args_text);
+    let rest = &full[args_start..line_end];
+    let mut args: Vec<(String, usize, usize)> = Vec::new();
+    match keyword {
+        Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => {
+            if !rest.is_empty() {
+                match parse_json(rest, args_start) {
+                    Json::Array(items) => {
+                        inst.json = true;
+                        args = items;
+                    }
+                    Json::NotStrings => {
+                        errors.push((NOT_STRINGS.into(), span(args_start, line_end)))
+                    }
+                    Json::Invalid => args.push((rest.to_string(), args_start, line_end)),
+                }
+            }
+        }
+        Keyword::Add | Keyword::Copy | Keyword::Volume => match parse_json(rest, args_start) {
+            Json::Array(items) => {
+                inst.json = true;
+                args = items;
+            }
+            Json::NotStrings => errors.push((NOT_STRINGS.into(), span(args_start, line_end))),
+            Json::Invalid => args = split_whitespace(rest, args_start),
         },
-        Vec::new(),
-    )
+        Keyword::From | Keyword::Expose => args = split_whitespace(rest, args_start),
+        Keyword::Maintainer | Keyword::Stopsignal | Keyword::User | Keyword::Workdir => {
+            if !rest.is_empty() {
+                args.push((rest.to_string(), args_start, line_end));
+            }
+        }
+        Keyword::Arg => args = parse_words(rest, args_start, escape),
+        Keyword::Env | Keyword::Label => {
+            match parse_name_val(rest, args_start, escape, keyword.as_str()) {
+                Ok(pairs) => args = pairs,
+                Err(message) => errors.push((message, span(args_start, line_end))),
+            }
+        }
+        Keyword::Healthcheck => {
+            let sep = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            if sep > 0 {
+                args.push((rest[..sep].to_string(), args_start, args_start + sep));
+                let cmd_text = &rest[sep..];
+                let cmd_start = args_start + sep + leading_space_len(cmd_text);
+                let cmd = &full[cmd_start..line_end];
+                if !cmd.is_empty() {
+                    match parse_json(cmd, cmd_start) {
+                        Json::Array(items) => {
+                            inst.json = true;
+                            args.extend(items);
+                        }
+                        Json::NotStrings => {
+                            errors.push((NOT_STRINGS.into(), span(cmd_start, line_end)))
+                        }
+                        Json::Invalid => args.push((cmd.to_string(), cmd_start, line_end)),
+                    }
+                }
+            }
+        }
+        Keyword::Onbuild => {
+            if !rest.is_empty() {
+                let (sub, sub_errors) = parse_node(full, args_start, escape, map);
+                errors.extend(sub_errors);
+                if sub.keyword == Keyword::Onbuild {
+                    errors.push((
+                        "chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed".into(),
+                        sub.name_range,
+                    ));
+                } else if matches!(sub.keyword, Keyword::From | Keyword::Maintainer) {
+                    errors.push((
+                        format!(
+                            "{} isn't allowed as an ONBUILD trigger",
+                            sub.keyword.as_str()
+                        ),
+                        sub.name_range,
+                    ));
+                }
+                inst.sub = Some(Box::new(sub));
+            }
+        }
+        Keyword::Unknown => args.push((String::new(), line_end, line_end)),
+    }
+    inst.args = args
+        .into_iter()
+        .map(|(value, s, e)| Arg {
+            value,
+            range: span(s, e),
+        })
+        .collect();
+    (inst, errors)
+}
+
+const NOT_STRINGS: &str = "when using JSON array syntax, arrays must be comprised of strings only";
+
+struct RawFlag {
+    name: String,
+    value: Option<String>,
+    start: usize,
+    end: usize,
+    value_start: Option<usize>,
+}
+
+/// BuildKit's `extractBuilderFlags`: leading `--flag[=value]` words, with quotes
+/// and `\` escapes processed. Returns the flags and where the rest begins.
+fn extract_flags(full: &str, from: usize, to: usize) -> (Vec<RawFlag>, usize) {
+    #[derive(PartialEq)]
+    enum Phase {
+        Spaces,
+        Word,
+        Quote(char),
+    }
+    let line = &full[from..to];
+    let mut flags = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut word = String::new();
+    let mut word_start = 0;
+    let mut value_start = None;
+    let mut chars = line.char_indices().peekable();
+    let finish = |word: &str,
+                  start: usize,
+                  end: usize,
+                  value_start: Option<usize>,
+                  flags: &mut Vec<RawFlag>| {
+        let body = word.strip_prefix("--").unwrap_or(word);
+        let (name, value) = match body.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (body.to_string(), None),
+        };
+        flags.push(RawFlag {
+            name,
+            value,
+            start: from + start,
+            end: from + end,
+            value_start: value_start.map(|v| from + v),
+        });
+    };
+    loop {
+        let Some((pos, ch)) = chars.next() else {
+            if phase != Phase::Spaces && word != "--" && !word.is_empty() {
+                finish(&word, word_start, line.len(), value_start, &mut flags);
+            }
+            return (flags, to);
+        };
+        match phase {
+            Phase::Spaces => {
+                if ch.is_whitespace() {
+                    continue;
+                }
+                let next_is_dash = line[pos + ch.len_utf8()..].starts_with('-');
+                if ch != '-' || !next_is_dash {
+                    return (flags, from + pos);
+                }
+                phase = Phase::Word;
+                word.clear();
+                word_start = pos;
+                value_start = None;
+                word.push(ch);
+            }
+            Phase::Word => {
+                if ch.is_whitespace() {
+                    if word == "--" {
+                        return (flags, from + pos);
+                    }
+                    if !word.is_empty() {
+                        finish(&word, word_start, pos, value_start, &mut flags);
+                    }
+                    word.clear();
+                    phase = Phase::Spaces;
+                    continue;
+                }
+                if ch == '=' && value_start.is_none() {
+                    value_start = Some(pos + 1);
+                }
+                if ch == '\'' || ch == '"' {
+                    phase = Phase::Quote(ch);
+                    continue;
+                }
+                if ch == '\\' {
+                    match chars.next() {
+                        Some((_, c)) => word.push(c),
+                        None => continue,
+                    }
+                    continue;
+                }
+                word.push(ch);
+            }
+            Phase::Quote(q) => {
+                if ch == q {
+                    phase = Phase::Word;
+                    continue;
+                }
+                if ch == '\\' {
+                    match chars.next() {
+                        Some((_, c)) => word.push(c),
+                        None => phase = Phase::Word,
+                    }
+                    continue;
+                }
+                word.push(ch);
+            }
+        }
+    }
+}
+
+enum Json {
+    Array(Vec<(String, usize, usize)>),
+    NotStrings,
+    Invalid,
+}
+
+/// BuildKit's `parseJSON`: a JSON array of strings at the start of `rest`
+/// (trailing text after the array is ignored, as Go's `json.Decoder` does).
+fn parse_json(rest: &str, base: usize) -> Json {
+    let lead = leading_space_len(rest);
+    let text = &rest[lead..];
+    if !text.starts_with('[') {
+        return Json::Invalid;
+    }
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
+    let value = match stream.next() {
+        Some(Ok(v)) => v,
+        _ => return Json::Invalid,
+    };
+    let serde_json::Value::Array(items) = value else {
+        return Json::Invalid;
+    };
+    if !items.iter().all(serde_json::Value::is_string) {
+        return Json::NotStrings;
+    }
+    // The array is valid JSON of strings: find each literal's span.
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(items.len());
+    let mut i = 1;
+    for item in items {
+        while i < bytes.len() && bytes[i] != b'"' {
+            i += 1;
+        }
+        let s = i;
+        i += 1;
+        while i < bytes.len() && bytes[i] != b'"' {
+            i += if bytes[i] == b'\\' { 2 } else { 1 };
+        }
+        i = (i + 1).min(bytes.len());
+        let value = match item {
+            serde_json::Value::String(v) => v,
+            _ => String::new(),
+        };
+        out.push((value, base + lead + s, base + lead + i));
+    }
+    Json::Array(out)
+}
+
+/// `reWhitespace.Split(rest, -1)`, with spans.
+fn split_whitespace(rest: &str, base: usize) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in rest.char_indices() {
+        if is_ws(c) {
+            if let Some(s) = start.take() {
+                out.push((rest[s..i].to_string(), base + s, base + i));
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        out.push((rest[s..].to_string(), base + s, base + rest.len()));
+    }
+    out
+}
+
+/// BuildKit's `parseWords`: whitespace-separated words, quotes and escapes kept.
+fn parse_words(rest: &str, base: usize, escape: char) -> Vec<(String, usize, usize)> {
+    #[derive(PartialEq)]
+    enum Phase {
+        Spaces,
+        Word,
+        Quote(char),
+    }
+    let mut words = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut word = String::new();
+    let mut start = 0;
+    let mut blank_ok = false;
+    let mut chars = rest.char_indices().peekable();
+    while let Some((pos, ch)) = chars.next() {
+        if phase == Phase::Spaces {
+            if ch.is_whitespace() {
+                continue;
+            }
+            phase = Phase::Word;
+            start = pos;
+        }
+        match phase {
+            Phase::Spaces => {}
+            Phase::Word => {
+                if ch.is_whitespace() {
+                    if blank_ok || !word.is_empty() {
+                        words.push((std::mem::take(&mut word), base + start, base + pos));
+                    }
+                    word.clear();
+                    blank_ok = false;
+                    phase = Phase::Spaces;
+                    continue;
+                }
+                if ch == '\'' || ch == '"' {
+                    phase = Phase::Quote(ch);
+                    blank_ok = true;
+                }
+                if ch == escape {
+                    let Some((_, next)) = chars.next() else {
+                        continue;
+                    };
+                    word.push(ch);
+                    word.push(next);
+                    continue;
+                }
+                word.push(ch);
+            }
+            Phase::Quote(q) => {
+                if ch == q {
+                    phase = Phase::Word;
+                }
+                if ch == escape && q != '\'' {
+                    match chars.next() {
+                        Some((_, next)) => {
+                            word.push(ch);
+                            word.push(next);
+                        }
+                        None => phase = Phase::Word,
+                    }
+                    continue;
+                }
+                word.push(ch);
+            }
+        }
+    }
+    if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
+        words.push((word, base + start, base + rest.len()));
+    }
+    words
+}
+
+/// BuildKit's `parseNameVal` for ENV and LABEL: `k=v …`, or the legacy `k v`.
+fn parse_name_val(
+    rest: &str,
+    base: usize,
+    escape: char,
+    keyword: &str,
+) -> Result<Vec<(String, usize, usize)>, String> {
+    let words = parse_words(rest, base, escape);
+    let Some(first) = words.first() else {
+        return Ok(Vec::new());
+    };
+    if !first.0.contains('=') {
+        let key_len = rest.find(is_ws).unwrap_or(rest.len());
+        let after = &rest[key_len..];
+        let value_at = key_len + (after.len() - after.trim_start_matches(is_ws).len());
+        if key_len == rest.len() {
+            return Err(format!("{keyword} must have two arguments"));
+        }
+        return Ok(vec![
+            (rest[..key_len].to_string(), base, base + key_len),
+            (
+                rest[value_at..].to_string(),
+                base + value_at,
+                base + rest.len(),
+            ),
+        ]);
+    }
+    let mut out = Vec::with_capacity(words.len() * 2);
+    for (word, s, e) in words {
+        let Some((key, value)) = word.split_once('=') else {
+            return Err(format!(
+                "syntax error: can't find = in `{word}`; write it as name=value"
+            ));
+        };
+        let eq = s + key.len();
+        out.push((key.to_string(), s, eq));
+        out.push((value.to_string(), (eq + 1).min(e), e));
+    }
+    Ok(out)
+}
+
+struct HeredocSpec {
+    name: String,
+    strip_tabs: bool,
+    quoted: bool,
+}
+
+/// BuildKit's `heredocsFromLine`: words of the form `[n]<<[-]NAME`.
+fn heredoc_specs(line: &str) -> Vec<HeredocSpec> {
+    let mut out = Vec::new();
+    for word in lex_words(line, true) {
+        let digits = word.len() - word.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let Some(rest) = word[digits..].strip_prefix("<<") else {
+            continue;
+        };
+        let (strip_tabs, rest) = match rest.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        if rest.is_empty() || rest.contains('<') {
+            continue;
+        }
+        let plain = lex_words(rest, false);
+        let [name] = plain.as_slice() else { continue };
+        let raw = lex_words(rest, true);
+        let quotes = |s: &str| s.matches(['\'', '"']).count();
+        let quoted = raw.first().is_some_and(|r| quotes(r) != quotes(name));
+        out.push(HeredocSpec {
+            name: name.clone(),
+            strip_tabs,
+            quoted,
+        });
+    }
+    out
+}
+
+/// A small subset of BuildKit's shell lexer (`ProcessWords` with no variables
+/// set): splits on unquoted whitespace; with `raw`, quotes and escapes are kept.
+fn lex_words(s: &str, raw: bool) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            '\'' | '"' => {
+                in_word = true;
+                if raw {
+                    word.push(c);
+                }
+                while let Some(q) = chars.next() {
+                    if q == c {
+                        break;
+                    }
+                    if q == '\\' && c == '"' {
+                        if raw {
+                            word.push(q);
+                        }
+                        if let Some(n) = chars.next() {
+                            word.push(n);
+                        }
+                        continue;
+                    }
+                    word.push(q);
+                }
+                if raw {
+                    word.push(c);
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if raw {
+                    word.push(c);
+                }
+                if let Some(n) = chars.next() {
+                    word.push(n);
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(src: &str) -> Instruction {
+        let (file, issues) = parse(src);
+        assert!(
+            issues.iter().all(|i| i.severity != Severity::Error),
+            "{issues:?}"
+        );
+        file.instructions
+            .into_iter()
+            .next()
+            .expect("one instruction")
+    }
+
+    fn values(inst: &Instruction) -> Vec<&str> {
+        inst.args.iter().map(|a| a.value.as_str()).collect()
+    }
+
+    #[test]
+    fn splits_flags_and_args_with_spans() {
+        let src = "FROM --platform=$BUILDPLATFORM golang:1.22 AS build\n";
+        let inst = one(src);
+        assert_eq!(inst.keyword, Keyword::From);
+        assert_eq!(values(&inst), ["golang:1.22", "AS", "build"]);
+        assert_eq!(inst.flags[0].name, "platform");
+        assert_eq!(inst.flags[0].value.as_deref(), Some("$BUILDPLATFORM"));
+        assert_eq!(inst.flags[0].range.slice(src), "--platform=$BUILDPLATFORM");
+        assert_eq!(
+            inst.flags[0].value_range.map(|r| r.slice(src)),
+            Some("$BUILDPLATFORM")
+        );
+        assert_eq!(inst.args[0].range.slice(src), "golang:1.22");
+        assert_eq!(inst.range.slice(src), src.trim_end());
+    }
+
+    #[test]
+    fn continuation_maps_spans_across_lines() {
+        let src = "RUN apt-get update \\\n  # a comment\n    && apt-get install -y curl\n";
+        let (file, _) = parse(src);
+        let inst = &file.instructions[0];
+        assert_eq!((inst.start_line, inst.end_line), (1, 3));
+        assert_eq!(
+            inst.args[0].value,
+            "apt-get update     && apt-get install -y curl"
+        );
+        let t = &inst.text.text;
+        let at = t.find("curl").expect("curl") as u32;
+        assert_eq!(inst.text.to_source_range(at, at + 4).slice(src), "curl");
+        assert_eq!(file.comments.len(), 1);
+        assert_eq!(file.comments[0].line, 2);
+    }
+
+    #[test]
+    fn heredocs_with_quotes_and_tabs() {
+        let src = "RUN <<\"A\" <<-B cat\na $x\nA\n\tb\n\tB\nCMD x\n";
+        let (file, issues) = parse(src);
+        assert!(issues.is_empty(), "{issues:?}");
+        let inst = &file.instructions[0];
+        assert_eq!((inst.start_line, inst.end_line), (1, 5));
+        assert_eq!(inst.heredocs.len(), 2);
+        assert_eq!(inst.heredocs[0].name, "A");
+        assert!(inst.heredocs[0].quoted);
+        assert_eq!(inst.heredocs[0].content, "a $x\n");
+        assert_eq!(inst.heredocs[0].body_range.slice(src), "a $x\n");
+        assert!(inst.heredocs[1].strip_tabs && !inst.heredocs[1].quoted);
+        assert_eq!(inst.heredocs[1].body(), "b\n");
+        assert_eq!(file.instructions[1].start_line, 6);
+    }
+
+    #[test]
+    fn unterminated_heredoc_is_an_error() {
+        let (_, issues) = parse("RUN <<EOF\necho\n");
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.code == PARSE_ERROR && i.message.contains("unterminated"))
+        );
+    }
+
+    #[test]
+    fn directives_and_backtick_escape() {
+        let src = "\u{feff}# syntax=docker/dockerfile:1\n# escape=`\nRUN a `\n  b\n";
+        let (file, issues) = parse(src);
+        assert!(issues.is_empty());
+        assert!(file.bom);
+        assert_eq!(file.escape, '`');
+        assert_eq!(file.directives.len(), 2);
+        assert_eq!(file.instructions[0].args[0].value, "a   b");
+        assert_eq!(
+            (
+                file.instructions[0].start_line,
+                file.instructions[0].end_line
+            ),
+            (3, 4)
+        );
+    }
+
+    #[test]
+    fn directive_after_instruction_is_a_comment() {
+        let (file, _) = parse("FROM a\n# escape=`\n");
+        assert_eq!(file.escape, '\\');
+        assert!(file.directives.is_empty());
+        assert_eq!(file.comments.len(), 1);
+    }
+
+    #[test]
+    fn json_and_shell_forms() {
+        let inst = one("CMD [\"a\", \"b c\"] trailing\n");
+        assert!(inst.json);
+        assert_eq!(values(&inst), ["a", "b c"]);
+        let inst = one("RUN [ not json\n");
+        assert!(!inst.json);
+        assert_eq!(values(&inst), ["[ not json"]);
+        let (_, issues) = parse("CMD [\"a\", [\"nested\"]]\n");
+        assert!(issues.iter().any(|i| i.code == PARSE_ERROR));
+    }
+
+    #[test]
+    fn env_label_arg_forms() {
+        let inst = one("ENV a=1 b=\"two words\" c=\n");
+        assert_eq!(values(&inst), ["a", "1", "b", "\"two words\"", "c", ""]);
+        let inst = one("ENV key some value\n");
+        assert_eq!(values(&inst), ["key", "some value"]);
+        let inst = one("ARG a b=c\n");
+        assert_eq!(values(&inst), ["a", "b=c"]);
+        let (_, issues) = parse("ENV onlykey\n");
+        assert!(issues.iter().any(|i| i.message.contains("two arguments")));
+    }
+
+    #[test]
+    fn bare_flags_and_double_dash() {
+        let inst = one("COPY --link --chmod=755 a b\n");
+        assert_eq!(
+            inst.flags
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>(),
+            ["link", "chmod"]
+        );
+        assert_eq!(inst.flags[0].value, None);
+        assert_eq!(values(&inst), ["a", "b"]);
+        let inst = one("RUN --mount=type=secret,id=\"x y\" echo\n");
+        assert_eq!(inst.flags[0].value.as_deref(), Some("type=secret,id=x y"));
+    }
+
+    #[test]
+    fn healthcheck_onbuild_unknown() {
+        let inst = one("HEALTHCHECK --interval=5s CMD [\"curl\", \"-f\", \"x\"]\n");
+        assert!(inst.json);
+        assert_eq!(values(&inst), ["CMD", "curl", "-f", "x"]);
+        let inst = one("HEALTHCHECK NONE\n");
+        assert_eq!(values(&inst), ["NONE"]);
+        let inst = one("onbuild run --mount=type=cache,target=/x echo hi\n");
+        let sub = inst.sub.as_deref().expect("sub");
+        assert_eq!(sub.keyword, Keyword::Run);
+        assert_eq!(sub.flags[0].name, "mount");
+        assert_eq!(values(sub), ["echo hi"]);
+        let inst = one("FOO bar\n");
+        assert_eq!(inst.keyword, Keyword::Unknown);
+        assert_eq!(values(&inst), [""]);
+    }
+
+    #[test]
+    fn empty_continuation_warns_and_crlf_is_trimmed() {
+        let (file, issues) = parse("RUN a \\\r\n\r\n  b\r\n");
+        assert_eq!(file.instructions[0].args[0].value, "a   b");
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].code, EMPTY_CONTINUATION);
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_are_errors() {
+        for src in ["", "# only\n# comments\n", "\n\n"] {
+            let (_, issues) = parse(src);
+            assert!(issues.iter().any(|i| i.code == PARSE_ERROR), "{src:?}");
+        }
+    }
+
+    #[test]
+    fn escaped_escape_is_not_a_continuation() {
+        let (file, _) = parse("RUN a \\\\\nb\n");
+        assert_eq!(file.instructions.len(), 2);
+    }
 }
