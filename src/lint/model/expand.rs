@@ -17,3 +17,8 @@ pub fn expand(word: &str, _escape: char, _lookup: &dyn Fn(&str) -> Option<String
         unset: Vec::new(),
     }
 }
+
+/// Removes quotes and escapes from one word without expanding variables (placeholder).
+pub fn unquote(word: &str, _escape: char) -> String {
+    word.trim_matches('"').to_string()
+}

@@ -1,19 +1,924 @@
 //! The semantic model rules read: stages, ARG scope, image references,
 //! effective users and parsed RUN commands. Built once per file from the AST.
+//!
+//! Stages follow BuildKit: a stage starts at each `FROM`; `FROM <stage>` chains
+//! are followed to the external base; the final stage is the last one or
+//! `--target`. FROM references are expanded with the global ARGs (those before
+//! the first FROM, plus BuildKit's automatic platform ARGs), stage instructions
+//! with the stage's ARG and ENV scope, as `docker build` would with no
+//! `--build-arg`.
 
 pub mod expand;
 pub mod image_ref;
 pub mod shell;
 
-use super::parser::Dockerfile;
+use std::collections::HashMap;
 
-/// Everything rules need beyond the syntax tree (placeholder).
+use self::image_ref::ImageRef;
+use self::shell::Script;
+use super::parser::{Dockerfile, Instruction, JoinedText, Keyword};
+use super::source::{TextRange, to_u32};
+
+/// BuildKit's automatic platform ARGs, with the values a linux/amd64 build sees.
+pub const PLATFORM_ARGS: &[(&str, &str)] = &[
+    ("BUILDPLATFORM", "linux/amd64"),
+    ("BUILDOS", "linux"),
+    ("BUILDARCH", "amd64"),
+    ("BUILDVARIANT", ""),
+    ("TARGETPLATFORM", "linux/amd64"),
+    ("TARGETOS", "linux"),
+    ("TARGETARCH", "amd64"),
+    ("TARGETVARIANT", ""),
+];
+
+/// Everything rules need beyond the syntax tree.
 #[derive(Debug, Default)]
-pub struct Model {}
+pub struct Model {
+    /// Stages in file order.
+    pub stages: Vec<Stage>,
+    /// ARGs declared before the first FROM.
+    pub global_args: Vec<ArgDecl>,
+    /// Index of the final stage (the last one, or the `--target` stage).
+    pub final_stage: Option<usize>,
+    /// `--target` named no stage.
+    pub missing_target: Option<String>,
+    /// For each instruction (by index), the stage it belongs to.
+    pub stage_of: Vec<Option<usize>>,
+    /// For each instruction (by index), its parsed shell scripts (RUN only).
+    pub scripts: Vec<Vec<RunScript>>,
+    /// Every external image reference: FROM, `COPY --from=<image>`,
+    /// `RUN --mount=from=<image>`.
+    pub images: Vec<ImageUse>,
+    /// The escape character of the file.
+    pub escape: char,
+}
+
+/// One `FROM` and the instructions under it.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// 0-based position.
+    pub index: usize,
+    /// `AS name`, lowercased as BuildKit does.
+    pub name: Option<String>,
+    /// Span of the name.
+    pub name_range: Option<TextRange>,
+    /// Index of the FROM instruction.
+    pub from: usize,
+    /// Indexes of the instructions after FROM, up to the next FROM.
+    pub body: std::ops::Range<usize>,
+    /// What the stage stands on.
+    pub base: Base,
+    /// Whether RUN scripts in this stage are POSIX shell (not PowerShell/cmd).
+    pub posix_shell: bool,
+}
+
+/// What a stage is built on.
+#[derive(Debug, Clone)]
+pub enum Base {
+    /// `FROM scratch`.
+    Scratch,
+    /// `FROM <earlier stage>`.
+    Stage(usize),
+    /// An external image.
+    Image(ImageText),
+}
+
+/// An image reference as written and as resolved.
+#[derive(Debug, Clone)]
+pub struct ImageText {
+    /// The text as written (`${BASE}:${TAG}`).
+    pub raw: String,
+    /// After ARG expansion.
+    pub expanded: String,
+    /// Span of the reference in the file.
+    pub range: TextRange,
+    /// The parsed reference, when the expansion is a valid reference.
+    pub reference: Option<ImageRef>,
+    /// Variables used that have no value.
+    pub unset: Vec<String>,
+    /// Whether the text used variables.
+    pub templated: bool,
+    /// When the whole reference is one variable whose default comes from an ARG:
+    /// the span of that default value (where a digest edit must go).
+    pub arg_default: Option<TextRange>,
+}
+
+impl ImageText {
+    /// Whether the reference resolves to something that can be pinned.
+    pub fn is_resolved(&self) -> bool {
+        self.reference.is_some() && self.unset.is_empty()
+    }
+}
+
+/// Where an external image is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageUseKind {
+    /// `FROM image`.
+    From,
+    /// `COPY --from=image`.
+    CopyFrom,
+    /// `RUN --mount=from=image`.
+    MountFrom,
+}
+
+/// An external image referenced by the file.
+#[derive(Debug, Clone)]
+pub struct ImageUse {
+    /// How it is used.
+    pub kind: ImageUseKind,
+    /// The instruction.
+    pub inst: usize,
+    /// The stage it appears in.
+    pub stage: usize,
+    /// The reference.
+    pub image: ImageText,
+}
+
+/// An ARG declaration.
+#[derive(Debug, Clone)]
+pub struct ArgDecl {
+    /// Name.
+    pub name: String,
+    /// Default value after unquoting, if any.
+    pub default: Option<String>,
+    /// Span of the default value as written.
+    pub default_range: Option<TextRange>,
+    /// Instruction index.
+    pub inst: usize,
+}
+
+/// A shell script run by a RUN instruction, with a map back to source bytes.
+#[derive(Debug, Clone)]
+pub struct RunScript {
+    /// The script text as the shell sees it.
+    pub text: String,
+    /// The parsed script.
+    pub script: Script,
+    /// Maps script offsets to source offsets.
+    pub map: JoinedText,
+    /// Where the script came from.
+    pub origin: ScriptOrigin,
+}
+
+/// Where a RUN script came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptOrigin {
+    /// The shell-form command (with any heredocs appended, as the shell sees them).
+    ShellForm,
+    /// The body of the heredoc with this index, run by a shell.
+    Heredoc(usize),
+}
+
+impl RunScript {
+    /// Source span of a span of the script.
+    pub fn source_range(&self, range: TextRange) -> TextRange {
+        self.map.to_source_range(range.start, range.end)
+    }
+}
+
+/// Who a stage runs as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectiveUser {
+    /// The user as written (expanded), or the base image's default.
+    pub user: String,
+    /// Root, not root, or unknown (an unresolved variable).
+    pub root: Option<bool>,
+    /// The USER instruction that decided it, if any.
+    pub inst: Option<usize>,
+}
 
 impl Model {
-    /// Builds the model for `file` (placeholder).
-    pub fn build(_file: &Dockerfile, _target: Option<&str>) -> Self {
-        Self {}
+    /// Builds the model for `file`; `target` selects the final stage.
+    pub fn build(file: &Dockerfile, target: Option<&str>) -> Self {
+        Builder::new(file).build(target)
+    }
+
+    /// The final stage.
+    pub fn final_stage(&self) -> Option<&Stage> {
+        self.final_stage.and_then(|i| self.stages.get(i))
+    }
+
+    /// The stage named `name` (case-insensitive) or with index `name`, declared
+    /// before instruction `before`.
+    pub fn stage_ref(&self, name: &str, before: usize) -> Option<usize> {
+        let lower = name.to_ascii_lowercase();
+        if let Some(s) = self
+            .stages
+            .iter()
+            .find(|s| s.name.as_deref() == Some(lower.as_str()) && s.from < before)
+        {
+            return Some(s.index);
+        }
+        let idx: usize = name.parse().ok()?;
+        self.stages
+            .get(idx)
+            .filter(|s| s.from < before)
+            .map(|s| s.index)
+    }
+
+    /// The external base of `stage`, following `FROM <stage>` chains.
+    pub fn root_base(&self, stage: usize) -> &Base {
+        let mut current = stage;
+        for _ in 0..=self.stages.len() {
+            match self.stages.get(current).map(|s| &s.base) {
+                Some(Base::Stage(parent)) => current = *parent,
+                Some(base) => return base,
+                None => break,
+            }
+        }
+        &Base::Scratch
+    }
+
+    /// The stages `stage` stands on, itself first, then its parents.
+    pub fn chain(&self, stage: usize) -> Vec<usize> {
+        let mut out = vec![stage];
+        let mut current = stage;
+        while let Some(Base::Stage(parent)) = self.stages.get(current).map(|s| &s.base) {
+            if out.contains(parent) {
+                break;
+            }
+            out.push(*parent);
+            current = *parent;
+        }
+        out
+    }
+
+    /// Who `stage` runs as: its last USER, else its parent stage's, else the
+    /// base image's default.
+    pub fn effective_user(&self, file: &Dockerfile, stage: usize) -> EffectiveUser {
+        for s in self.chain(stage) {
+            let Some(st) = self.stages.get(s) else { break };
+            let user = st.body.clone().rev().find_map(|i| {
+                let inst = file.instructions.get(i)?;
+                (inst.keyword == Keyword::User).then_some((i, inst))
+            });
+            if let Some((i, inst)) = user {
+                let raw = inst
+                    .args
+                    .first()
+                    .map(|a| a.value.as_str())
+                    .unwrap_or_default();
+                let scope = self.scope_at(file, i);
+                let expanded = expand::expand(raw, self.escape, &|n| scope.get(n).cloned());
+                let root = if expanded.unset.is_empty() {
+                    Some(is_root_user(&expanded.value))
+                } else {
+                    None
+                };
+                return EffectiveUser {
+                    user: expanded.value,
+                    root,
+                    inst: Some(i),
+                };
+            }
+        }
+        match self.root_base(stage) {
+            Base::Image(img) => match &img.reference {
+                Some(r) if default_user_is_nonroot(r) => EffectiveUser {
+                    user: "nonroot (image default)".into(),
+                    root: Some(false),
+                    inst: None,
+                },
+                Some(r) if r.repository.contains("nanoserver") => EffectiveUser {
+                    user: "ContainerUser (image default)".into(),
+                    root: Some(false),
+                    inst: None,
+                },
+                Some(_) => EffectiveUser {
+                    user: "root (image default)".into(),
+                    root: Some(true),
+                    inst: None,
+                },
+                None => EffectiveUser {
+                    user: String::new(),
+                    root: None,
+                    inst: None,
+                },
+            },
+            _ => EffectiveUser {
+                user: "root (image default)".into(),
+                root: Some(true),
+                inst: None,
+            },
+        }
+    }
+
+    /// The variables in scope just before instruction `at` (ARG and ENV of its
+    /// stage, with global ARG defaults and platform ARGs), for expanding its words.
+    pub fn scope_at(&self, file: &Dockerfile, at: usize) -> HashMap<String, String> {
+        let mut scope: HashMap<String, String> = HashMap::new();
+        let globals: HashMap<&str, &ArgDecl> = self
+            .global_args
+            .iter()
+            .map(|a| (a.name.as_str(), a))
+            .collect();
+        let Some(Some(stage)) = self.stage_of.get(at) else {
+            return global_scope(&self.global_args);
+        };
+        for s in self.chain(*stage).into_iter().rev() {
+            let Some(st) = self.stages.get(s) else {
+                continue;
+            };
+            for i in st.body.clone().take_while(|&i| i < at) {
+                let Some(inst) = file.instructions.get(i) else {
+                    continue;
+                };
+                match inst.keyword {
+                    Keyword::Arg => {
+                        for decl in arg_decls(inst, i, self.escape) {
+                            let value = decl
+                                .default
+                                .or_else(|| {
+                                    globals
+                                        .get(decl.name.as_str())
+                                        .and_then(|g| g.default.clone())
+                                })
+                                .or_else(|| platform_default(&decl.name).map(str::to_string));
+                            if let Some(v) = value {
+                                scope.insert(decl.name, v);
+                            }
+                        }
+                    }
+                    Keyword::Env => {
+                        for pair in inst.args.chunks(2) {
+                            if let [k, v] = pair {
+                                let value = expand::expand(&v.value, self.escape, &|n| {
+                                    scope.get(n).cloned()
+                                })
+                                .value;
+                                scope.insert(k.value.clone(), value);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        scope
+    }
+}
+
+fn platform_default(name: &str) -> Option<&'static str> {
+    PLATFORM_ARGS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| *v)
+}
+
+fn global_scope(globals: &[ArgDecl]) -> HashMap<String, String> {
+    let mut scope: HashMap<String, String> = PLATFORM_ARGS
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    for a in globals {
+        if let Some(d) = &a.default {
+            scope.insert(a.name.clone(), d.clone());
+        } else if platform_default(&a.name).is_none() {
+            scope.remove(&a.name);
+        }
+    }
+    scope
+}
+
+/// `root`, `0`, `0:0`, `root:root`, `ContainerAdministrator`.
+pub fn is_root_user(user: &str) -> bool {
+    let name = user.split(':').next().unwrap_or(user).trim();
+    name.is_empty()
+        || name == "0"
+        || name.eq_ignore_ascii_case("root")
+        || name.eq_ignore_ascii_case("ContainerAdministrator")
+}
+
+/// Images whose default user is not root: distroless `nonroot` variants and
+/// Chainguard images other than `-dev`.
+fn default_user_is_nonroot(r: &ImageRef) -> bool {
+    let tag = r.tag.as_deref().unwrap_or("");
+    if r.repository.starts_with("distroless/") || r.repository.contains("/distroless/") {
+        return tag == "nonroot" || tag.ends_with("-nonroot") || tag.starts_with("nonroot-");
+    }
+    if r.registry == "cgr.dev" && r.repository.starts_with("chainguard/") {
+        return !tag.contains("-dev") && tag != "dev";
+    }
+    false
+}
+
+/// The ARG declarations of one ARG instruction.
+pub fn arg_decls(inst: &Instruction, index: usize, escape: char) -> Vec<ArgDecl> {
+    inst.args
+        .iter()
+        .map(|a| match a.value.split_once('=') {
+            Some((name, value)) => {
+                let at = a.range.start + to_u32(name.len()) + 1;
+                ArgDecl {
+                    name: name.to_string(),
+                    default: Some(expand::unquote(value, escape)),
+                    default_range: Some(TextRange::new(at.min(a.range.end), a.range.end)),
+                    inst: index,
+                }
+            }
+            None => ArgDecl {
+                name: a.value.clone(),
+                default: None,
+                default_range: None,
+                inst: index,
+            },
+        })
+        .collect()
+}
+
+struct Builder<'a> {
+    file: &'a Dockerfile,
+    model: Model,
+}
+
+impl<'a> Builder<'a> {
+    fn new(file: &'a Dockerfile) -> Self {
+        let n = file.instructions.len();
+        Self {
+            file,
+            model: Model {
+                stage_of: vec![None; n],
+                scripts: vec![Vec::new(); n],
+                escape: file.escape,
+                ..Model::default()
+            },
+        }
+    }
+
+    fn build(mut self, target: Option<&str>) -> Model {
+        let file = self.file;
+        let n = file.instructions.len();
+        let froms: Vec<usize> = file
+            .instructions
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.keyword == Keyword::From)
+            .map(|(i, _)| i)
+            .collect();
+        for (i, inst) in file.instructions.iter().enumerate() {
+            if froms.first().is_some_and(|&f| i > f) {
+                break;
+            }
+            if inst.keyword == Keyword::Arg {
+                self.model
+                    .global_args
+                    .extend(arg_decls(inst, i, file.escape));
+            }
+        }
+        let globals = global_scope(&self.model.global_args);
+        let global_defaults: HashMap<&str, &ArgDecl> = self
+            .model
+            .global_args
+            .iter()
+            .map(|a| (a.name.as_str(), a))
+            .collect();
+        for (k, &from) in froms.iter().enumerate() {
+            let end = froms.get(k + 1).copied().unwrap_or(n);
+            let inst = &file.instructions[from];
+            let (image_arg, name, name_range) = from_parts(inst);
+            let base = match image_arg {
+                None => Base::Image(ImageText {
+                    raw: String::new(),
+                    expanded: String::new(),
+                    range: inst.name_range,
+                    reference: None,
+                    unset: Vec::new(),
+                    templated: false,
+                    arg_default: None,
+                }),
+                Some(arg) => {
+                    let text = image_text(&arg.value, arg.range, file.escape, &globals, |var| {
+                        global_defaults.get(var).and_then(|a| a.default_range)
+                    });
+                    let lower = text.expanded.to_ascii_lowercase();
+                    if lower == "scratch" {
+                        Base::Scratch
+                    } else if let Some(parent) = self
+                        .model
+                        .stages
+                        .iter()
+                        .find(|s| s.name.as_deref() == Some(lower.as_str()))
+                        .map(|s| s.index)
+                    {
+                        Base::Stage(parent)
+                    } else {
+                        Base::Image(text)
+                    }
+                }
+            };
+            let posix = match &base {
+                Base::Stage(p) => self.model.stages.get(*p).is_none_or(|s| s.posix_shell),
+                Base::Image(img) => !is_windows_image(img) && file.escape != '`',
+                Base::Scratch => file.escape != '`',
+            };
+            let index = self.model.stages.len();
+            self.model.stages.push(Stage {
+                index,
+                name,
+                name_range,
+                from,
+                body: (from + 1)..end,
+                base,
+                posix_shell: posix,
+            });
+            for slot in self.model.stage_of.iter_mut().take(end).skip(from) {
+                *slot = Some(index);
+            }
+        }
+        self.model.final_stage = match target {
+            Some(t) => {
+                let lower = t.to_ascii_lowercase();
+                let found = self
+                    .model
+                    .stages
+                    .iter()
+                    .find(|s| s.name.as_deref() == Some(lower.as_str()))
+                    .map(|s| s.index);
+                if found.is_none() {
+                    self.model.missing_target = Some(t.to_string());
+                }
+                found.or(self.model.stages.len().checked_sub(1))
+            }
+            None => self.model.stages.len().checked_sub(1),
+        };
+        self.shells_and_images();
+        self.model
+    }
+
+    /// Applies SHELL instructions, parses RUN scripts and collects image uses.
+    fn shells_and_images(&mut self) {
+        let file = self.file;
+        for si in 0..self.model.stages.len() {
+            let stage = self.model.stages[si].clone();
+            if let Base::Image(img) = &stage.base {
+                self.model.images.push(ImageUse {
+                    kind: ImageUseKind::From,
+                    inst: stage.from,
+                    stage: si,
+                    image: img.clone(),
+                });
+            }
+            let mut posix = stage.posix_shell;
+            for i in stage.body.clone() {
+                let inst = &file.instructions[i];
+                match inst.keyword {
+                    Keyword::Shell => {
+                        posix = inst.args.first().is_some_and(|a| {
+                            let exe = a
+                                .value
+                                .rsplit(['/', '\\'])
+                                .next()
+                                .unwrap_or(&a.value)
+                                .to_ascii_lowercase();
+                            matches!(
+                                exe.trim_end_matches(".exe"),
+                                "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh"
+                            )
+                        });
+                    }
+                    Keyword::Run => {
+                        if posix && !inst.json {
+                            self.model.scripts[i] = run_scripts(inst);
+                        }
+                        self.mount_images(inst, i, si);
+                    }
+                    Keyword::Copy | Keyword::Add => self.copy_from_image(inst, i, si),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn copy_from_image(&mut self, inst: &Instruction, i: usize, stage: usize) {
+        let Some(flag) = inst.flag("from") else {
+            return;
+        };
+        let (Some(value), Some(range)) = (&flag.value, flag.value_range) else {
+            return;
+        };
+        self.external_image(value, range, i, stage, ImageUseKind::CopyFrom);
+    }
+
+    fn mount_images(&mut self, inst: &Instruction, i: usize, stage: usize) {
+        for flag in inst
+            .flags
+            .iter()
+            .filter(|f| f.name.eq_ignore_ascii_case("mount"))
+        {
+            let (Some(value), Some(range)) = (&flag.value, flag.value_range) else {
+                continue;
+            };
+            let mut offset = 0usize;
+            for field in value.split(',') {
+                if let Some((k, v)) = field.split_once('=')
+                    && k.trim().eq_ignore_ascii_case("from")
+                {
+                    let at = range.start + to_u32(offset + k.len() + 1);
+                    let r = TextRange::new(at, at + to_u32(v.len()));
+                    // The raw text may differ from the processed value when quoted.
+                    let r = if r.end <= range.end { r } else { range };
+                    self.external_image(v, r, i, stage, ImageUseKind::MountFrom);
+                }
+                offset += field.len() + 1;
+            }
+        }
+    }
+
+    fn external_image(
+        &mut self,
+        value: &str,
+        range: TextRange,
+        i: usize,
+        stage: usize,
+        kind: ImageUseKind,
+    ) {
+        let scope = self.model.scope_at(self.file, i);
+        let text = image_text(value, range, self.file.escape, &scope, |_| None);
+        let lower = text.expanded.to_ascii_lowercase();
+        if lower == "scratch"
+            || self.model.stage_ref(&text.expanded, i).is_some()
+            || text.expanded.parse::<usize>().is_ok()
+        {
+            return;
+        }
+        self.model.images.push(ImageUse {
+            kind,
+            inst: i,
+            stage,
+            image: text,
+        });
+    }
+}
+
+/// FROM's image argument and `AS name`.
+fn from_parts(
+    inst: &Instruction,
+) -> (
+    Option<&super::parser::Arg>,
+    Option<String>,
+    Option<TextRange>,
+) {
+    let image = inst.args.first();
+    match inst.args.as_slice() {
+        [_, kw, name, ..] if kw.value.eq_ignore_ascii_case("as") => (
+            image,
+            Some(name.value.to_ascii_lowercase()),
+            Some(name.range),
+        ),
+        _ => (image, None, None),
+    }
+}
+
+fn image_text(
+    raw: &str,
+    range: TextRange,
+    escape: char,
+    scope: &HashMap<String, String>,
+    default_range: impl Fn(&str) -> Option<TextRange>,
+) -> ImageText {
+    let templated = raw.contains('$');
+    let expanded = expand::expand(raw, escape, &|n| scope.get(n).cloned());
+    let reference = ImageRef::parse(&expanded.value).ok();
+    let arg_default = single_var(raw).and_then(default_range);
+    ImageText {
+        raw: raw.to_string(),
+        expanded: expanded.value,
+        range,
+        reference,
+        unset: expanded.unset,
+        templated,
+        arg_default,
+    }
+}
+
+/// `$NAME` or `${NAME}`: the variable name.
+fn single_var(raw: &str) -> Option<&str> {
+    let inner = raw
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .or_else(|| raw.strip_prefix('$'))?;
+    (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then_some(inner)
+}
+
+fn is_windows_image(img: &ImageText) -> bool {
+    let s = img.expanded.to_ascii_lowercase();
+    [
+        "windows/servercore",
+        "windowsservercore",
+        "nanoserver",
+        "mcr.microsoft.com/windows",
+    ]
+    .iter()
+    .any(|needle| s.contains(needle))
+}
+
+const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
+
+/// The shell scripts a RUN instruction runs: the shell-form command with its
+/// heredocs appended (as the shell sees them), or a heredoc body run by the
+/// default shell (`RUN <<EOF`) or by an explicit shell (`RUN bash <<EOF`).
+fn run_scripts(inst: &Instruction) -> Vec<RunScript> {
+    let Some(arg) = inst.args.first() else {
+        return Vec::new();
+    };
+    let text = &inst.text;
+    let trimmed_len = text.text.trim_end().len();
+    let Some(cmd_start) = trimmed_len.checked_sub(arg.value.len()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let command = arg.value.trim();
+    let pure_heredoc = inst.heredocs.len() == 1
+        && command
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .starts_with("<<")
+        && !command.contains(char::is_whitespace);
+    if pure_heredoc {
+        if let Some(doc) = inst.heredocs.first()
+            && shebang_is_shell(&doc.content)
+        {
+            out.push(heredoc_script(doc, 0));
+        }
+        return out;
+    }
+    // Shell-form text, with heredoc bodies appended as the shell reads them.
+    let mut map = JoinedText::default();
+    let mut script = String::new();
+    for &(t, s) in &text.segments {
+        let t = t as usize;
+        let seg_end = text
+            .segments
+            .iter()
+            .find(|&&(nt, _)| nt as usize > t)
+            .map_or(trimmed_len, |&(nt, _)| nt as usize);
+        let lo = t.max(cmd_start);
+        let hi = seg_end.min(trimmed_len);
+        if lo >= hi {
+            continue;
+        }
+        map.segments
+            .push((to_u32(script.len()), s + to_u32(lo - t)));
+        script.push_str(text.text.get(lo..hi).unwrap_or_default());
+    }
+    for doc in &inst.heredocs {
+        script.push('\n');
+        map.segments
+            .push((to_u32(script.len()), doc.body_range.start));
+        script.push_str(&doc.content);
+        let term_at = doc.body_range.end;
+        map.segments.push((to_u32(script.len()), term_at));
+        script.push_str(&doc.name);
+    }
+    let parsed = shell::parse_script(&script);
+    // A heredoc fed to an explicit shell (`RUN bash <<EOF`) is a script too.
+    let fed_to_shell = parsed.commands.iter().any(|c| {
+        c.argv
+            .first()
+            .is_some_and(|w| SHELLS.contains(&w.text.rsplit('/').next().unwrap_or(&w.text)))
+            && c.argv
+                .iter()
+                .skip(1)
+                .all(|w| w.text.starts_with('-') && w.text != "-c")
+    });
+    if fed_to_shell && let Some(doc) = inst.heredocs.first() {
+        out.push(heredoc_script(doc, 0));
+    }
+    out.insert(
+        0,
+        RunScript {
+            text: script,
+            script: parsed,
+            map,
+            origin: ScriptOrigin::ShellForm,
+        },
+    );
+    out
+}
+
+fn heredoc_script(doc: &super::parser::Heredoc, index: usize) -> RunScript {
+    let map = JoinedText {
+        text: String::new(),
+        segments: vec![(0, doc.body_range.start)],
+    };
+    RunScript {
+        text: doc.content.clone(),
+        script: shell::parse_script(&doc.content),
+        map,
+        origin: ScriptOrigin::Heredoc(index),
+    }
+}
+
+fn shebang_is_shell(body: &str) -> bool {
+    let Some(first) = body.lines().next() else {
+        return true;
+    };
+    let Some(interp) = first.strip_prefix("#!") else {
+        return true;
+    };
+    let mut words = interp.split_whitespace();
+    let exe = words.next().unwrap_or("");
+    let exe = exe.rsplit('/').next().unwrap_or(exe);
+    let exe = if exe == "env" {
+        words.find(|w| !w.starts_with('-')).unwrap_or("")
+    } else {
+        exe
+    };
+    SHELLS.contains(&exe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::parser::parse;
+
+    fn model(src: &str) -> (Dockerfile, Model) {
+        let (file, _) = parse(src);
+        let m = Model::build(&file, None);
+        (file, m)
+    }
+
+    #[test]
+    fn stages_chain_to_external_base() {
+        let (_, m) = model(
+            "FROM golang:1.22 AS Build\nRUN go build\nFROM build AS test\nFROM scratch\nCOPY --from=test /a /a\n",
+        );
+        assert_eq!(m.stages.len(), 3);
+        assert_eq!(m.stages[0].name.as_deref(), Some("build"));
+        assert!(matches!(m.stages[1].base, Base::Stage(0)));
+        assert!(matches!(m.root_base(1), Base::Image(_)));
+        assert!(matches!(m.stages[2].base, Base::Scratch));
+        assert_eq!(m.final_stage, Some(2));
+        assert_eq!(m.images.len(), 1, "COPY --from=<stage> is not an image");
+    }
+
+    #[test]
+    fn target_selects_final_stage() {
+        let (file, _) = parse("FROM a AS one\nFROM b AS two\n");
+        assert_eq!(Model::build(&file, Some("ONE")).final_stage, Some(0));
+        let m = Model::build(&file, Some("nope"));
+        assert_eq!(m.missing_target.as_deref(), Some("nope"));
+    }
+
+    #[test]
+    fn effective_user_follows_chain_and_defaults() {
+        let (file, m) = model("FROM debian:12 AS base\nUSER app\nFROM base\nRUN x\n");
+        assert_eq!(m.effective_user(&file, 1).root, Some(false));
+        let (file, m) = model("FROM gcr.io/distroless/static-debian12:nonroot\n");
+        assert_eq!(m.effective_user(&file, 0).root, Some(false));
+        let (file, m) = model("FROM gcr.io/distroless/static-debian12\n");
+        assert_eq!(m.effective_user(&file, 0).root, Some(true));
+        let (file, m) = model("FROM alpine:3\nARG U=0\nUSER ${U}:${U}\n");
+        let u = m.effective_user(&file, 0);
+        assert_eq!((u.root, u.inst), (Some(true), Some(2)));
+    }
+
+    #[test]
+    fn mount_from_images_are_collected() {
+        let (_, m) = model("FROM alpine:3\nRUN --mount=type=bind,from=busybox:1,target=/b true\n");
+        assert_eq!(m.images.len(), 2);
+        assert_eq!(m.images[1].kind, ImageUseKind::MountFrom);
+        assert_eq!(m.images[1].image.raw, "busybox:1");
+    }
+
+    #[test]
+    fn run_script_maps_back_to_source() {
+        let src = "FROM alpine:3\nRUN apk add \\\n    curl\n";
+        let (_, m) = model(src);
+        let scripts = &m.scripts[1];
+        assert_eq!(scripts.len(), 1);
+        let text = &scripts[0].text;
+        let at = text.find("curl").expect("curl") as u32;
+        assert_eq!(
+            scripts[0]
+                .source_range(TextRange::new(at, at + 4))
+                .slice(src),
+            "curl"
+        );
+    }
+
+    #[test]
+    fn windows_stages_are_not_posix() {
+        let (_, m) =
+            model("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN dir\n");
+        assert!(!m.stages[0].posix_shell);
+        assert!(m.scripts[1].is_empty());
+    }
+
+    #[test]
+    fn root_users() {
+        for u in [
+            "root",
+            "0",
+            "0:0",
+            "root:root",
+            "",
+            "ContainerAdministrator",
+        ] {
+            assert!(is_root_user(u), "{u}");
+        }
+        for u in ["app", "1000", "nonroot:nonroot", "ContainerUser"] {
+            assert!(!is_root_user(u), "{u}");
+        }
     }
 }
