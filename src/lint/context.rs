@@ -48,24 +48,11 @@ impl<'a> Context<'a> {
         dockerignore: Option<&'a DockerIgnore>,
         settings: &'a Settings,
     ) -> Self {
-        Self {
-            src: input.source,
-            input,
-            file,
-            model,
-            dockerignore,
-            settings,
-            diagnostics: Vec::new(),
-        }
+        Self { src: input.source, input, file, model, dockerignore, settings, diagnostics: Vec::new() }
     }
 
     /// Reports a finding of `rule` at `range`.
-    pub fn report(
-        &mut self,
-        rule: &dyn Rule,
-        range: TextRange,
-        message: impl Into<String>,
-    ) -> &mut Diagnostic {
+    pub fn report(&mut self, rule: &dyn Rule, range: TextRange, message: impl Into<String>) -> &mut Diagnostic {
         let meta = rule.meta();
         self.diagnostics.push(Diagnostic {
             code: Cow::Borrowed(meta.code),

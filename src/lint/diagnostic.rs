@@ -29,12 +29,7 @@ pub enum Severity {
 
 impl Severity {
     /// All severities, least serious first.
-    pub const ALL: [Severity; 4] = [
-        Severity::Style,
-        Severity::Info,
-        Severity::Warning,
-        Severity::Error,
-    ];
+    pub const ALL: [Severity; 4] = [Severity::Style, Severity::Info, Severity::Warning, Severity::Error];
 
     /// The lowercase name used in every output format and in config files.
     pub fn as_str(self) -> &'static str {
@@ -62,9 +57,7 @@ impl FromStr for Severity {
             "info" => Ok(Severity::Info),
             "warning" | "warn" => Ok(Severity::Warning),
             "error" => Ok(Severity::Error),
-            other => Err(format!(
-                "unknown severity `{other}`: expected error, warning, info or style"
-            )),
+            other => Err(format!("unknown severity `{other}`: expected error, warning, info or style")),
         }
     }
 }
@@ -142,26 +135,17 @@ pub struct Edit {
 impl Edit {
     /// Replaces `range` with `content`.
     pub fn replace(range: TextRange, content: impl Into<String>) -> Self {
-        Self {
-            range,
-            content: content.into(),
-        }
+        Self { range, content: content.into() }
     }
 
     /// Inserts `content` at `offset`.
     pub fn insert(offset: u32, content: impl Into<String>) -> Self {
-        Self {
-            range: TextRange::empty(offset),
-            content: content.into(),
-        }
+        Self { range: TextRange::empty(offset), content: content.into() }
     }
 
     /// Deletes `range`.
     pub fn delete(range: TextRange) -> Self {
-        Self {
-            range,
-            content: String::new(),
-        }
+        Self { range, content: String::new() }
     }
 }
 
@@ -198,10 +182,7 @@ impl Fix {
     fn new(edits: impl IntoIterator<Item = Edit>, applicability: Applicability) -> Self {
         let mut edits: Vec<Edit> = edits.into_iter().collect();
         edits.sort_by_key(|e| (e.range.start, e.range.end));
-        Self {
-            edits,
-            applicability,
-        }
+        Self { edits, applicability }
     }
 
     /// The bytes the fix touches.
@@ -251,10 +232,7 @@ pub fn apply_safe_fixes(src: &str, diagnostics: &[Diagnostic]) -> (String, usize
         if (first.range.start as usize) < cursor {
             continue; // overlaps a fix already taken
         }
-        let edits_ok = fix
-            .edits
-            .windows(2)
-            .all(|w| w[0].range.end <= w[1].range.start)
+        let edits_ok = fix.edits.windows(2).all(|w| w[0].range.end <= w[1].range.start)
             && fix.edits.iter().all(|e| {
                 src.is_char_boundary(e.range.start as usize)
                     && src.is_char_boundary(e.range.end as usize)

@@ -37,11 +37,7 @@ impl FileKind {
     /// are ignore files, everything else is a Dockerfile.
     pub fn from_path(path: &str) -> Self {
         let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
-        if name == ".dockerignore" || name.ends_with(".dockerignore") {
-            Self::DockerIgnore
-        } else {
-            Self::Dockerfile
-        }
+        if name == ".dockerignore" || name.ends_with(".dockerignore") { Self::DockerIgnore } else { Self::Dockerfile }
     }
 }
 
@@ -63,13 +59,7 @@ pub struct LintInput<'a> {
 impl<'a> LintInput<'a> {
     /// A Dockerfile with an unknown build context.
     pub fn dockerfile(path: &'a str, source: &'a str) -> Self {
-        Self {
-            path,
-            source,
-            kind: FileKind::Dockerfile,
-            dockerignore: ContextIgnore::Unknown,
-            target: None,
-        }
+        Self { path, source, kind: FileKind::Dockerfile, dockerignore: ContextIgnore::Unknown, target: None }
     }
 }
 
@@ -83,10 +73,7 @@ pub fn check(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnostic> {
             code: Cow::Borrowed("DL1000"),
             tag: None,
             severity: Severity::Error,
-            message: format!(
-                "file is {} bytes, larger than the 4 GiB drydock can lint",
-                input.source.len()
-            ),
+            message: format!("file is {} bytes, larger than the 4 GiB drydock can lint", input.source.len()),
             help: Some("split the file or exclude it with `ignore-paths`".into()),
             range: TextRange::default(),
             fix: None,
@@ -96,9 +83,7 @@ pub fn check(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnostic> {
         FileKind::Dockerfile => check_dockerfile(input, settings),
         FileKind::DockerIgnore => check_dockerignore(input, settings),
     };
-    diagnostics.sort_by(|a, b| {
-        (a.range.start, a.range.end, &a.code).cmp(&(b.range.start, b.range.end, &b.code))
-    });
+    diagnostics.sort_by(|a, b| (a.range.start, a.range.end, &a.code).cmp(&(b.range.start, b.range.end, &b.code)));
     diagnostics
 }
 
@@ -116,15 +101,12 @@ fn check_dockerfile(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnosti
             tag: None,
             severity: issue.severity,
             message: issue.message,
-            help: None,
+            help: issue.help,
             range: issue.range,
             fix: None,
         });
     }
-    for rule in RULES
-        .iter()
-        .filter(|r| r.meta().target == Target::Dockerfile)
-    {
+    for rule in RULES.iter().filter(|r| r.meta().target == Target::Dockerfile) {
         if !settings.is_enabled(rule.meta().code) {
             continue;
         }
@@ -135,9 +117,7 @@ fn check_dockerfile(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnosti
     }
     let suppressions = suppress::Suppressions::from_dockerfile(&file);
     let index = source::LineIndex::new(input.source);
-    finish(cx.diagnostics, settings, |d| {
-        suppressions.is_suppressed(&d.code, index.line(d.range.start))
-    })
+    finish(cx.diagnostics, settings, |d| suppressions.is_suppressed(&d.code, index.line(d.range.start)))
 }
 
 fn check_dockerignore(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnostic> {
@@ -145,10 +125,7 @@ fn check_dockerignore(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnos
     let model = model::Model::default();
     let ignore = parser::dockerignore::parse(input.source);
     let mut cx = Context::new(input, &file, &model, Some(&ignore), settings);
-    for rule in RULES
-        .iter()
-        .filter(|r| r.meta().target == Target::DockerIgnore)
-    {
+    for rule in RULES.iter().filter(|r| r.meta().target == Target::DockerIgnore) {
         if settings.is_enabled(rule.meta().code) {
             rule.check_file(&mut cx);
         }

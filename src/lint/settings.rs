@@ -27,10 +27,7 @@ pub struct Settings {
 impl Settings {
     /// Settings that run only `code` (for rule fixtures).
     pub fn only(code: &str) -> Self {
-        Self {
-            only: Some(std::iter::once(code.to_string()).collect()),
-            ..Self::default()
-        }
+        Self { only: Some(std::iter::once(code.to_string()).collect()), ..Self::default() }
     }
 
     /// Whether `code` runs.

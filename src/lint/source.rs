@@ -21,22 +21,12 @@ pub struct TextRange {
 impl TextRange {
     /// A range from `start` to `end`; the ends are swapped if given backwards.
     pub fn new(start: u32, end: u32) -> Self {
-        if start <= end {
-            Self { start, end }
-        } else {
-            Self {
-                start: end,
-                end: start,
-            }
-        }
+        if start <= end { Self { start, end } } else { Self { start: end, end: start } }
     }
 
     /// An empty range at `offset`.
     pub fn empty(offset: u32) -> Self {
-        Self {
-            start: offset,
-            end: offset,
-        }
+        Self { start: offset, end: offset }
     }
 
     /// A range from `usize` offsets, saturating at `u32::MAX`.
@@ -62,26 +52,19 @@ impl TextRange {
     /// The smallest range covering both.
     #[must_use]
     pub fn cover(self, other: Self) -> Self {
-        Self {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Self { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 
     /// The range moved right by `delta` bytes.
     #[must_use]
     pub fn shift(self, delta: u32) -> Self {
-        Self {
-            start: self.start.saturating_add(delta),
-            end: self.end.saturating_add(delta),
-        }
+        Self { start: self.start.saturating_add(delta), end: self.end.saturating_add(delta) }
     }
 
     /// The text this range covers, or `""` when it does not fit `src` or splits a
     /// UTF-8 character.
     pub fn slice(self, src: &str) -> &str {
-        src.get(self.start as usize..self.end as usize)
-            .unwrap_or("")
+        src.get(self.start as usize..self.end as usize).unwrap_or("")
     }
 }
 
@@ -106,16 +89,8 @@ impl LineIndex {
     pub fn new(src: &str) -> Self {
         let mut starts = Vec::with_capacity(src.len() / 32 + 1);
         starts.push(0);
-        starts.extend(
-            src.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| to_u32(i + 1)),
-        );
-        Self {
-            starts,
-            len: to_u32(src.len()),
-        }
+        starts.extend(src.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| to_u32(i + 1)));
+        Self { starts, len: to_u32(src.len()) }
     }
 
     /// 1-based line of `offset` (an offset at or past the end is on the last line).
@@ -131,9 +106,7 @@ impl LineIndex {
     pub fn line_col(&self, src: &str, offset: u32) -> (u32, u32) {
         let line = self.line(offset);
         let start = self.line_start(line);
-        let text = src
-            .get(start as usize..offset.min(self.len) as usize)
-            .unwrap_or("");
+        let text = src.get(start as usize..offset.min(self.len) as usize).unwrap_or("");
         (line, to_u32(text.chars().count() + 1))
     }
 
@@ -160,11 +133,7 @@ impl LineIndex {
     /// Number of lines (a trailing newline does not start a new line).
     pub fn line_count(&self) -> u32 {
         let n = self.starts.len();
-        if n > 1 && self.starts[n - 1] == self.len {
-            to_u32(n - 1)
-        } else {
-            to_u32(n)
-        }
+        if n > 1 && self.starts[n - 1] == self.len { to_u32(n - 1) } else { to_u32(n) }
     }
 }
 

@@ -1,1 +1,3 @@
 //! The one integration test binary (one link, as in ripgrep and zero2prod).
+
+mod rules;

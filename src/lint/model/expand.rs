@@ -12,10 +12,7 @@ pub struct Expanded {
 
 /// Expands one word (placeholder).
 pub fn expand(word: &str, _escape: char, _lookup: &dyn Fn(&str) -> Option<String>) -> Expanded {
-    Expanded {
-        value: word.to_string(),
-        unset: Vec::new(),
-    }
+    Expanded { value: word.to_string(), unset: Vec::new() }
 }
 
 /// Removes quotes and escapes from one word without expanding variables (placeholder).

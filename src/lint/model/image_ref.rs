@@ -26,9 +26,6 @@ pub struct ImageRefError {
 impl ImageRef {
     /// Parses a reference (placeholder).
     pub fn parse(s: &str) -> Result<Self, ImageRefError> {
-        Err(ImageRefError {
-            reference: s.to_string(),
-            reason: "not implemented".into(),
-        })
+        Err(ImageRefError { reference: s.to_string(), reason: "not implemented".into() })
     }
 }

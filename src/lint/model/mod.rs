@@ -202,18 +202,11 @@ impl Model {
     /// before instruction `before`.
     pub fn stage_ref(&self, name: &str, before: usize) -> Option<usize> {
         let lower = name.to_ascii_lowercase();
-        if let Some(s) = self
-            .stages
-            .iter()
-            .find(|s| s.name.as_deref() == Some(lower.as_str()) && s.from < before)
-        {
+        if let Some(s) = self.stages.iter().find(|s| s.name.as_deref() == Some(lower.as_str()) && s.from < before) {
             return Some(s.index);
         }
         let idx: usize = name.parse().ok()?;
-        self.stages
-            .get(idx)
-            .filter(|s| s.from < before)
-            .map(|s| s.index)
+        self.stages.get(idx).filter(|s| s.from < before).map(|s| s.index)
     }
 
     /// The external base of `stage`, following `FROM <stage>` chains.
@@ -253,53 +246,25 @@ impl Model {
                 (inst.keyword == Keyword::User).then_some((i, inst))
             });
             if let Some((i, inst)) = user {
-                let raw = inst
-                    .args
-                    .first()
-                    .map(|a| a.value.as_str())
-                    .unwrap_or_default();
+                let raw = inst.args.first().map(|a| a.value.as_str()).unwrap_or_default();
                 let scope = self.scope_at(file, i);
                 let expanded = expand::expand(raw, self.escape, &|n| scope.get(n).cloned());
-                let root = if expanded.unset.is_empty() {
-                    Some(is_root_user(&expanded.value))
-                } else {
-                    None
-                };
-                return EffectiveUser {
-                    user: expanded.value,
-                    root,
-                    inst: Some(i),
-                };
+                let root = if expanded.unset.is_empty() { Some(is_root_user(&expanded.value)) } else { None };
+                return EffectiveUser { user: expanded.value, root, inst: Some(i) };
             }
         }
         match self.root_base(stage) {
             Base::Image(img) => match &img.reference {
-                Some(r) if default_user_is_nonroot(r) => EffectiveUser {
-                    user: "nonroot (image default)".into(),
-                    root: Some(false),
-                    inst: None,
-                },
-                Some(r) if r.repository.contains("nanoserver") => EffectiveUser {
-                    user: "ContainerUser (image default)".into(),
-                    root: Some(false),
-                    inst: None,
-                },
-                Some(_) => EffectiveUser {
-                    user: "root (image default)".into(),
-                    root: Some(true),
-                    inst: None,
-                },
-                None => EffectiveUser {
-                    user: String::new(),
-                    root: None,
-                    inst: None,
-                },
+                Some(r) if default_user_is_nonroot(r) => {
+                    EffectiveUser { user: "nonroot (image default)".into(), root: Some(false), inst: None }
+                }
+                Some(r) if r.repository.contains("nanoserver") => {
+                    EffectiveUser { user: "ContainerUser (image default)".into(), root: Some(false), inst: None }
+                }
+                Some(_) => EffectiveUser { user: "root (image default)".into(), root: Some(true), inst: None },
+                None => EffectiveUser { user: String::new(), root: None, inst: None },
             },
-            _ => EffectiveUser {
-                user: "root (image default)".into(),
-                root: Some(true),
-                inst: None,
-            },
+            _ => EffectiveUser { user: "root (image default)".into(), root: Some(true), inst: None },
         }
     }
 
@@ -307,11 +272,7 @@ impl Model {
     /// stage, with global ARG defaults and platform ARGs), for expanding its words.
     pub fn scope_at(&self, file: &Dockerfile, at: usize) -> HashMap<String, String> {
         let mut scope: HashMap<String, String> = HashMap::new();
-        let globals: HashMap<&str, &ArgDecl> = self
-            .global_args
-            .iter()
-            .map(|a| (a.name.as_str(), a))
-            .collect();
+        let globals: HashMap<&str, &ArgDecl> = self.global_args.iter().map(|a| (a.name.as_str(), a)).collect();
         let Some(Some(stage)) = self.stage_of.get(at) else {
             return global_scope(&self.global_args);
         };
@@ -328,11 +289,7 @@ impl Model {
                         for decl in arg_decls(inst, i, self.escape) {
                             let value = decl
                                 .default
-                                .or_else(|| {
-                                    globals
-                                        .get(decl.name.as_str())
-                                        .and_then(|g| g.default.clone())
-                                })
+                                .or_else(|| globals.get(decl.name.as_str()).and_then(|g| g.default.clone()))
                                 .or_else(|| platform_default(&decl.name).map(str::to_string));
                             if let Some(v) = value {
                                 scope.insert(decl.name, v);
@@ -342,10 +299,7 @@ impl Model {
                     Keyword::Env => {
                         for pair in inst.args.chunks(2) {
                             if let [k, v] = pair {
-                                let value = expand::expand(&v.value, self.escape, &|n| {
-                                    scope.get(n).cloned()
-                                })
-                                .value;
+                                let value = expand::expand(&v.value, self.escape, &|n| scope.get(n).cloned()).value;
                                 scope.insert(k.value.clone(), value);
                             }
                         }
@@ -359,17 +313,12 @@ impl Model {
 }
 
 fn platform_default(name: &str) -> Option<&'static str> {
-    PLATFORM_ARGS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| *v)
+    PLATFORM_ARGS.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
 }
 
 fn global_scope(globals: &[ArgDecl]) -> HashMap<String, String> {
-    let mut scope: HashMap<String, String> = PLATFORM_ARGS
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-        .collect();
+    let mut scope: HashMap<String, String> =
+        PLATFORM_ARGS.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
     for a in globals {
         if let Some(d) = &a.default {
             scope.insert(a.name.clone(), d.clone());
@@ -416,12 +365,7 @@ pub fn arg_decls(inst: &Instruction, index: usize, escape: char) -> Vec<ArgDecl>
                     inst: index,
                 }
             }
-            None => ArgDecl {
-                name: a.value.clone(),
-                default: None,
-                default_range: None,
-                inst: index,
-            },
+            None => ArgDecl { name: a.value.clone(), default: None, default_range: None, inst: index },
         })
         .collect()
 }
@@ -448,30 +392,19 @@ impl<'a> Builder<'a> {
     fn build(mut self, target: Option<&str>) -> Model {
         let file = self.file;
         let n = file.instructions.len();
-        let froms: Vec<usize> = file
-            .instructions
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| i.keyword == Keyword::From)
-            .map(|(i, _)| i)
-            .collect();
+        let froms: Vec<usize> =
+            file.instructions.iter().enumerate().filter(|(_, i)| i.keyword == Keyword::From).map(|(i, _)| i).collect();
         for (i, inst) in file.instructions.iter().enumerate() {
             if froms.first().is_some_and(|&f| i > f) {
                 break;
             }
             if inst.keyword == Keyword::Arg {
-                self.model
-                    .global_args
-                    .extend(arg_decls(inst, i, file.escape));
+                self.model.global_args.extend(arg_decls(inst, i, file.escape));
             }
         }
         let globals = global_scope(&self.model.global_args);
-        let global_defaults: HashMap<&str, &ArgDecl> = self
-            .model
-            .global_args
-            .iter()
-            .map(|a| (a.name.as_str(), a))
-            .collect();
+        let global_defaults: HashMap<&str, &ArgDecl> =
+            self.model.global_args.iter().map(|a| (a.name.as_str(), a)).collect();
         for (k, &from) in froms.iter().enumerate() {
             let end = froms.get(k + 1).copied().unwrap_or(n);
             let inst = &file.instructions[from];
@@ -493,12 +426,8 @@ impl<'a> Builder<'a> {
                     let lower = text.expanded.to_ascii_lowercase();
                     if lower == "scratch" {
                         Base::Scratch
-                    } else if let Some(parent) = self
-                        .model
-                        .stages
-                        .iter()
-                        .find(|s| s.name.as_deref() == Some(lower.as_str()))
-                        .map(|s| s.index)
+                    } else if let Some(parent) =
+                        self.model.stages.iter().find(|s| s.name.as_deref() == Some(lower.as_str())).map(|s| s.index)
                     {
                         Base::Stage(parent)
                     } else {
@@ -528,12 +457,8 @@ impl<'a> Builder<'a> {
         self.model.final_stage = match target {
             Some(t) => {
                 let lower = t.to_ascii_lowercase();
-                let found = self
-                    .model
-                    .stages
-                    .iter()
-                    .find(|s| s.name.as_deref() == Some(lower.as_str()))
-                    .map(|s| s.index);
+                let found =
+                    self.model.stages.iter().find(|s| s.name.as_deref() == Some(lower.as_str())).map(|s| s.index);
                 if found.is_none() {
                     self.model.missing_target = Some(t.to_string());
                 }
@@ -564,16 +489,8 @@ impl<'a> Builder<'a> {
                 match inst.keyword {
                     Keyword::Shell => {
                         posix = inst.args.first().is_some_and(|a| {
-                            let exe = a
-                                .value
-                                .rsplit(['/', '\\'])
-                                .next()
-                                .unwrap_or(&a.value)
-                                .to_ascii_lowercase();
-                            matches!(
-                                exe.trim_end_matches(".exe"),
-                                "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh"
-                            )
+                            let exe = a.value.rsplit(['/', '\\']).next().unwrap_or(&a.value).to_ascii_lowercase();
+                            matches!(exe.trim_end_matches(".exe"), "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh")
                         });
                     }
                     Keyword::Run => {
@@ -600,11 +517,7 @@ impl<'a> Builder<'a> {
     }
 
     fn mount_images(&mut self, inst: &Instruction, i: usize, stage: usize) {
-        for flag in inst
-            .flags
-            .iter()
-            .filter(|f| f.name.eq_ignore_ascii_case("mount"))
-        {
+        for flag in inst.flags.iter().filter(|f| f.name.eq_ignore_ascii_case("mount")) {
             let (Some(value), Some(range)) = (&flag.value, flag.value_range) else {
                 continue;
             };
@@ -624,14 +537,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn external_image(
-        &mut self,
-        value: &str,
-        range: TextRange,
-        i: usize,
-        stage: usize,
-        kind: ImageUseKind,
-    ) {
+    fn external_image(&mut self, value: &str, range: TextRange, i: usize, stage: usize, kind: ImageUseKind) {
         let scope = self.model.scope_at(self.file, i);
         let text = image_text(value, range, self.file.escape, &scope, |_| None);
         let lower = text.expanded.to_ascii_lowercase();
@@ -641,30 +547,17 @@ impl<'a> Builder<'a> {
         {
             return;
         }
-        self.model.images.push(ImageUse {
-            kind,
-            inst: i,
-            stage,
-            image: text,
-        });
+        self.model.images.push(ImageUse { kind, inst: i, stage, image: text });
     }
 }
 
 /// FROM's image argument and `AS name`.
-fn from_parts(
-    inst: &Instruction,
-) -> (
-    Option<&super::parser::Arg>,
-    Option<String>,
-    Option<TextRange>,
-) {
+fn from_parts(inst: &Instruction) -> (Option<&super::parser::Arg>, Option<String>, Option<TextRange>) {
     let image = inst.args.first();
     match inst.args.as_slice() {
-        [_, kw, name, ..] if kw.value.eq_ignore_ascii_case("as") => (
-            image,
-            Some(name.value.to_ascii_lowercase()),
-            Some(name.range),
-        ),
+        [_, kw, name, ..] if kw.value.eq_ignore_ascii_case("as") => {
+            (image, Some(name.value.to_ascii_lowercase()), Some(name.range))
+        }
         _ => (image, None, None),
     }
 }
@@ -693,24 +586,15 @@ fn image_text(
 
 /// `$NAME` or `${NAME}`: the variable name.
 fn single_var(raw: &str) -> Option<&str> {
-    let inner = raw
-        .strip_prefix("${")
-        .and_then(|r| r.strip_suffix('}'))
-        .or_else(|| raw.strip_prefix('$'))?;
-    (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        .then_some(inner)
+    let inner = raw.strip_prefix("${").and_then(|r| r.strip_suffix('}')).or_else(|| raw.strip_prefix('$'))?;
+    (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(inner)
 }
 
 fn is_windows_image(img: &ImageText) -> bool {
     let s = img.expanded.to_ascii_lowercase();
-    [
-        "windows/servercore",
-        "windowsservercore",
-        "nanoserver",
-        "mcr.microsoft.com/windows",
-    ]
-    .iter()
-    .any(|needle| s.contains(needle))
+    ["windows/servercore", "windowsservercore", "nanoserver", "mcr.microsoft.com/windows"]
+        .iter()
+        .any(|needle| s.contains(needle))
 }
 
 const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
@@ -730,9 +614,7 @@ fn run_scripts(inst: &Instruction) -> Vec<RunScript> {
     let mut out = Vec::new();
     let command = arg.value.trim();
     let pure_heredoc = inst.heredocs.len() == 1
-        && command
-            .trim_start_matches(|c: char| c.is_ascii_digit())
-            .starts_with("<<")
+        && command.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with("<<")
         && !command.contains(char::is_whitespace);
     if pure_heredoc {
         if let Some(doc) = inst.heredocs.first()
@@ -747,24 +629,19 @@ fn run_scripts(inst: &Instruction) -> Vec<RunScript> {
     let mut script = String::new();
     for &(t, s) in &text.segments {
         let t = t as usize;
-        let seg_end = text
-            .segments
-            .iter()
-            .find(|&&(nt, _)| nt as usize > t)
-            .map_or(trimmed_len, |&(nt, _)| nt as usize);
+        let seg_end =
+            text.segments.iter().find(|&&(nt, _)| nt as usize > t).map_or(trimmed_len, |&(nt, _)| nt as usize);
         let lo = t.max(cmd_start);
         let hi = seg_end.min(trimmed_len);
         if lo >= hi {
             continue;
         }
-        map.segments
-            .push((to_u32(script.len()), s + to_u32(lo - t)));
+        map.segments.push((to_u32(script.len()), s + to_u32(lo - t)));
         script.push_str(text.text.get(lo..hi).unwrap_or_default());
     }
     for doc in &inst.heredocs {
         script.push('\n');
-        map.segments
-            .push((to_u32(script.len()), doc.body_range.start));
+        map.segments.push((to_u32(script.len()), doc.body_range.start));
         script.push_str(&doc.content);
         let term_at = doc.body_range.end;
         map.segments.push((to_u32(script.len()), term_at));
@@ -773,34 +650,18 @@ fn run_scripts(inst: &Instruction) -> Vec<RunScript> {
     let parsed = shell::parse_script(&script);
     // A heredoc fed to an explicit shell (`RUN bash <<EOF`) is a script too.
     let fed_to_shell = parsed.commands.iter().any(|c| {
-        c.argv
-            .first()
-            .is_some_and(|w| SHELLS.contains(&w.text.rsplit('/').next().unwrap_or(&w.text)))
-            && c.argv
-                .iter()
-                .skip(1)
-                .all(|w| w.text.starts_with('-') && w.text != "-c")
+        c.argv.first().is_some_and(|w| SHELLS.contains(&w.text.rsplit('/').next().unwrap_or(&w.text)))
+            && c.argv.iter().skip(1).all(|w| w.text.starts_with('-') && w.text != "-c")
     });
     if fed_to_shell && let Some(doc) = inst.heredocs.first() {
         out.push(heredoc_script(doc, 0));
     }
-    out.insert(
-        0,
-        RunScript {
-            text: script,
-            script: parsed,
-            map,
-            origin: ScriptOrigin::ShellForm,
-        },
-    );
+    out.insert(0, RunScript { text: script, script: parsed, map, origin: ScriptOrigin::ShellForm });
     out
 }
 
 fn heredoc_script(doc: &super::parser::Heredoc, index: usize) -> RunScript {
-    let map = JoinedText {
-        text: String::new(),
-        segments: vec![(0, doc.body_range.start)],
-    };
+    let map = JoinedText { text: String::new(), segments: vec![(0, doc.body_range.start)] };
     RunScript {
         text: doc.content.clone(),
         script: shell::parse_script(&doc.content),
@@ -819,11 +680,7 @@ fn shebang_is_shell(body: &str) -> bool {
     let mut words = interp.split_whitespace();
     let exe = words.next().unwrap_or("");
     let exe = exe.rsplit('/').next().unwrap_or(exe);
-    let exe = if exe == "env" {
-        words.find(|w| !w.starts_with('-')).unwrap_or("")
-    } else {
-        exe
-    };
+    let exe = if exe == "env" { words.find(|w| !w.starts_with('-')).unwrap_or("") } else { exe };
     SHELLS.contains(&exe)
 }
 
@@ -889,32 +746,19 @@ mod tests {
         assert_eq!(scripts.len(), 1);
         let text = &scripts[0].text;
         let at = text.find("curl").expect("curl") as u32;
-        assert_eq!(
-            scripts[0]
-                .source_range(TextRange::new(at, at + 4))
-                .slice(src),
-            "curl"
-        );
+        assert_eq!(scripts[0].source_range(TextRange::new(at, at + 4)).slice(src), "curl");
     }
 
     #[test]
     fn windows_stages_are_not_posix() {
-        let (_, m) =
-            model("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN dir\n");
+        let (_, m) = model("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN dir\n");
         assert!(!m.stages[0].posix_shell);
         assert!(m.scripts[1].is_empty());
     }
 
     #[test]
     fn root_users() {
-        for u in [
-            "root",
-            "0",
-            "0:0",
-            "root:root",
-            "",
-            "ContainerAdministrator",
-        ] {
+        for u in ["root", "0", "0:0", "root:root", "", "ContainerAdministrator"] {
             assert!(is_root_user(u), "{u}");
         }
         for u in ["app", "1000", "nonroot:nonroot", "ContainerUser"] {

@@ -163,10 +163,7 @@ pub struct Instruction {
 impl Instruction {
     /// The flag named `name` (without `--`), if given; the last one wins, as in BuildKit.
     pub fn flag(&self, name: &str) -> Option<&Flag> {
-        self.flags
-            .iter()
-            .rev()
-            .find(|f| f.name.eq_ignore_ascii_case(name))
+        self.flags.iter().rev().find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// The instruction's own keyword, or the wrapped one for ONBUILD.

@@ -18,9 +18,7 @@
 //! back to source bytes ([`JoinedText`]), so every argument and flag has an exact
 //! span even across continuation lines.
 
-use super::ast::{
-    Arg, Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, JoinedText, Keyword,
-};
+use super::ast::{Arg, Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, JoinedText, Keyword};
 use crate::lint::diagnostic::Severity;
 use crate::lint::source::{TextRange, to_u32};
 
@@ -40,6 +38,8 @@ pub struct ParseIssue {
     pub message: String,
     /// Where.
     pub range: TextRange,
+    /// What to do about it.
+    pub help: Option<String>,
 }
 
 /// Parses `src`. Never panics; problems come back as [`ParseIssue`]s.
@@ -79,11 +79,7 @@ impl<'a> Parser<'a> {
             src,
             pos: if bom { 3 } else { 0 },
             line_no: 0,
-            file: Dockerfile {
-                escape: '\\',
-                bom,
-                ..Dockerfile::default()
-            },
+            file: Dockerfile { escape: '\\', bom, ..Dockerfile::default() },
             issues: Vec::new(),
             directives_done: false,
         }
@@ -95,10 +91,7 @@ impl<'a> Parser<'a> {
         }
         let rest = &self.src[self.pos..];
         let len = rest.find('\n').map_or(rest.len(), |i| i + 1);
-        let line = RawLine {
-            start: self.pos,
-            text: &rest[..len],
-        };
+        let line = RawLine { start: self.pos, text: &rest[..len] };
         self.pos += len;
         self.line_no += 1;
         Some(line)
@@ -110,6 +103,7 @@ impl<'a> Parser<'a> {
             severity: Severity::Error,
             message: message.into(),
             range,
+            help: Some("BuildKit refuses this file; fix the syntax before anything else".into()),
         });
     }
 
@@ -164,11 +158,9 @@ impl<'a> Parser<'a> {
                 self.issues.push(ParseIssue {
                     code: EMPTY_CONTINUATION,
                     severity: Severity::Warning,
-                    message: format!(
-                        "empty continuation line {line} inside `{}`",
-                        inst.keyword_label()
-                    ),
+                    message: format!("empty continuation line {line} inside `{}`", inst.keyword_label()),
                     range: inst.name_range,
+                    help: Some("remove the empty line; BuildKit will reject it in a future release".into()),
                 });
             }
             self.file.instructions.push(inst);
@@ -196,10 +188,7 @@ impl<'a> Parser<'a> {
         }
         let range = TextRange::from_usize(line.start + lead, line.start + line.content().len());
         if self.file.directives.iter().any(|d| d.name == name) {
-            self.error(
-                format!("only one `{name}` parser directive can be used"),
-                range,
-            );
+            self.error(format!("only one `{name}` parser directive can be used"), range);
             return true;
         }
         if name == "escape" {
@@ -207,19 +196,11 @@ impl<'a> Parser<'a> {
                 "\\" => self.file.escape = '\\',
                 "`" => self.file.escape = '`',
                 other => {
-                    self.error(
-                        format!("invalid escape token `{other}`: use ` or \\"),
-                        range,
-                    );
+                    self.error(format!("invalid escape token `{other}`: use ` or \\"), range);
                 }
             }
         }
-        self.file.directives.push(Directive {
-            name,
-            value: value.to_string(),
-            range,
-            line: self.line_no,
-        });
+        self.file.directives.push(Directive { name, value: value.to_string(), range, line: self.line_no });
         true
     }
 
@@ -227,11 +208,7 @@ impl<'a> Parser<'a> {
         let content = line.content();
         let text = content[lead..].trim_start_matches('#').trim().to_string();
         let range = TextRange::from_usize(line.start + lead, line.start + content.len());
-        self.file.comments.push(Comment {
-            text,
-            range,
-            line: self.line_no,
-        });
+        self.file.comments.push(Comment { text, range, line: self.line_no });
     }
 
     /// Builds an instruction from its joined line (BuildKit's `newNodeFromLine`).
@@ -273,10 +250,7 @@ impl<'a> Parser<'a> {
             }
             if !terminated {
                 let range = TextRange::from_usize(keyword_start, self.src.len());
-                self.error(
-                    format!("unterminated heredoc: no line `{}` closes it", spec.name),
-                    range,
-                );
+                self.error(format!("unterminated heredoc: no line `{}` closes it", spec.name), range);
             }
             docs.push(Heredoc {
                 name: spec.name,
@@ -296,11 +270,7 @@ impl<'a> Parser<'a> {
 
 impl Instruction {
     fn keyword_label(&self) -> String {
-        if self.keyword == Keyword::Unknown {
-            self.name.to_ascii_uppercase()
-        } else {
-            self.keyword.as_str().into()
-        }
+        if self.keyword == Keyword::Unknown { self.name.to_ascii_uppercase() } else { self.keyword.as_str().into() }
     }
 }
 
@@ -330,9 +300,7 @@ fn push_piece(joined: &mut JoinedText, piece: &str, source_offset: usize) {
     if piece.is_empty() {
         return;
     }
-    joined
-        .segments
-        .push((to_u32(joined.text.len()), to_u32(source_offset)));
+    joined.segments.push((to_u32(joined.text.len()), to_u32(source_offset)));
     joined.text.push_str(piece);
 }
 
@@ -345,16 +313,12 @@ fn leading_space_len(s: &str) -> usize {
 fn split_directive(line: &str) -> Option<(&str, &str)> {
     let is_re_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{c}');
     let rest = line.strip_prefix('#')?.trim_start_matches(is_re_space);
-    let name_len = rest
-        .find(|c: char| !c.is_ascii_alphanumeric())
-        .unwrap_or(rest.len());
+    let name_len = rest.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(rest.len());
     let name = &rest[..name_len];
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return None;
     }
-    let rest = rest[name_len..]
-        .trim_start_matches(is_re_space)
-        .strip_prefix('=')?;
+    let rest = rest[name_len..].trim_start_matches(is_re_space).strip_prefix('=')?;
     let value = rest.trim_matches(is_re_space);
     if value.is_empty() {
         return None;
@@ -370,11 +334,7 @@ fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
     let Some(before) = t.strip_suffix(escape) else {
         return (line, true);
     };
-    if before.is_empty() || !before.ends_with(escape) {
-        (before, false)
-    } else {
-        (line, true)
-    }
+    if before.is_empty() || !before.ends_with(escape) { (before, false) } else { (line, true) }
 }
 
 /// `[\t\v\f\r ]`: BuildKit's `reWhitespace`.
@@ -386,12 +346,7 @@ fn is_ws(c: char) -> bool {
 type NodeErrors = Vec<(String, TextRange)>;
 
 /// Parses a joined line (or ONBUILD's rest) starting at byte `base` of `full`.
-fn parse_node(
-    full: &str,
-    base: usize,
-    escape: char,
-    map: &JoinedText,
-) -> (Instruction, NodeErrors) {
+fn parse_node(full: &str, base: usize, escape: char, map: &JoinedText) -> (Instruction, NodeErrors) {
     let mut errors = Vec::new();
     let line = &full[base..];
     let lead = leading_space_len(line);
@@ -420,26 +375,17 @@ fn parse_node(
     let after_cmd = &body[cmd_len..];
     if after_cmd.is_empty() {
         if keyword == Keyword::Unknown {
-            inst.args.push(Arg {
-                value: String::new(),
-                range: span(line_end, line_end),
-            });
+            inst.args.push(Arg { value: String::new(), range: span(line_end, line_end) });
         }
         return (inst, errors);
     }
-    let rest_start =
-        start + cmd_len + (after_cmd.len() - after_cmd.trim_start_matches(is_ws).len());
+    let rest_start = start + cmd_len + (after_cmd.len() - after_cmd.trim_start_matches(is_ws).len());
     let (flags, args_at) = extract_flags(full, rest_start, line_end);
     inst.flags = flags
         .into_iter()
         .map(|f| {
             let value_range = f.value_start.map(|v| span(v, f.end));
-            Flag {
-                name: f.name,
-                value: f.value,
-                range: span(f.start, f.end),
-                value_range,
-            }
+            Flag { name: f.name, value: f.value, range: span(f.start, f.end), value_range }
         })
         .collect();
     // TrimSpace of what follows the flags.
@@ -455,9 +401,7 @@ fn parse_node(
                         inst.json = true;
                         args = items;
                     }
-                    Json::NotStrings => {
-                        errors.push((NOT_STRINGS.into(), span(args_start, line_end)))
-                    }
+                    Json::NotStrings => errors.push((NOT_STRINGS.into(), span(args_start, line_end))),
                     Json::Invalid => args.push((rest.to_string(), args_start, line_end)),
                 }
             }
@@ -477,12 +421,10 @@ fn parse_node(
             }
         }
         Keyword::Arg => args = parse_words(rest, args_start, escape),
-        Keyword::Env | Keyword::Label => {
-            match parse_name_val(rest, args_start, escape, keyword.as_str()) {
-                Ok(pairs) => args = pairs,
-                Err(message) => errors.push((message, span(args_start, line_end))),
-            }
-        }
+        Keyword::Env | Keyword::Label => match parse_name_val(rest, args_start, escape, keyword.as_str()) {
+            Ok(pairs) => args = pairs,
+            Err(message) => errors.push((message, span(args_start, line_end))),
+        },
         Keyword::Healthcheck => {
             let sep = rest.find(char::is_whitespace).unwrap_or(rest.len());
             if sep > 0 {
@@ -496,9 +438,7 @@ fn parse_node(
                             inst.json = true;
                             args.extend(items);
                         }
-                        Json::NotStrings => {
-                            errors.push((NOT_STRINGS.into(), span(cmd_start, line_end)))
-                        }
+                        Json::NotStrings => errors.push((NOT_STRINGS.into(), span(cmd_start, line_end))),
                         Json::Invalid => args.push((cmd.to_string(), cmd_start, line_end)),
                     }
                 }
@@ -509,16 +449,10 @@ fn parse_node(
                 let (sub, sub_errors) = parse_node(full, args_start, escape, map);
                 errors.extend(sub_errors);
                 if sub.keyword == Keyword::Onbuild {
-                    errors.push((
-                        "chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed".into(),
-                        sub.name_range,
-                    ));
+                    errors.push(("chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed".into(), sub.name_range));
                 } else if matches!(sub.keyword, Keyword::From | Keyword::Maintainer) {
                     errors.push((
-                        format!(
-                            "{} isn't allowed as an ONBUILD trigger",
-                            sub.keyword.as_str()
-                        ),
+                        format!("{} isn't allowed as an ONBUILD trigger", sub.keyword.as_str()),
                         sub.name_range,
                     ));
                 }
@@ -527,13 +461,7 @@ fn parse_node(
         }
         Keyword::Unknown => args.push((String::new(), line_end, line_end)),
     }
-    inst.args = args
-        .into_iter()
-        .map(|(value, s, e)| Arg {
-            value,
-            range: span(s, e),
-        })
-        .collect();
+    inst.args = args.into_iter().map(|(value, s, e)| Arg { value, range: span(s, e) }).collect();
     (inst, errors)
 }
 
@@ -563,11 +491,7 @@ fn extract_flags(full: &str, from: usize, to: usize) -> (Vec<RawFlag>, usize) {
     let mut word_start = 0;
     let mut value_start = None;
     let mut chars = line.char_indices().peekable();
-    let finish = |word: &str,
-                  start: usize,
-                  end: usize,
-                  value_start: Option<usize>,
-                  flags: &mut Vec<RawFlag>| {
+    let finish = |word: &str, start: usize, end: usize, value_start: Option<usize>, flags: &mut Vec<RawFlag>| {
         let body = word.strip_prefix("--").unwrap_or(word);
         let (name, value) = match body.split_once('=') {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
@@ -789,12 +713,7 @@ fn parse_words(rest: &str, base: usize, escape: char) -> Vec<(String, usize, usi
 }
 
 /// BuildKit's `parseNameVal` for ENV and LABEL: `k=v …`, or the legacy `k v`.
-fn parse_name_val(
-    rest: &str,
-    base: usize,
-    escape: char,
-    keyword: &str,
-) -> Result<Vec<(String, usize, usize)>, String> {
+fn parse_name_val(rest: &str, base: usize, escape: char, keyword: &str) -> Result<Vec<(String, usize, usize)>, String> {
     let words = parse_words(rest, base, escape);
     let Some(first) = words.first() else {
         return Ok(Vec::new());
@@ -804,23 +723,17 @@ fn parse_name_val(
         let after = &rest[key_len..];
         let value_at = key_len + (after.len() - after.trim_start_matches(is_ws).len());
         if key_len == rest.len() {
-            return Err(format!("{keyword} must have two arguments"));
+            return Err(format!("`{keyword} {rest}` has no value: write `{keyword} {rest}=value`"));
         }
         return Ok(vec![
             (rest[..key_len].to_string(), base, base + key_len),
-            (
-                rest[value_at..].to_string(),
-                base + value_at,
-                base + rest.len(),
-            ),
+            (rest[value_at..].to_string(), base + value_at, base + rest.len()),
         ]);
     }
     let mut out = Vec::with_capacity(words.len() * 2);
     for (word, s, e) in words {
         let Some((key, value)) = word.split_once('=') else {
-            return Err(format!(
-                "syntax error: can't find = in `{word}`; write it as name=value"
-            ));
+            return Err(format!("syntax error: can't find = in `{word}`; write it as name=value"));
         };
         let eq = s + key.len();
         out.push((key.to_string(), s, eq));
@@ -855,11 +768,7 @@ fn heredoc_specs(line: &str) -> Vec<HeredocSpec> {
         let raw = lex_words(rest, true);
         let quotes = |s: &str| s.matches(['\'', '"']).count();
         let quoted = raw.first().is_some_and(|r| quotes(r) != quotes(name));
-        out.push(HeredocSpec {
-            name: name.clone(),
-            strip_tabs,
-            quoted,
-        });
+        out.push(HeredocSpec { name: name.clone(), strip_tabs, quoted });
     }
     out
 }
@@ -930,14 +839,8 @@ mod tests {
 
     fn one(src: &str) -> Instruction {
         let (file, issues) = parse(src);
-        assert!(
-            issues.iter().all(|i| i.severity != Severity::Error),
-            "{issues:?}"
-        );
-        file.instructions
-            .into_iter()
-            .next()
-            .expect("one instruction")
+        assert!(issues.iter().all(|i| i.severity != Severity::Error), "{issues:?}");
+        file.instructions.into_iter().next().expect("one instruction")
     }
 
     fn values(inst: &Instruction) -> Vec<&str> {
@@ -953,10 +856,7 @@ mod tests {
         assert_eq!(inst.flags[0].name, "platform");
         assert_eq!(inst.flags[0].value.as_deref(), Some("$BUILDPLATFORM"));
         assert_eq!(inst.flags[0].range.slice(src), "--platform=$BUILDPLATFORM");
-        assert_eq!(
-            inst.flags[0].value_range.map(|r| r.slice(src)),
-            Some("$BUILDPLATFORM")
-        );
+        assert_eq!(inst.flags[0].value_range.map(|r| r.slice(src)), Some("$BUILDPLATFORM"));
         assert_eq!(inst.args[0].range.slice(src), "golang:1.22");
         assert_eq!(inst.range.slice(src), src.trim_end());
     }
@@ -967,10 +867,7 @@ mod tests {
         let (file, _) = parse(src);
         let inst = &file.instructions[0];
         assert_eq!((inst.start_line, inst.end_line), (1, 3));
-        assert_eq!(
-            inst.args[0].value,
-            "apt-get update     && apt-get install -y curl"
-        );
+        assert_eq!(inst.args[0].value, "apt-get update     && apt-get install -y curl");
         let t = &inst.text.text;
         let at = t.find("curl").expect("curl") as u32;
         assert_eq!(inst.text.to_source_range(at, at + 4).slice(src), "curl");
@@ -998,11 +895,7 @@ mod tests {
     #[test]
     fn unterminated_heredoc_is_an_error() {
         let (_, issues) = parse("RUN <<EOF\necho\n");
-        assert!(
-            issues
-                .iter()
-                .any(|i| i.code == PARSE_ERROR && i.message.contains("unterminated"))
-        );
+        assert!(issues.iter().any(|i| i.code == PARSE_ERROR && i.message.contains("unterminated")));
     }
 
     #[test]
@@ -1014,13 +907,7 @@ mod tests {
         assert_eq!(file.escape, '`');
         assert_eq!(file.directives.len(), 2);
         assert_eq!(file.instructions[0].args[0].value, "a   b");
-        assert_eq!(
-            (
-                file.instructions[0].start_line,
-                file.instructions[0].end_line
-            ),
-            (3, 4)
-        );
+        assert_eq!((file.instructions[0].start_line, file.instructions[0].end_line), (3, 4));
     }
 
     #[test]
@@ -1052,19 +939,13 @@ mod tests {
         let inst = one("ARG a b=c\n");
         assert_eq!(values(&inst), ["a", "b=c"]);
         let (_, issues) = parse("ENV onlykey\n");
-        assert!(issues.iter().any(|i| i.message.contains("two arguments")));
+        assert!(issues.iter().any(|i| i.message.contains("has no value")));
     }
 
     #[test]
     fn bare_flags_and_double_dash() {
         let inst = one("COPY --link --chmod=755 a b\n");
-        assert_eq!(
-            inst.flags
-                .iter()
-                .map(|f| f.name.as_str())
-                .collect::<Vec<_>>(),
-            ["link", "chmod"]
-        );
+        assert_eq!(inst.flags.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["link", "chmod"]);
         assert_eq!(inst.flags[0].value, None);
         assert_eq!(values(&inst), ["a", "b"]);
         let inst = one("RUN --mount=type=secret,id=\"x y\" echo\n");

@@ -39,8 +39,5 @@ pub struct RenderOptions {
 
 /// Renders `files` in `format` (placeholder).
 pub fn render(_format: Format, files: &[FileReport], _opts: RenderOptions) -> String {
-    files
-        .iter()
-        .map(|f| format!("{}: {} findings\n", f.path, f.diagnostics.len()))
-        .collect()
+    files.iter().map(|f| format!("{}: {} findings\n", f.path, f.diagnostics.len())).collect()
 }

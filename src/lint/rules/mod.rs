@@ -4,6 +4,14 @@
 //! and one `impl Rule`. [`RULES`] lists them sorted by code; tests guard that
 //! order, the docs' headings and that every rule has a fixture.
 
+mod dd001_unpinned_image;
+mod dd002_unresolved_image;
+mod dd100_empty_continuation_line;
+mod dd101_unknown_instruction;
+mod dl1000_parse_error;
+mod dl3006_untagged_image;
+mod dl3007_latest_tag;
+
 use super::context::Context;
 use super::diagnostic::{Severity, Tag};
 use super::parser::Instruction;
@@ -134,14 +142,19 @@ macro_rules! declare_rule {
 pub(crate) use declare_rule;
 
 /// Every rule, sorted by code.
-pub static RULES: &[&dyn Rule] = &[];
+pub static RULES: &[&dyn Rule] = &[
+    &dd001_unpinned_image::UnpinnedImage,
+    &dd002_unresolved_image::UnresolvedImage,
+    &dd100_empty_continuation_line::EmptyContinuationLine,
+    &dd101_unknown_instruction::UnknownInstruction,
+    &dl1000_parse_error::ParseError,
+    &dl3006_untagged_image::UntaggedImage,
+    &dl3007_latest_tag::LatestTag,
+];
 
 /// The rule with `code` (case-insensitive), if any.
 pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
-    RULES
-        .iter()
-        .copied()
-        .find(|r| r.meta().code.eq_ignore_ascii_case(code))
+    RULES.iter().copied().find(|r| r.meta().code.eq_ignore_ascii_case(code))
 }
 
 #[cfg(test)]
@@ -151,31 +164,16 @@ mod tests {
     #[test]
     fn registry_is_sorted_and_documented() {
         assert!(
-            RULES
-                .windows(2)
-                .all(|w| w[0].meta().code < w[1].meta().code),
+            RULES.windows(2).all(|w| w[0].meta().code < w[1].meta().code),
             "RULES must be sorted by code with no duplicates"
         );
         for rule in RULES {
             let m = rule.meta();
-            for heading in [
-                "## What it does",
-                "## Why is this bad?",
-                "## Example",
-                "Use instead:",
-            ] {
-                assert!(
-                    m.docs.contains(heading),
-                    "{}: docs lack `{heading}`",
-                    m.code
-                );
+            for heading in ["## What it does", "## Why is this bad?", "## Example", "Use instead:"] {
+                assert!(m.docs.contains(heading), "{}: docs lack `{heading}`", m.code);
             }
             if m.fix != FixKind::None {
-                assert!(
-                    m.docs.contains("## Fix safety"),
-                    "{}: a rule with a fix documents its safety",
-                    m.code
-                );
+                assert!(m.docs.contains("## Fix safety"), "{}: a rule with a fix documents its safety", m.code);
             }
             assert!(!m.summary().is_empty(), "{}: empty summary", m.code);
         }

@@ -1,0 +1,30 @@
+use super::{Rule, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds empty lines inside an instruction that is continued with the escape
+    /// character (`\`, or `` ` `` under `# escape=`).
+    ///
+    /// ## Why is this bad?
+    /// BuildKit accepts them with the warning "Empty continuation lines will become
+    /// errors in a future release". An empty line in the middle of a long `RUN`
+    /// also reads like the end of the instruction, so the next lines look like
+    /// separate instructions when they are not.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// RUN apt-get update \
+    ///
+    ///     && apt-get install -y --no-install-recommends curl
+    /// ```
+    ///
+    /// Use instead:
+    /// ```dockerfile
+    /// RUN apt-get update \
+    ///     && apt-get install -y --no-install-recommends curl
+    /// ```
+    pub struct EmptyContinuationLine { code: "DD100", name: "empty-continuation-line", tag: None, severity: Warning, fix: None }
+}
+
+/// Reported by the parser itself; the rule exists for its docs and its code.
+impl Rule for EmptyContinuationLine {}
