@@ -448,14 +448,6 @@ fn parse_node(full: &str, base: usize, escape: char, map: &JoinedText) -> (Instr
             if !rest.is_empty() {
                 let (sub, sub_errors) = parse_node(full, args_start, escape, map);
                 errors.extend(sub_errors);
-                if sub.keyword == Keyword::Onbuild {
-                    errors.push(("chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed".into(), sub.name_range));
-                } else if matches!(sub.keyword, Keyword::From | Keyword::Maintainer) {
-                    errors.push((
-                        format!("{} isn't allowed as an ONBUILD trigger", sub.keyword.as_str()),
-                        sub.name_range,
-                    ));
-                }
                 inst.sub = Some(Box::new(sub));
             }
         }
