@@ -10,7 +10,10 @@
 //!   build context's `.dockerignore`; `dockerignore=missing` means the context has
 //!   none; without it the context is unknown. `# fixture: target=STAGE` sets `--target`.
 //!
-//! A fixture must have firing and non-firing lines; the meta-test below fails a
+//! `CODE.variant.Dockerfile` is one more fixture for CODE (for file-level rules,
+//! a variant where the rule stays quiet). `.txt` files are helper inputs.
+//!
+//! A rule's fixtures must have firing and non-firing lines; the meta-test below fails a
 //! rule without a fixture, a marker or an unmarked instruction.
 
 use std::collections::BTreeSet;
@@ -48,9 +51,9 @@ fn fixtures() -> Vec<Fixture> {
         } else {
             continue;
         };
-        if code.contains('.') {
-            continue; // a helper file such as `DD064.ctx.dockerignore`
-        }
+        // `CODE.variant.Dockerfile` is another fixture for CODE, e.g. a file
+        // where a file-level rule must stay quiet.
+        let code = code.split('.').next().unwrap_or_default().to_string();
         let src = std::fs::read_to_string(&path).expect("read fixture");
         let mut ignore = None;
         let mut target = None;
@@ -146,7 +149,7 @@ fn rule_fixture_snapshots() {
         let name = f.path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
         let report = FileReport { path: name.clone(), source: f.src.clone(), diagnostics: diags };
         let out = render(Format::Tty, &[report], RenderOptions::default());
-        insta::assert_snapshot!(format!("rule_{}", f.code), out);
+        insta::assert_snapshot!(format!("rule_{name}"), out);
     }
 }
 
@@ -156,28 +159,34 @@ fn every_rule_has_a_fixture_with_firing_and_quiet_lines() {
     let mut missing = Vec::new();
     for rule in RULES {
         let meta = rule.meta();
-        let Some(f) = fixtures.iter().find(|f| f.code == meta.code) else {
+        let mine: Vec<&Fixture> = fixtures.iter().filter(|f| f.code == meta.code).collect();
+        if mine.is_empty() {
             missing.push(format!("{}: no fixture in tests/fixtures/rules", meta.code));
             continue;
-        };
+        }
         let want_kind = match meta.target {
             Target::Dockerfile => FileKind::Dockerfile,
             Target::DockerIgnore => FileKind::DockerIgnore,
         };
-        if f.kind != want_kind {
-            missing.push(format!("{}: fixture is the wrong kind of file", meta.code));
+        if mine.iter().any(|f| f.kind != want_kind) {
+            missing.push(format!("{}: a fixture is the wrong kind of file", meta.code));
         }
-        let expected = expected_lines(&f.src, meta.code);
-        if expected.is_empty() {
-            missing.push(format!("{}: fixture has no `# expect:` marker", meta.code));
+        let mut fired = false;
+        let mut quiet = false;
+        for f in mine {
+            let expected = expected_lines(&f.src, meta.code);
+            fired |= !expected.is_empty();
+            let marked: BTreeSet<u32> = expected.into_iter().collect();
+            quiet |= f.src.lines().enumerate().any(|(i, l)| {
+                let t = l.trim();
+                !t.is_empty() && !t.starts_with('#') && !marked.contains(&u32::try_from(i + 1).expect("line"))
+            });
         }
-        let marked: BTreeSet<u32> = expected.into_iter().collect();
-        let quiet = f.src.lines().enumerate().any(|(i, l)| {
-            let t = l.trim();
-            !t.is_empty() && !t.starts_with('#') && !marked.contains(&u32::try_from(i + 1).expect("line"))
-        });
+        if !fired {
+            missing.push(format!("{}: no fixture has an `# expect:` marker", meta.code));
+        }
         if !quiet {
-            missing.push(format!("{}: fixture has no non-firing line", meta.code));
+            missing.push(format!("{}: no fixture has a non-firing line", meta.code));
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));

@@ -36,3 +36,10 @@ impl DockerIgnore {
         false
     }
 }
+
+impl DockerIgnore {
+    /// The pattern that decides whether `path` is excluded (placeholder).
+    pub fn last_match(&self, _path: &str) -> Option<&IgnorePattern> {
+        None
+    }
+}

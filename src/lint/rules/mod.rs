@@ -6,11 +6,26 @@
 
 mod dd001_unpinned_image;
 mod dd002_unresolved_image;
+mod dd010_non_minimal_final_base;
+mod dd030_root_by_default;
+mod dd042_remote_add_without_checksum;
+mod dd050_whole_context_copy;
+mod dd060_missing_dockerignore;
+mod dd061_dockerignore_keeps_git;
+mod dd062_dockerignore_keeps_secrets;
+mod dd064_copy_of_ignored_path;
+mod dd070_secret_value;
+mod dd071_url_credentials;
+mod dd072_secret_file_copied;
+mod dd080_service_without_healthcheck;
 mod dd100_empty_continuation_line;
 mod dd101_unknown_instruction;
 mod dl1000_parse_error;
+mod dl3002_last_user_root;
 mod dl3006_untagged_image;
 mod dl3007_latest_tag;
+mod dl3064_secret_name_in_arg_or_env;
+mod secrets;
 
 use super::context::Context;
 use super::diagnostic::{Severity, Tag};
@@ -145,11 +160,25 @@ pub(crate) use declare_rule;
 pub static RULES: &[&dyn Rule] = &[
     &dd001_unpinned_image::UnpinnedImage,
     &dd002_unresolved_image::UnresolvedImage,
+    &dd010_non_minimal_final_base::NonMinimalFinalBase,
+    &dd030_root_by_default::RootByDefault,
+    &dd042_remote_add_without_checksum::RemoteAddWithoutChecksum,
+    &dd050_whole_context_copy::WholeContextCopy,
+    &dd060_missing_dockerignore::MissingDockerignore,
+    &dd061_dockerignore_keeps_git::DockerignoreKeepsGit,
+    &dd062_dockerignore_keeps_secrets::DockerignoreKeepsSecrets,
+    &dd064_copy_of_ignored_path::CopyOfIgnoredPath,
+    &dd070_secret_value::SecretValue,
+    &dd071_url_credentials::UrlCredentials,
+    &dd072_secret_file_copied::SecretFileCopied,
+    &dd080_service_without_healthcheck::ServiceWithoutHealthcheck,
     &dd100_empty_continuation_line::EmptyContinuationLine,
     &dd101_unknown_instruction::UnknownInstruction,
     &dl1000_parse_error::ParseError,
+    &dl3002_last_user_root::LastUserRoot,
     &dl3006_untagged_image::UntaggedImage,
     &dl3007_latest_tag::LatestTag,
+    &dl3064_secret_name_in_arg_or_env::SecretNameInArgOrEnv,
 ];
 
 /// The rule with `code` (case-insensitive), if any.

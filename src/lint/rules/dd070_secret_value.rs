@@ -1,0 +1,85 @@
+use super::{Rule, declare_rule, secrets};
+use crate::lint::Tag;
+use crate::lint::context::Context;
+use crate::lint::model::arg_decls;
+use crate::lint::parser::{Instruction, Keyword};
+use crate::lint::source::{TextRange, to_u32};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds secret values written into the Dockerfile: known token formats
+    /// (AWS access keys, GitHub, GitLab, Slack, Stripe, Google, npm and PyPI
+    /// tokens, private key blocks) anywhere in an instruction or heredoc, a
+    /// literal value given to a secret-looking `ENV`/`ARG` name, and random-looking
+    /// high-entropy values in `ENV`, `ARG` and `LABEL`.
+    ///
+    /// ## Why is this bad?
+    /// A secret in a Dockerfile is in the repository history and in every image
+    /// layer built from it, readable by anyone who can pull the image, even when
+    /// a later step deletes it. It has to be rotated.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// ENV DB_PASSWORD=hunter2-prod
+    /// ```
+    ///
+    /// Use instead:
+    /// ```dockerfile
+    /// # read it at runtime from a mounted secret or the orchestrator's env
+    /// ENV DB_PASSWORD_FILE=/run/secrets/db_password
+    /// ```
+    pub struct SecretValue { code: "DD070", name: "secret-value", tag: Some(Tag::NoSecrets), severity: Error, fix: None }
+}
+
+const HELP: &str = "remove it, rotate it, and inject it at build time with `RUN --mount=type=secret` or at runtime";
+
+fn is_literal(value: &str) -> bool {
+    let v = value.trim_matches(['"', '\'']);
+    !v.is_empty() && !v.starts_with('$') && !v.starts_with('/') && !v.contains("${")
+}
+
+impl Rule for SecretValue {
+    fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
+        let inst = inst.effective();
+        // Known token formats anywhere in the instruction or its heredocs.
+        let mut found = false;
+        if let Some((what, s, e)) = secrets::find_token(&inst.text.text) {
+            let range = inst.text.to_source_range(to_u32(s), to_u32(e));
+            cx.report(self, range, format!("{what} is written into the Dockerfile")).help(HELP);
+            found = true;
+        }
+        for doc in &inst.heredocs {
+            if let Some((what, s, e)) = secrets::find_token(&doc.content) {
+                let range = TextRange::new(doc.body_range.start + to_u32(s), doc.body_range.start + to_u32(e));
+                cx.report(self, range, format!("{what} is written into a heredoc")).help(HELP);
+                found = true;
+            }
+        }
+        if found {
+            return;
+        }
+        let pairs: Vec<(String, String, TextRange)> = match inst.keyword {
+            Keyword::Env | Keyword::Label => inst
+                .args
+                .chunks(2)
+                .filter_map(|p| match p {
+                    [k, v] => Some((k.value.clone(), v.value.clone(), v.range)),
+                    _ => None,
+                })
+                .collect(),
+            Keyword::Arg => arg_decls(inst, 0, cx.model.escape)
+                .into_iter()
+                .filter_map(|d| Some((d.name, d.default?, d.default_range?)))
+                .collect(),
+            _ => return,
+        };
+        for (name, value, range) in pairs {
+            if inst.keyword != Keyword::Label && secrets::is_secret_name(&name) && is_literal(&value) {
+                cx.report(self, range, format!("`{name}` is given a literal value in the Dockerfile")).help(HELP);
+            } else if secrets::is_high_entropy(&value) {
+                cx.report(self, range, format!("the value of `{name}` looks like a secret (long and random)"))
+                    .help(format!("{HELP}; if it is not a secret, ignore this line with `# drydock ignore=DD070`"));
+            }
+        }
+    }
+}

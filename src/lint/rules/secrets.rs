@@ -1,0 +1,170 @@
+//! Shared detectors for the no-secrets rules: secret-looking names, known token
+//! formats, credentials in URLs and high-entropy strings.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Words that make a variable name secret-looking (BuildKit's
+/// `SecretsUsedInArgOrEnv` list, plus a few common spellings).
+const SECRET_WORDS: &[&str] = &[
+    "apikey",
+    "auth",
+    "credential",
+    "credentials",
+    "key",
+    "password",
+    "passwd",
+    "pword",
+    "pass",
+    "secret",
+    "token",
+    "privatekey",
+    "accesskey",
+    "secretkey",
+];
+
+/// Name parts that say the value is a reference to a secret, not the secret.
+const REFERENCE_WORDS: &[&str] = &[
+    "file", "path", "dir", "location", "url", "uri", "endpoint", "id", "name", "type", "public", "pub", "gpg",
+    "header", "length", "timeout", "ttl", "expiry", "expires",
+];
+
+/// Splits `MY_API_KEY`, `myApiKey` and `my-api-key` into lowercase words.
+fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c == '_' || c == '-' || c == '.' {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Whether a variable name looks like it holds a secret.
+pub(crate) fn is_secret_name(name: &str) -> bool {
+    let ws = words(name);
+    let joined = ws.concat();
+    let hit = ws.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
+        || ["apikey", "accesskey", "secretkey", "privatekey", "authtoken", "password"]
+            .iter()
+            .any(|k| joined.contains(k));
+    hit && !ws.iter().any(|w| REFERENCE_WORDS.contains(&w.as_str()))
+}
+
+/// A known token format found in `text`: its name and byte range.
+pub(crate) fn find_token(text: &str) -> Option<(&'static str, usize, usize)> {
+    static PATTERNS: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
+        [
+            ("an AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+            ("a GitHub token", r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b"),
+            ("a GitHub fine-grained token", r"\bgithub_pat_[A-Za-z0-9_]{60,}\b"),
+            ("a GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}\b"),
+            ("a Slack token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"),
+            ("a Stripe live key", r"\b(?:sk|rk)_live_[A-Za-z0-9]{20,}\b"),
+            ("a Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+            ("an npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+            ("a PyPI token", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
+            ("a private key", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----"),
+        ]
+        .into_iter()
+        .filter_map(|(n, p)| Regex::new(p).ok().map(|r| (n, r)))
+        .collect()
+    });
+    PATTERNS.iter().find_map(|(name, re)| re.find(text).map(|m| (*name, m.start(), m.end())))
+}
+
+/// A `scheme://user:password@host` credential in `text`, with the byte range
+/// of the password. Passwords that are variable references are not reported.
+pub(crate) fn find_url_credential(text: &str) -> Option<(usize, usize)> {
+    static URL: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@'\x22]+:([^/\s@'\x22]+)@[A-Za-z0-9]").ok());
+    let re = URL.as_ref()?;
+    re.captures_iter(text).find_map(|c| {
+        let m = c.get(1)?;
+        let pw = m.as_str();
+        let is_ref = pw.starts_with('$')
+            || pw.starts_with('%')
+            || pw.starts_with('<')
+            || pw == "*"
+            || pw.chars().all(|c| c == '*' || c == 'x' || c == 'X');
+        (!is_ref).then(|| (m.start(), m.end()))
+    })
+}
+
+/// Shannon entropy in bits per character.
+fn entropy(s: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    let mut n = 0u32;
+    for c in s.chars() {
+        *counts.entry(c).or_insert(0u32) += 1;
+        n += 1;
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    let n = f64::from(n);
+    counts.values().map(|&c| f64::from(c) / n).map(|p| -p * p.log2()).sum()
+}
+
+/// Whether a value looks like a random secret: long, mixed letters and digits,
+/// high entropy, and not a hex digest, a path, a URL or a version.
+pub(crate) fn is_high_entropy(value: &str) -> bool {
+    let v = value.trim_matches(['"', '\'']);
+    if v.len() < 20 || v.len() > 200 || v.contains(['/', ' ', '$', ':']) {
+        return false;
+    }
+    let hex = v.chars().all(|c| c.is_ascii_hexdigit());
+    let lower = v.chars().any(|c| c.is_ascii_lowercase());
+    let upper = v.chars().any(|c| c.is_ascii_uppercase());
+    let digit = v.chars().any(|c| c.is_ascii_digit());
+    !hex && lower && upper && digit && entropy(v) >= 4.2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names() {
+        for n in ["DB_PASSWORD", "apiKey", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "NPM_AUTH", "private_key"] {
+            assert!(is_secret_name(n), "{n}");
+        }
+        for n in ["PASSWORD_FILE", "GPG_KEY", "TOKEN_URL", "PATH", "KEYBOARD", "HOME", "PUBLIC_KEY", "NODE_VERSION"] {
+            assert!(!is_secret_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn tokens_and_urls() {
+        assert_eq!(find_token("x AKIAABCDEFGHIJKLMNOP y").map(|t| t.0), Some("an AWS access key id"));
+        assert!(find_token("-----BEGIN OPENSSH PRIVATE KEY-----").is_some());
+        assert!(find_token("AKIA-not-a-key").is_none());
+        let t = "git clone https://bob:hunter2@example.com/r.git";
+        let (s, e) = find_url_credential(t).expect("credential");
+        assert_eq!(&t[s..e], "hunter2");
+        assert!(find_url_credential("https://bob:${TOKEN}@example.com").is_none());
+        assert!(find_url_credential("https://example.com/a:b@c").is_none());
+    }
+
+    #[test]
+    fn entropy_threshold() {
+        assert!(is_high_entropy("Xk9vQ2mZp7LrT4wB8nJc1sHd"));
+        assert!(!is_high_entropy("0123456789abcdef0123456789abcdef"));
+        assert!(!is_high_entropy("production-environment-name"));
+    }
+}
