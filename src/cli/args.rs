@@ -1,0 +1,118 @@
+//! Command-line arguments (clap derive). Flags that have an environment twin
+//! say so in `--help`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// drydock: enforce the containerisation standard on Dockerfiles and
+/// `.dockerignore` files.
+#[derive(Debug, Parser)]
+#[command(name = "drydock", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint Dockerfiles and .dockerignore files.
+    Lint(LintArgs),
+    /// List every rule: code, standard tag, severity, fix, summary.
+    Rules(RulesArgs),
+    /// Print a rule's documentation.
+    #[command(alias = "rule")]
+    Explain(ExplainArgs),
+}
+
+/// Output formats of `lint`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Code frames for people (colored on a terminal).
+    Tty,
+    /// `{"findings":[…]}`.
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// Checkstyle XML.
+    Checkstyle,
+    /// GitLab Code Quality (Code Climate JSON).
+    Gitlab,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+/// Failure thresholds of `lint`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ThresholdArg {
+    /// Fail on errors only.
+    Error,
+    /// Fail on warnings and errors.
+    Warning,
+    /// Fail on info, warnings and errors (the default, as in hadolint).
+    Info,
+    /// Fail on any finding.
+    Style,
+    /// Never fail because of findings.
+    None,
+}
+
+/// `drydock lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or directories to lint (`-` reads stdin). Directories are searched
+    /// for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.* and .dockerignore.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, env = "DRYDOCK_FORMAT")]
+    pub format: Option<FormatArg>,
+    /// Exit 1 only for findings at or above this severity.
+    #[arg(long, short = 't', value_enum, env = "DRYDOCK_FAILURE_THRESHOLD")]
+    pub failure_threshold: Option<ThresholdArg>,
+    /// Switch a rule off (repeatable, or comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Run only these rules (repeatable, or comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Use this config file (`.drydock.yml` schema, or `.hadolint.yaml` when its
+    /// name contains `hadolint`) instead of discovering one.
+    #[arg(long, short = 'c')]
+    pub config: Option<PathBuf>,
+    /// Treat this stage as the final one.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Build context directory (default: each Dockerfile's directory).
+    #[arg(long)]
+    pub context: Option<PathBuf>,
+    /// Path to report for stdin input; its directory is the build context.
+    #[arg(long)]
+    pub stdin_filename: Option<PathBuf>,
+    /// Apply safe fixes in place.
+    #[arg(long, conflicts_with = "diff")]
+    pub fix: bool,
+    /// Print the safe fixes as a unified diff; change nothing.
+    #[arg(long)]
+    pub diff: bool,
+    /// Never color the output (also: `NO_COLOR`).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+/// `drydock rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `drydock explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule code, e.g. DL3006 or DD001.
+    pub code: String,
+}

@@ -1,0 +1,286 @@
+//! `drydock lint`: find the files, read them and their build context's
+//! `.dockerignore`, lint, fix, report, and choose the exit code.
+//!
+//! An unreadable file is an error on stderr and the run goes on (ripgrep's way);
+//! the exit code is then 2. Otherwise it is 1 when a finding is at or above the
+//! failure threshold and 0 when none is.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+
+use super::args::{FormatArg, LintArgs, ThresholdArg};
+use super::config::ConfigResolver;
+use crate::lint::diagnostic::apply_safe_fixes;
+use crate::lint::report::{FileReport, Format, RenderOptions, render};
+use crate::lint::{ContextIgnore, Diagnostic, FileKind, LintInput, Settings, Severity, check};
+
+/// Files larger than this are not linted.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// `--fix` passes before giving up on reaching a fixed point.
+const MAX_FIX_PASSES: usize = 10;
+
+/// One file to lint.
+struct Target {
+    /// Where to read it (`None` for stdin).
+    path: Option<PathBuf>,
+    /// What to call it in reports.
+    display: String,
+    kind: FileKind,
+    /// Directory used for config discovery and as the default build context.
+    dir: Option<PathBuf>,
+}
+
+/// Runs `drydock lint`; returns the exit code.
+pub fn run(args: &LintArgs) -> Result<u8> {
+    let cli_ignore = args.ignore.clone();
+    let cli_select = args.select.clone();
+    let overrides = Box::new(move |s: &mut Settings| {
+        s.disabled.extend(cli_ignore.iter().map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()));
+        if !cli_select.is_empty() {
+            s.only = Some(cli_select.iter().map(|c| c.trim().to_ascii_uppercase()).collect());
+        }
+    });
+    let mut configs = ConfigResolver::new(args.config.as_deref(), overrides)?;
+    let mut errors = 0usize;
+    let targets = collect_targets(args, &mut errors);
+    let mut reports = Vec::new();
+    let mut diffs = String::new();
+    let mut threshold_from_config = None;
+    for target in targets {
+        let settings = match configs.for_dir(target.dir.as_deref().unwrap_or(Path::new("."))) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("drydock: error: {e:#}");
+                errors += 1;
+                continue;
+            }
+        };
+        if settings.is_ignored_path(&target.display) {
+            continue;
+        }
+        threshold_from_config = threshold_from_config.or(settings.failure_threshold);
+        match lint_one(args, &target, &settings, &mut diffs) {
+            Ok(report) => reports.push(report),
+            Err(e) => {
+                eprintln!("drydock: error: {}: {e:#}", target.display);
+                errors += 1;
+            }
+        }
+    }
+    let format = match args.format.unwrap_or(FormatArg::Tty) {
+        FormatArg::Tty => Format::Tty,
+        FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Checkstyle => Format::Checkstyle,
+        FormatArg::Gitlab => Format::Gitlab,
+        FormatArg::Github => Format::Github,
+    };
+    let color = format == Format::Tty
+        && !args.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    let any_diff = !diffs.is_empty();
+    let rendered = if args.diff { diffs } else { render(format, &reports, RenderOptions { color }) };
+    let stdin_fix = args.fix && args.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin_fix {
+        std::io::stderr().lock().write_all(rendered.as_bytes())?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        out.write_all(rendered.as_bytes())?;
+        out.flush()?;
+    }
+    if errors > 0 {
+        return Ok(2);
+    }
+    if args.diff {
+        return Ok(u8::from(any_diff));
+    }
+    let threshold = match args.failure_threshold {
+        Some(ThresholdArg::None) => return Ok(0),
+        Some(ThresholdArg::Error) => Severity::Error,
+        Some(ThresholdArg::Warning) => Severity::Warning,
+        Some(ThresholdArg::Info) => Severity::Info,
+        Some(ThresholdArg::Style) => Severity::Style,
+        None => threshold_from_config.unwrap_or(Severity::Info),
+    };
+    let failing = reports.iter().flat_map(|r| &r.diagnostics).any(|d| d.severity >= threshold);
+    Ok(u8::from(failing))
+}
+
+/// Expands the command-line paths into files to lint.
+fn collect_targets(args: &LintArgs, errors: &mut usize) -> Vec<Target> {
+    let mut out = Vec::new();
+    for path in &args.paths {
+        if path.as_os_str() == "-" {
+            let display = args.stdin_filename.as_ref().map_or_else(|| "-".to_string(), |p| p.display().to_string());
+            let kind = args
+                .stdin_filename
+                .as_ref()
+                .map_or(FileKind::Dockerfile, |p| FileKind::from_path(&p.to_string_lossy()));
+            let dir = args
+                .stdin_filename
+                .as_ref()
+                .and_then(|p| p.parent())
+                .map(|d| if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() });
+            out.push(Target { path: None, display, kind, dir });
+            continue;
+        }
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = Vec::new();
+            let walker = ignore::WalkBuilder::new(path)
+                .hidden(false)
+                .git_ignore(true)
+                .git_global(false)
+                .git_exclude(true)
+                .require_git(false)
+                .filter_entry(|e| e.file_name() != ".git")
+                .build();
+            for entry in walker {
+                match entry {
+                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) && is_lintable_name(e.file_name()) => {
+                        found.push(e.into_path());
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        eprintln!("drydock: error: {e}");
+                        *errors += 1;
+                    }
+                }
+            }
+            found.sort();
+            out.extend(found.into_iter().map(|p| file_target(&p)));
+        } else if path.exists() {
+            out.push(file_target(path));
+        } else {
+            eprintln!("drydock: error: `{}` does not exist", path.display());
+            *errors += 1;
+        }
+    }
+    out
+}
+
+fn file_target(path: &Path) -> Target {
+    let display = path.strip_prefix("./").unwrap_or(path).display().to_string();
+    let dir = path.parent().map(|d| if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() });
+    Target { path: Some(path.to_path_buf()), kind: FileKind::from_path(&display), display, dir }
+}
+
+/// Dockerfile, Containerfile, `*.Dockerfile`, `*.dockerfile`, `Dockerfile.*`,
+/// `Containerfile.*`, `.dockerignore` and `*.dockerignore`.
+pub fn is_lintable_name(name: &std::ffi::OsStr) -> bool {
+    let Some(name) = name.to_str() else { return false };
+    let lower = name.to_ascii_lowercase();
+    lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".dockerignore")
+        || lower == ".dockerignore"
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("containerfile.")
+}
+
+fn read_limited(mut reader: impl Read, what: &str) -> Result<String> {
+    let mut bytes = Vec::new();
+    reader.by_ref().take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).with_context(|| format!("cannot read {what}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        bail!("larger than {} MiB; not linted", MAX_FILE_BYTES / 1024 / 1024);
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// The build context's `.dockerignore` for a Dockerfile: BuildKit prefers
+/// `<Dockerfile name>.dockerignore` beside the Dockerfile, then
+/// `<context>/.dockerignore`.
+fn context_ignore(args: &LintArgs, target: &Target) -> Result<Option<Option<String>>> {
+    let context = match (&args.context, &target.dir) {
+        (Some(c), _) => c.clone(),
+        (None, Some(d)) => d.clone(),
+        (None, None) => return Ok(None),
+    };
+    if !context.is_dir() {
+        return Ok(None);
+    }
+    let mut candidates = Vec::new();
+    if let (Some(path), Some(dir)) = (target.path.as_ref().or(args.stdin_filename.as_ref()), &target.dir)
+        && let Some(name) = path.file_name()
+    {
+        let mut n = name.to_os_string();
+        n.push(".dockerignore");
+        candidates.push(dir.join(n));
+    }
+    candidates.push(context.join(".dockerignore"));
+    for c in candidates {
+        if c.is_file() {
+            let file = std::fs::File::open(&c).with_context(|| format!("cannot open `{}`", c.display()))?;
+            return Ok(Some(Some(read_limited(file, &c.display().to_string())?)));
+        }
+    }
+    Ok(Some(None))
+}
+
+fn lint_one(args: &LintArgs, target: &Target, settings: &Settings, diffs: &mut String) -> Result<FileReport> {
+    let source = match &target.path {
+        Some(p) => {
+            let file = std::fs::File::open(p).with_context(|| "cannot open file".to_string())?;
+            read_limited(file, "file")?
+        }
+        None => read_limited(std::io::stdin().lock(), "stdin")?,
+    };
+    let ignore_text = if target.kind == FileKind::Dockerfile { context_ignore(args, target)? } else { None };
+    let dockerignore = match &ignore_text {
+        None => ContextIgnore::Unknown,
+        Some(None) => ContextIgnore::Missing,
+        Some(Some(t)) => ContextIgnore::Present(t),
+    };
+    let lint = |src: &str| -> Vec<Diagnostic> {
+        let input = LintInput {
+            path: &target.display,
+            source: src,
+            kind: target.kind,
+            dockerignore,
+            target: args.target.as_deref(),
+        };
+        check(&input, settings)
+    };
+    let mut diagnostics = lint(&source);
+    if args.fix || args.diff {
+        let mut fixed = source.clone();
+        for _ in 0..MAX_FIX_PASSES {
+            let (next, applied) = apply_safe_fixes(&fixed, &diagnostics);
+            if applied == 0 || next == fixed {
+                break;
+            }
+            fixed = next;
+            diagnostics = lint(&fixed);
+        }
+        if args.fix && target.path.is_none() {
+            // `--fix` on stdin writes the (fixed) text to stdout, like ruff;
+            // the report then goes to stderr.
+            std::io::stdout().lock().write_all(fixed.as_bytes())?;
+            return Ok(FileReport { path: target.display.clone(), source: fixed, diagnostics });
+        }
+        if fixed != source {
+            if args.diff {
+                diffs.push_str(&unified_diff(&target.display, &source, &fixed));
+            } else if let Some(path) = &target.path {
+                std::fs::write(path, &fixed).with_context(|| "cannot write the fixed file".to_string())?;
+            }
+            return Ok(FileReport { path: target.display.clone(), source: fixed, diagnostics });
+        }
+    }
+    Ok(FileReport { path: target.display.clone(), source, diagnostics })
+}
+
+/// A unified diff of `old` → `new`, headed `a/path` and `b/path`.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
