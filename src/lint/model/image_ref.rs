@@ -1,6 +1,6 @@
 //! Image references (`FROM node:20`, `COPY --from=ghcr.io/o/a@sha256:…`),
 //! parsed with the grammar of `github.com/distribution/reference`, the library
-//! Docker and BuildKit use, and normalised the way `ParseNormalizedNamed` does.
+//! Docker and `BuildKit` use, and normalised the way `ParseNormalizedNamed` does.
 //!
 //! Rules about pinning, minimal bases and digest bumps all need the same
 //! answers: which registry, which repository, which tag and which digest. This
@@ -119,7 +119,7 @@ impl ImageRef {
                 .is_some_and(|rest| !rest.contains('/'))
     }
 
-    /// Whether this is `scratch`, BuildKit's empty base image. BuildKit only
+    /// Whether this is `scratch`, `BuildKit`'s empty base image. `BuildKit` only
     /// treats the bare word `scratch` that way; with a tag or digest it would
     /// try to pull an image, so those are not scratch here either.
     pub fn is_scratch(&self) -> bool {
@@ -283,9 +283,7 @@ fn check_tag(tag: &str) -> Result<(), String> {
 
 fn check_digest(digest: &str) -> Result<(), String> {
     let invalid = || {
-        format!(
-            "digest `{digest}` is invalid; use `sha256:` followed by 64 lowercase hex digits"
-        )
+        format!("digest `{digest}` is invalid; use `sha256:` followed by 64 lowercase hex digits")
     };
     let (algorithm, hex) = digest.split_once(':').ok_or_else(invalid)?;
     let component = |c: &str| {
@@ -355,7 +353,9 @@ fn domain_component(c: &str) -> bool {
         (Some(first), Some(last)) => {
             first.is_ascii_alphanumeric()
                 && last.is_ascii_alphanumeric()
-                && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+                && bytes
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         }
         _ => false,
     }
@@ -423,8 +423,18 @@ mod tests {
         ImageRef::parse(s).expect_err(s).reason
     }
 
-    fn p(reg: &str, repo: &str, tag: Option<&str>, digest: Option<&str>) -> (String, String, Option<String>, Option<String>) {
-        (reg.into(), repo.into(), tag.map(Into::into), digest.map(Into::into))
+    fn p(
+        reg: &str,
+        repo: &str,
+        tag: Option<&str>,
+        digest: Option<&str>,
+    ) -> (String, String, Option<String>, Option<String>) {
+        (
+            reg.into(),
+            repo.into(),
+            tag.map(Into::into),
+            digest.map(Into::into),
+        )
     }
 
     #[test]
@@ -434,35 +444,59 @@ mod tests {
 
     #[test]
     fn official_image_with_tag() {
-        assert_eq!(parts("node:20-alpine"), p("docker.io", "library/node", Some("20-alpine"), None));
+        assert_eq!(
+            parts("node:20-alpine"),
+            p("docker.io", "library/node", Some("20-alpine"), None)
+        );
     }
 
     #[test]
     fn namespaced_docker_hub_image() {
-        assert_eq!(parts("owner/app:1.2"), p("docker.io", "owner/app", Some("1.2"), None));
+        assert_eq!(
+            parts("owner/app:1.2"),
+            p("docker.io", "owner/app", Some("1.2"), None)
+        );
     }
 
     #[test]
     fn explicit_docker_io_single_component_gets_library() {
-        assert_eq!(parts("docker.io/debian"), p("docker.io", "library/debian", None, None));
+        assert_eq!(
+            parts("docker.io/debian"),
+            p("docker.io", "library/debian", None, None)
+        );
     }
 
     #[test]
     fn legacy_docker_hub_hosts_are_normalised() {
-        assert_eq!(parts("index.docker.io/library/debian:12"), p("docker.io", "library/debian", Some("12"), None));
-        assert_eq!(parts("registry-1.docker.io/debian"), p("docker.io", "library/debian", None, None));
-        assert_eq!(parts("index.docker.io/o/a"), p("docker.io", "o/a", None, None));
+        assert_eq!(
+            parts("index.docker.io/library/debian:12"),
+            p("docker.io", "library/debian", Some("12"), None)
+        );
+        assert_eq!(
+            parts("registry-1.docker.io/debian"),
+            p("docker.io", "library/debian", None, None)
+        );
+        assert_eq!(
+            parts("index.docker.io/o/a"),
+            p("docker.io", "o/a", None, None)
+        );
     }
 
     #[test]
     fn other_registry_keeps_path_without_library() {
-        assert_eq!(parts("ghcr.io/owner/app:v1"), p("ghcr.io", "owner/app", Some("v1"), None));
+        assert_eq!(
+            parts("ghcr.io/owner/app:v1"),
+            p("ghcr.io", "owner/app", Some("v1"), None)
+        );
         assert_eq!(parts("quay.io/app"), p("quay.io", "app", None, None));
     }
 
     #[test]
     fn localhost_with_port() {
-        assert_eq!(parts("localhost:5000/app:1"), p("localhost:5000", "app", Some("1"), None));
+        assert_eq!(
+            parts("localhost:5000/app:1"),
+            p("localhost:5000", "app", Some("1"), None)
+        );
     }
 
     #[test]
@@ -472,28 +506,46 @@ mod tests {
 
     #[test]
     fn host_with_port_and_no_dot() {
-        assert_eq!(parts("myreg:5000/team/app"), p("myreg:5000", "team/app", None, None));
+        assert_eq!(
+            parts("myreg:5000/team/app"),
+            p("myreg:5000", "team/app", None, None)
+        );
     }
 
     #[test]
     fn ipv4_and_ipv6_registries() {
-        assert_eq!(parts("127.0.0.1:5000/debian"), p("127.0.0.1:5000", "debian", None, None));
-        assert_eq!(parts("[fc00::1]:5000/docker/docker"), p("[fc00::1]:5000", "docker/docker", None, None));
+        assert_eq!(
+            parts("127.0.0.1:5000/debian"),
+            p("127.0.0.1:5000", "debian", None, None)
+        );
+        assert_eq!(
+            parts("[fc00::1]:5000/docker/docker"),
+            p("[fc00::1]:5000", "docker/docker", None, None)
+        );
     }
 
     #[test]
     fn first_component_without_dot_is_docker_hub_namespace() {
-        assert_eq!(parts("test_com/foo"), p("docker.io", "test_com/foo", None, None));
+        assert_eq!(
+            parts("test_com/foo"),
+            p("docker.io", "test_com/foo", None, None)
+        );
     }
 
     #[test]
     fn digest_only() {
-        assert_eq!(parts(&format!("alpine@{SHA}")), p("docker.io", "library/alpine", None, Some(SHA)));
+        assert_eq!(
+            parts(&format!("alpine@{SHA}")),
+            p("docker.io", "library/alpine", None, Some(SHA))
+        );
     }
 
     #[test]
     fn tag_and_digest_are_both_kept() {
-        assert_eq!(parts(&format!("node:20@{SHA}")), p("docker.io", "library/node", Some("20"), Some(SHA)));
+        assert_eq!(
+            parts(&format!("node:20@{SHA}")),
+            p("docker.io", "library/node", Some("20"), Some(SHA))
+        );
     }
 
     #[test]
@@ -554,7 +606,10 @@ mod tests {
         assert_eq!(ok("owner/app").familiar(), "owner/app");
         assert_eq!(ok("ghcr.io/o/a:1").familiar(), "ghcr.io/o/a");
         assert_eq!(ok("library/foo/bar").familiar(), "library/foo/bar");
-        assert_eq!(ok(&format!("index.docker.io/node:20@{SHA}")).familiar_string(), format!("node:20@{SHA}"));
+        assert_eq!(
+            ok(&format!("index.docker.io/node:20@{SHA}")).familiar_string(),
+            format!("node:20@{SHA}")
+        );
     }
 
     #[test]
@@ -578,7 +633,12 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in ["node", "owner/app:1", "ghcr.io/o/a:x", "localhost:5000/app:1"] {
+        for s in [
+            "node",
+            "owner/app:1",
+            "ghcr.io/o/a:x",
+            "localhost:5000/app:1",
+        ] {
             let r = ok(s);
             assert_eq!(ok(&r.to_string()), r);
         }
@@ -599,7 +659,10 @@ mod tests {
 
     #[test]
     fn error_empty() {
-        assert_eq!(reason(""), "the reference is empty; name an image such as `debian:12`");
+        assert_eq!(
+            reason(""),
+            "the reference is empty; name an image such as `debian:12`"
+        );
     }
 
     #[test]
@@ -613,9 +676,18 @@ mod tests {
 
     #[test]
     fn error_uppercase_repository() {
-        assert_eq!(reason("docker/Docker"), "repository name `docker/Docker` must be lowercase; lowercase it");
-        assert_eq!(reason("Node:20"), "repository name `library/Node` must be lowercase; lowercase it");
-        assert_eq!(reason("ghcr.io/Owner/app"), "repository name `Owner/app` must be lowercase; lowercase it");
+        assert_eq!(
+            reason("docker/Docker"),
+            "repository name `docker/Docker` must be lowercase; lowercase it"
+        );
+        assert_eq!(
+            reason("Node:20"),
+            "repository name `library/Node` must be lowercase; lowercase it"
+        );
+        assert_eq!(
+            reason("ghcr.io/Owner/app"),
+            "repository name `Owner/app` must be lowercase; lowercase it"
+        );
     }
 
     #[test]
@@ -627,7 +699,10 @@ mod tests {
         let upper = format!("a@sha256:{}", "AB".repeat(32));
         assert_eq!(
             reason(&upper),
-            format!("digest `sha256:{}` is invalid; a sha256 digest is 64 lowercase hex digits", "AB".repeat(32))
+            format!(
+                "digest `sha256:{}` is invalid; a sha256 digest is 64 lowercase hex digits",
+                "AB".repeat(32)
+            )
         );
         let long = format!("a@sha256:{}", "a".repeat(65));
         assert!(reason(&long).ends_with("a sha256 digest is 64 lowercase hex digits"));
@@ -638,19 +713,34 @@ mod tests {
 
     #[test]
     fn error_tag_only() {
-        assert_eq!(reason(":tag"), "the repository name is missing; write it before the tag or digest");
-        assert_eq!(reason(&format!("@{SHA}")), "the repository name is missing; write it before the tag or digest");
+        assert_eq!(
+            reason(":tag"),
+            "the repository name is missing; write it before the tag or digest"
+        );
+        assert_eq!(
+            reason(&format!("@{SHA}")),
+            "the repository name is missing; write it before the tag or digest"
+        );
     }
 
     #[test]
     fn error_spaces() {
-        assert_eq!(reason("node 20"), "a reference cannot contain whitespace; remove it");
-        assert_eq!(reason(" node"), "a reference cannot contain whitespace; remove it");
+        assert_eq!(
+            reason("node 20"),
+            "a reference cannot contain whitespace; remove it"
+        );
+        assert_eq!(
+            reason(" node"),
+            "a reference cannot contain whitespace; remove it"
+        );
     }
 
     #[test]
     fn error_bad_tags() {
-        assert_eq!(reason("node:"), "the tag after `:` is empty; add a tag or remove the `:`");
+        assert_eq!(
+            reason("node:"),
+            "the tag after `:` is empty; add a tag or remove the `:`"
+        );
         assert!(reason("node:-x").starts_with("tag `-x` is invalid"));
         assert!(reason("node:.x").starts_with("tag `.x` is invalid"));
         assert!(reason("node:a:b").starts_with("tag `a:b` is invalid"));
@@ -659,7 +749,16 @@ mod tests {
 
     #[test]
     fn error_bad_paths() {
-        for s in ["-docker", "docker///docker", "docker/", "dock..er/x", "dock_.er/x", "____/____", "a/b-", "https://github.com/docker/docker"] {
+        for s in [
+            "-docker",
+            "docker///docker",
+            "docker/",
+            "dock..er/x",
+            "dock_.er/x",
+            "____/____",
+            "a/b-",
+            "https://github.com/docker/docker",
+        ] {
             let r = ImageRef::parse(s);
             assert!(r.is_err(), "{s} should be invalid: {r:?}");
         }
@@ -678,9 +777,15 @@ mod tests {
     #[test]
     fn error_image_id() {
         let id = "1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a";
-        assert_eq!(reason(id), "a 64-digit hex string is an image id, not a name; use `name@sha256:<hex>`");
+        assert_eq!(
+            reason(id),
+            "a 64-digit hex string is an image id, not a name; use `name@sha256:<hex>`"
+        );
         // With a registry, the same string is a valid repository.
-        assert_eq!(ok(&format!("docker.io/{id}")).repository, format!("library/{id}"));
+        assert_eq!(
+            ok(&format!("docker.io/{id}")).repository,
+            format!("library/{id}")
+        );
     }
 
     #[test]
@@ -692,6 +797,9 @@ mod tests {
     #[test]
     fn error_display() {
         let e = ImageRef::parse("").unwrap_err();
-        assert_eq!(e.to_string(), "invalid image reference ``: the reference is empty; name an image such as `debian:12`");
+        assert_eq!(
+            e.to_string(),
+            "invalid image reference ``: the reference is empty; name an image such as `debian:12`"
+        );
     }
 }
