@@ -1,9 +1,9 @@
 //! `.dockerignore` parser and matcher, faithful to what `docker build` does.
 //!
-//! BuildKit reads the file with `moby/patternmatcher/ignorefile.ReadAll` and
+//! `BuildKit` reads the file with `moby/patternmatcher/ignorefile.ReadAll` and
 //! filters the build context with `patternmatcher.PatternMatcher`. Rules that ask
 //! "is `.git` sent to the daemon?" or "does `COPY app.py` name an excluded file?"
-//! must get BuildKit's answer, quirks included, so this module follows both
+//! must get `BuildKit`'s answer, quirks included, so this module follows both
 //! steps rather than gitignore semantics:
 //!
 //! - Reading: a UTF-8 BOM is dropped, lines end at `\n` (a `\r` before it is
@@ -13,12 +13,12 @@
 //!   `!` marks an exception, and the rest is `filepath.Clean`ed with a leading
 //!   `/` removed.
 //! - Compiling: every pattern is checked with Go's `filepath.Match` grammar
-//!   (an error there fails the whole build in BuildKit; here it is recorded in
+//!   (an error there fails the whole build in `BuildKit`; here it is recorded in
 //!   [`IgnorePattern::error`] and the pattern never matches). Patterns without
 //!   wildcards compare exactly, `dir/**` and `**/name` take patternmatcher's
 //!   prefix and suffix shortcuts (so `**.txt` means "ends with `.txt`"), and the
 //!   rest become the same Go regular expression patternmatcher builds, translated
-//!   to the `regex` crate's dialect. That translation keeps BuildKit's oddities:
+//!   to the `regex` crate's dialect. That translation keeps `BuildKit`'s oddities:
 //!   `[!a]` is the class of `!` and `a` (only `[^a]` negates) and `\d` is a digit.
 //! - Matching: a path is excluded when the last pattern matching it, or any of
 //!   its parent directories, is not an exception.
@@ -39,7 +39,7 @@ pub struct DockerIgnore {
 pub struct IgnorePattern {
     /// The line as written, trimmed, without the leading `!`.
     pub text: String,
-    /// The pattern after BuildKit's cleaning (`filepath.Clean`, leading `/` removed).
+    /// The pattern after `BuildKit`'s cleaning (`filepath.Clean`, leading `/` removed).
     pub pattern: String,
     /// `!pattern`: re-includes what earlier patterns excluded.
     pub negated: bool,
@@ -51,7 +51,7 @@ pub struct IgnorePattern {
     /// preceded by whitespace (`foo # note`), or one opening an indented line
     /// (`  # note`). It runs to the end of the pattern.
     pub inline_comment: Option<TextRange>,
-    /// Why BuildKit rejects the pattern; such a pattern never matches here.
+    /// Why `BuildKit` rejects the pattern; such a pattern never matches here.
     pub error: Option<String>,
     matcher: Matcher,
 }
@@ -71,7 +71,7 @@ enum Matcher {
     Regex(Regex),
 }
 
-/// Parses `src` the way BuildKit reads a `.dockerignore`. Never fails: invalid
+/// Parses `src` the way `BuildKit` reads a `.dockerignore`. Never fails: invalid
 /// patterns are kept with [`IgnorePattern::error`] set.
 pub fn parse(src: &str) -> DockerIgnore {
     let mut patterns = Vec::new();
@@ -131,7 +131,7 @@ fn pattern_from_line(trimmed: &str, begin: usize, indented: bool, line: u32) -> 
     }
 }
 
-/// Finds a `#` that a reader would take for a comment but BuildKit does not.
+/// Finds a `#` that a reader would take for a comment but `BuildKit` does not.
 fn inline_comment(trimmed: &str, begin: usize, indented: bool) -> Option<TextRange> {
     let mut prev: Option<char> = None;
     for (i, c) in trimmed.char_indices() {
@@ -145,7 +145,7 @@ fn inline_comment(trimmed: &str, begin: usize, indented: bool) -> Option<TextRan
 
 /// patternmatcher's `New` for one `ReadAll` entry: returns whether it is an
 /// exception, the cleaned pattern, its matcher and the error that makes
-/// BuildKit refuse it.
+/// `BuildKit` refuse it.
 fn compile_entry(entry: &str) -> (bool, String, Matcher, Option<String>) {
     let trimmed = entry.trim();
     if trimmed.is_empty() {
@@ -204,9 +204,8 @@ fn check_syntax(pattern: &str) -> Result<(), String> {
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
-                if chars.next().is_none() {
-                    return Err("pattern ends with `\\`: remove it or escape it as `\\\\`".into());
-                }
+                // The escaped character itself has no syntax to check.
+                chars.next().ok_or_else(trailing_backslash)?;
             }
             '[' => {
                 if chars.peek() == Some(&'^') {
@@ -342,6 +341,11 @@ fn compile(pattern: &str) -> Result<Matcher, String> {
     })
 }
 
+/// The error for a pattern ending in an unpaired `\`.
+fn trailing_backslash() -> String {
+    "pattern ends with `\\`: remove it or escape it as `\\\\`".into()
+}
+
 /// The error for an escape Go's regexp rejects.
 fn bad_escape(c: char) -> String {
     format!("`\\{c}` is not a valid escape in BuildKit: escape only punctuation")
@@ -415,7 +419,7 @@ fn unicode_class(cs: &[char], i: usize, out: &mut String) -> Result<usize, Strin
 /// Translates an escape outside a class; `i` points after the `\`.
 fn escape_outside_class(cs: &[char], i: usize, out: &mut String) -> Result<usize, String> {
     let Some(&c) = cs.get(i) else {
-        return Err("pattern ends with `\\`: remove it or escape it as `\\\\`".into());
+        return Err(trailing_backslash());
     };
     match c {
         'A' => out.push_str(r"\A"),
@@ -451,7 +455,7 @@ fn escape_outside_class(cs: &[char], i: usize, out: &mut String) -> Result<usize
 /// the `\`. Returns the character and the index after the escape.
 fn escaped_char(cs: &[char], i: usize) -> Result<(char, usize), String> {
     let Some(&c) = cs.get(i) else {
-        return Err("pattern ends with `\\`: remove it or escape it as `\\\\`".into());
+        return Err(trailing_backslash());
     };
     let octal = |k: usize| cs.get(k).and_then(|d| d.to_digit(8));
     let lit = match c {
@@ -610,7 +614,7 @@ impl Matcher {
 }
 
 /// A context path made comparable: cleaned, relative, and `None` for the
-/// context root itself (BuildKit never excludes the root).
+/// context root itself (`BuildKit` never excludes the root).
 fn normalise(path: &str) -> Option<String> {
     let cleaned = clean(path);
     let relative = cleaned.trim_start_matches('/');
