@@ -1,3 +1,7 @@
 //! The one integration test binary (one link, as in ripgrep and zero2prod).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+mod corpus;
+mod parser_diff;
 mod rules;
