@@ -1002,9 +1002,3 @@ mod tests {
     }
 }
 
-impl DockerIgnore {
-    /// The pattern that decides whether `path` is excluded (placeholder).
-    pub fn last_match(&self, _path: &str) -> Option<&IgnorePattern> {
-        None
-    }
-}
