@@ -1871,34 +1871,3 @@ trustedRegistries:
         }
     }
 }
-
-/// What one config file says (placeholder).
-#[derive(Clone, Debug, Default)]
-pub struct ConfigFile {}
-
-/// A config file that cannot be used (placeholder).
-#[derive(Debug, thiserror::Error)]
-#[error("invalid config: {0}")]
-pub struct ConfigError(String);
-
-impl ConfigFile {
-    /// Parses `.drydock.yml` (placeholder).
-    pub fn parse_drydock(_src: &str) -> Result<Self, ConfigError> {
-        Ok(Self {})
-    }
-
-    /// Parses `.hadolint.yaml` (placeholder).
-    pub fn parse_hadolint(_src: &str) -> Result<Self, ConfigError> {
-        Ok(Self {})
-    }
-}
-
-impl Settings {
-    /// Applies a config file (placeholder).
-    pub fn apply(&mut self, _file: &ConfigFile) {}
-
-    /// Whether `path` matches `ignore-paths` (placeholder).
-    pub fn is_ignored_path(&self, _path: &str) -> bool {
-        false
-    }
-}
