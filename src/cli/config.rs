@@ -72,5 +72,17 @@ fn load(path: &Path, hadolint: bool) -> Result<ConfigFile> {
     }
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config `{}`", path.display()))?;
     let parsed = if hadolint { ConfigFile::parse_hadolint(&text) } else { ConfigFile::parse_drydock(&text) };
-    parsed.with_context(|| format!("in config `{}`", path.display()))
+    let file = parsed.with_context(|| format!("in config `{}`", path.display()))?;
+    for warning in &file.warnings {
+        eprintln!("drydock: warning: {}: {warning}", path.display());
+    }
+    let unknown = file.unknown_codes(|c| crate::lint::rules::by_code(c).is_some() || c.starts_with("SC"));
+    if !unknown.is_empty() {
+        eprintln!(
+            "drydock: warning: {}: unknown rule codes {} (run `drydock rules` to list them)",
+            path.display(),
+            unknown.join(", ")
+        );
+    }
+    Ok(file)
 }

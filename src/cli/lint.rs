@@ -47,7 +47,16 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     let targets = collect_targets(args, &mut errors);
     let mut reports = Vec::new();
     let mut diffs = String::new();
-    let mut threshold_from_config = None;
+    let cli_threshold = match args.failure_threshold {
+        None => None,
+        Some(ThresholdArg::None) => Some(None),
+        Some(ThresholdArg::Error) => Some(Some(Severity::Error)),
+        Some(ThresholdArg::Warning) => Some(Some(Severity::Warning)),
+        Some(ThresholdArg::Info) => Some(Some(Severity::Info)),
+        Some(ThresholdArg::Style) => Some(Some(Severity::Style)),
+    };
+    let mut failing = false;
+    let defaults = configs.for_dir(Path::new("."))?;
     for target in targets {
         let settings = match configs.for_dir(target.dir.as_deref().unwrap_or(Path::new("."))) {
             Ok(s) => s,
@@ -60,25 +69,34 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         if settings.is_ignored_path(&target.display) {
             continue;
         }
-        threshold_from_config = threshold_from_config.or(settings.failure_threshold);
         match lint_one(args, &target, &settings, &mut diffs) {
-            Ok(report) => reports.push(report),
+            Ok(report) => {
+                failing |= report.diagnostics.iter().any(|d| match cli_threshold {
+                    Some(Some(t)) => d.severity >= t,
+                    Some(None) => false,
+                    None => settings.fails_on(d.severity),
+                });
+                reports.push(report);
+            }
             Err(e) => {
                 eprintln!("drydock: error: {}: {e:#}", target.display);
                 errors += 1;
             }
         }
     }
-    let format = match args.format.unwrap_or(FormatArg::Tty) {
-        FormatArg::Tty => Format::Tty,
-        FormatArg::Json => Format::Json,
-        FormatArg::Sarif => Format::Sarif,
-        FormatArg::Checkstyle => Format::Checkstyle,
-        FormatArg::Gitlab => Format::Gitlab,
-        FormatArg::Github => Format::Github,
+    let format = match args.format {
+        Some(FormatArg::Tty) => Format::Tty,
+        Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Sarif) => Format::Sarif,
+        Some(FormatArg::Checkstyle) => Format::Checkstyle,
+        Some(FormatArg::Gitlab) => Format::Gitlab,
+        Some(FormatArg::Github) => Format::Github,
+        // A config file's `format` (hadolint's key) is a default the flag overrides.
+        None => defaults.format.as_deref().and_then(|f| f.parse::<Format>().ok()).unwrap_or(Format::Tty),
     };
     let color = format == Format::Tty
         && !args.no_color
+        && !defaults.no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
     let any_diff = !diffs.is_empty();
@@ -97,15 +115,6 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     if args.diff {
         return Ok(u8::from(any_diff));
     }
-    let threshold = match args.failure_threshold {
-        Some(ThresholdArg::None) => return Ok(0),
-        Some(ThresholdArg::Error) => Severity::Error,
-        Some(ThresholdArg::Warning) => Severity::Warning,
-        Some(ThresholdArg::Info) => Severity::Info,
-        Some(ThresholdArg::Style) => Severity::Style,
-        None => threshold_from_config.unwrap_or(Severity::Info),
-    };
-    let failing = reports.iter().flat_map(|r| &r.diagnostics).any(|d| d.severity >= threshold);
     Ok(u8::from(failing))
 }
 

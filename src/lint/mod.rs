@@ -117,7 +117,8 @@ fn check_dockerfile(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnosti
     }
     let suppressions = suppress::Suppressions::from_dockerfile(&file);
     let index = source::LineIndex::new(input.source);
-    finish(cx.diagnostics, settings, |d| suppressions.is_suppressed(&d.code, index.line(d.range.start)))
+    let honour_pragmas = !settings.disable_ignore_pragma;
+    finish(cx.diagnostics, settings, |d| honour_pragmas && suppressions.is_suppressed(&d.code, index.line(d.range.start)))
 }
 
 fn check_dockerignore(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnostic> {

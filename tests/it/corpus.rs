@@ -111,7 +111,7 @@ fn every_corpus_file_lints_without_panic() {
 }
 
 #[test]
-#[ignore = "enable when parser lands"]
+
 fn invalid_fixtures_give_parse_error() {
     let Some(dir) = common::require_corpus() else {
         return;
