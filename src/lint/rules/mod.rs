@@ -21,10 +21,27 @@ mod dd080_service_without_healthcheck;
 mod dd100_empty_continuation_line;
 mod dd101_unknown_instruction;
 mod dl1000_parse_error;
+mod dl3000_relative_workdir;
 mod dl3002_last_user_root;
 mod dl3006_untagged_image;
 mod dl3007_latest_tag;
+mod dl3011_expose_port_out_of_range;
+mod dl3012_multiple_healthchecks;
+mod dl3020_add_for_local_files;
+mod dl3021_copy_sources_to_non_directory;
+mod dl3022_copy_from_unknown_stage;
+mod dl3023_copy_from_own_stage;
+mod dl3024_duplicate_stage_name;
+mod dl3025_shell_form_cmd;
+mod dl3029_constant_from_platform;
+mod dl3043_invalid_onbuild_trigger;
+mod dl3061_instruction_before_from;
+mod dl3063_reserved_stage_name;
 mod dl3064_secret_name_in_arg_or_env;
+mod dl3067_copy_entire_filesystem;
+mod dl4000_maintainer_instruction;
+mod dl4003_multiple_cmd;
+mod dl4004_multiple_entrypoints;
 mod secrets;
 
 use super::context::Context;
@@ -175,10 +192,27 @@ pub static RULES: &[&dyn Rule] = &[
     &dd100_empty_continuation_line::EmptyContinuationLine,
     &dd101_unknown_instruction::UnknownInstruction,
     &dl1000_parse_error::ParseError,
+    &dl3000_relative_workdir::RelativeWorkdir,
     &dl3002_last_user_root::LastUserRoot,
     &dl3006_untagged_image::UntaggedImage,
     &dl3007_latest_tag::LatestTag,
+    &dl3011_expose_port_out_of_range::ExposePortOutOfRange,
+    &dl3012_multiple_healthchecks::MultipleHealthchecks,
+    &dl3020_add_for_local_files::AddForLocalFiles,
+    &dl3021_copy_sources_to_non_directory::CopySourcesToNonDirectory,
+    &dl3022_copy_from_unknown_stage::CopyFromUnknownStage,
+    &dl3023_copy_from_own_stage::CopyFromOwnStage,
+    &dl3024_duplicate_stage_name::DuplicateStageName,
+    &dl3025_shell_form_cmd::ShellFormCmd,
+    &dl3029_constant_from_platform::ConstantFromPlatform,
+    &dl3043_invalid_onbuild_trigger::InvalidOnbuildTrigger,
+    &dl3061_instruction_before_from::InstructionBeforeFrom,
+    &dl3063_reserved_stage_name::ReservedStageName,
     &dl3064_secret_name_in_arg_or_env::SecretNameInArgOrEnv,
+    &dl3067_copy_entire_filesystem::CopyEntireFilesystem,
+    &dl4000_maintainer_instruction::MaintainerInstruction,
+    &dl4003_multiple_cmd::MultipleCmd,
+    &dl4004_multiple_entrypoints::MultipleEntrypoints,
 ];
 
 /// The rule with `code` (case-insensitive), if any.
