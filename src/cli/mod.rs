@@ -44,12 +44,8 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
             std::io::stdout().lock().write_all(text.as_bytes())?;
             Ok(0)
         }
-        Command::Explain(args) => match rules::explain(&args.code) {
-            Some(text) => {
-                std::io::stdout().lock().write_all(text.as_bytes())?;
-                Ok(0)
-            }
-            None => {
+        Command::Explain(args) => {
+            let Some(text) = rules::explain(&args.code) else {
                 let similar = rules::similar_codes(&args.code);
                 let hint = if similar.is_empty() {
                     "run `drydock rules` to list every code".to_string()
@@ -57,7 +53,9 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
                     format!("did you mean {}?", similar.join(", "))
                 };
                 anyhow::bail!("no rule has the code `{}`: {hint}", args.code)
-            }
-        },
+            };
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+            Ok(0)
+        }
     }
 }

@@ -52,7 +52,7 @@ pub fn json() -> Result<String> {
             serde_json::json!({
                 "code": m.code,
                 "name": m.name,
-                "standard": m.tag.map(|t| t.as_str()),
+                "standard": m.tag.map(crate::lint::Tag::as_str),
                 "severity": m.severity.as_str(),
                 "fix": fix_label(m.fix),
                 "file": target_label(m),

@@ -118,7 +118,9 @@ fn check_dockerfile(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnosti
     let suppressions = suppress::Suppressions::from_dockerfile(&file);
     let index = source::LineIndex::new(input.source);
     let honour_pragmas = !settings.disable_ignore_pragma;
-    finish(cx.diagnostics, settings, |d| honour_pragmas && suppressions.is_suppressed(&d.code, index.line(d.range.start)))
+    finish(cx.diagnostics, settings, |d| {
+        honour_pragmas && suppressions.is_suppressed(&d.code, index.line(d.range.start))
+    })
 }
 
 fn check_dockerignore(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnostic> {

@@ -270,15 +270,9 @@ impl FromStr for LabelType {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let lower = s.trim().to_ascii_lowercase();
-        LabelType::ALL
-            .into_iter()
-            .find(|t| t.as_str() == lower)
-            .ok_or_else(|| {
-                format!(
-                    "`{}` is not a label type: use text, url, semver, hash, rfc3339, spdx or email",
-                    s.trim()
-                )
-            })
+        LabelType::ALL.into_iter().find(|t| t.as_str() == lower).ok_or_else(|| {
+            format!("`{}` is not a label type: use text, url, semver, hash, rfc3339, spdx or email", s.trim())
+        })
     }
 }
 
@@ -373,11 +367,7 @@ impl fmt::Display for ConfigError {
 impl ConfigError {
     fn at(loc: &Location, message: impl Into<String>) -> Self {
         let (line, column) = (loc.line(), loc.column());
-        Self {
-            line: (line > 0).then_some(line),
-            column: (column > 0).then_some(column),
-            message: message.into(),
-        }
+        Self { line: (line > 0).then_some(line), column: (column > 0).then_some(column), message: message.into() }
     }
 
     fn from_yaml(err: &serde_saphyr::Error) -> Self {
@@ -398,11 +388,7 @@ impl ConfigError {
         } else {
             format!("invalid YAML: {text}; fix the syntax (check indentation, quotes and brackets)")
         };
-        Self {
-            line,
-            column,
-            message,
-        }
+        Self { line, column, message }
     }
 }
 
@@ -437,35 +423,17 @@ const HADOLINT_KEYS: &[&str] = &[
 const DRYDOCK_KEY_HINTS: &[(&str, &str)] = &[
     ("ignored", "did you mean `ignore`?"),
     ("trustedRegistries", "did you mean `trusted-registries`?"),
-    (
-        "override",
-        "drydock sets levels under `rules`, like `rules: {DL3008: error}`",
-    ),
-    (
-        "no-fail",
-        "write `failure-threshold: none` to never fail the run",
-    ),
-    (
-        "format",
-        "the output format is a command-line flag (`--format`)",
-    ),
+    ("override", "drydock sets levels under `rules`, like `rules: {DL3008: error}`"),
+    ("no-fail", "write `failure-threshold: none` to never fail the run"),
+    ("format", "the output format is a command-line flag (`--format`)"),
     ("no-color", "colour is a command-line flag (`--no-color`)"),
     ("verbose", "verbosity is a command-line flag"),
 ];
 
 const HADOLINT_KEY_HINTS: &[(&str, &str)] = &[
-    (
-        "trusted-registries",
-        "hadolint reads `trustedRegistries`; put drydock's spelling in `.drydock.yml`",
-    ),
-    (
-        "ignore",
-        "hadolint reads `ignored`; put drydock's spelling in `.drydock.yml`",
-    ),
-    (
-        "rules",
-        "hadolint reads `override`; put drydock's `rules` in `.drydock.yml`",
-    ),
+    ("trusted-registries", "hadolint reads `trustedRegistries`; put drydock's spelling in `.drydock.yml`"),
+    ("ignore", "hadolint reads `ignored`; put drydock's spelling in `.drydock.yml`"),
+    ("rules", "hadolint reads `override`; put drydock's `rules` in `.drydock.yml`"),
     ("output-format", "hadolint reads `format`"),
 ];
 
@@ -554,11 +522,7 @@ impl ConfigFile {
 
     /// Every code the file names, uppercase, each once.
     pub fn codes(&self) -> BTreeSet<&str> {
-        self.rules
-            .keys()
-            .map(String::as_str)
-            .chain(self.ignore.iter().map(String::as_str))
-            .collect()
+        self.rules.keys().map(String::as_str).chain(self.ignore.iter().map(String::as_str)).collect()
     }
 
     /// Warnings for codes `is_known` does not recognise. Unknown codes are not
@@ -567,11 +531,7 @@ impl ConfigFile {
         self.codes()
             .into_iter()
             .filter(|c| !is_known(c))
-            .map(|c| {
-                format!(
-                    "unknown rule code `{c}`: check the spelling (`drydock rule {c}` explains known codes)"
-                )
-            })
+            .map(|c| format!("unknown rule code `{c}`: check the spelling (`drydock rule {c}` explains known codes)"))
             .collect()
     }
 }
@@ -591,8 +551,8 @@ fn load(src: &str) -> Result<Option<Spanned<Node>>, ConfigError> {
     budget.max_depth = 32;
     budget.max_aliases = 1_000;
     options.budget = Some(budget);
-    let root: Option<Spanned<Node>> = serde_saphyr::from_str_with_options(src, options)
-        .map_err(|e| ConfigError::from_yaml(&e))?;
+    let root: Option<Spanned<Node>> =
+        serde_saphyr::from_str_with_options(src, options).map_err(|e| ConfigError::from_yaml(&e))?;
     Ok(root.filter(|n| !matches!(n.value, Node::Null)))
 }
 
@@ -717,20 +677,12 @@ type Entry<'n> = (&'n Spanned<Node>, &'n Spanned<Node>);
 
 impl<'a> Reader<'a> {
     fn new(src: &'a str, kind: ConfigKind) -> Self {
-        Self {
-            src,
-            file: ConfigFile {
-                kind,
-                ..ConfigFile::default()
-            },
-        }
+        Self { src, file: ConfigFile { kind, ..ConfigFile::default() } }
     }
 
     fn warn(&mut self, loc: &Location, message: String) {
         if loc.line() > 0 {
-            self.file
-                .warnings
-                .push(format!("line {}: {message}", loc.line()));
+            self.file.warnings.push(format!("line {}: {message}", loc.line()));
         } else {
             self.file.warnings.push(message);
         }
@@ -751,37 +703,23 @@ impl<'a> Reader<'a> {
         match &node.value {
             Node::Null => Ok(None),
             Node::Str(s) => Ok(Some(s.clone())),
-            Node::Bool(b) => Ok(Some(
-                self.raw(&node.referenced)
-                    .map_or_else(|| b.to_string(), str::to_string),
-            )),
-            Node::Number(n) => Ok(Some(
-                self.raw(&node.referenced)
-                    .map_or_else(|| n.clone(), str::to_string),
-            )),
-            other => Err(ConfigError::at(
-                &node.referenced,
-                format!("{what} must be a single value, not {}", other.kind()),
-            )),
+            Node::Bool(b) => Ok(Some(self.raw(&node.referenced).map_or_else(|| b.to_string(), str::to_string))),
+            Node::Number(n) => Ok(Some(self.raw(&node.referenced).map_or_else(|| n.clone(), str::to_string))),
+            other => {
+                Err(ConfigError::at(&node.referenced, format!("{what} must be a single value, not {}", other.kind())))
+            }
         }
     }
 
     fn key(&self, key: &Spanned<Node>) -> Result<String, ConfigError> {
         match self.scalar(key, "a key")? {
             Some(k) => Ok(k),
-            None => Err(ConfigError::at(
-                &key.referenced,
-                "a key is empty: give each setting a name",
-            )),
+            None => Err(ConfigError::at(&key.referenced, "a key is empty: give each setting a name")),
         }
     }
 
     /// The entries of a mapping, rejecting duplicate keys; null is an empty mapping.
-    fn mapping<'n>(
-        &self,
-        node: &'n Spanned<Node>,
-        what: &str,
-    ) -> Result<Vec<Entry<'n>>, ConfigError> {
+    fn mapping<'n>(&self, node: &'n Spanned<Node>, what: &str) -> Result<Vec<Entry<'n>>, ConfigError> {
         let entries = match &node.value {
             Node::Null => return Ok(Vec::new()),
             Node::Map(entries) => entries,
@@ -791,17 +729,10 @@ impl<'a> Reader<'a> {
                 } else {
                     format!("`{what}: {{KEY: VALUE}}`")
                 };
-                let subject = if what == "the file" {
-                    "the file".to_string()
-                } else {
-                    format!("`{what}`")
-                };
+                let subject = if what == "the file" { "the file".to_string() } else { format!("`{what}`") };
                 return Err(ConfigError::at(
                     &node.referenced,
-                    format!(
-                        "{subject} must be a mapping, not {}; write it like {example}",
-                        other.kind()
-                    ),
+                    format!("{subject} must be a mapping, not {}; write it like {example}", other.kind()),
                 ));
             }
         };
@@ -810,15 +741,8 @@ impl<'a> Reader<'a> {
         for (k, v) in entries {
             let name = self.key(k)?;
             if let Some(first) = seen.get(&name) {
-                let place = if *first > 0 {
-                    format!(" (first on line {first})")
-                } else {
-                    String::new()
-                };
-                return Err(ConfigError::at(
-                    &k.referenced,
-                    format!("`{name}` is given twice{place}: keep one"),
-                ));
+                let place = if *first > 0 { format!(" (first on line {first})") } else { String::new() };
+                return Err(ConfigError::at(&k.referenced, format!("`{name}` is given twice{place}: keep one")));
             }
             seen.insert(name, k.referenced.line());
             out.push((k, v));
@@ -827,11 +751,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A list of strings; a single string is a one-item list; null says nothing.
-    fn strings(
-        &mut self,
-        node: &Spanned<Node>,
-        key: &str,
-    ) -> Result<Option<Vec<String>>, ConfigError> {
+    fn strings(&mut self, node: &Spanned<Node>, key: &str) -> Result<Option<Vec<String>>, ConfigError> {
         let items: Vec<&Spanned<Node>> = match &node.value {
             Node::Null => return Ok(None),
             Node::Seq(items) => items.iter().collect(),
@@ -848,10 +768,7 @@ impl<'a> Reader<'a> {
             let what = format!("each item of `{key}`");
             match self.scalar(item, &what)? {
                 Some(s) if !s.trim().is_empty() => out.push(s.trim().to_string()),
-                _ => self.warn(
-                    &item.referenced,
-                    format!("an empty item in `{key}` is skipped"),
-                ),
+                _ => self.warn(&item.referenced, format!("an empty item in `{key}` is skipped")),
             }
         }
         Ok(Some(out))
@@ -870,12 +787,7 @@ impl<'a> Reader<'a> {
     fn code(&mut self, code: &str, loc: &Location) -> String {
         let upper = code.trim().to_ascii_uppercase();
         if !looks_like_code(&upper) {
-            self.warn(
-                loc,
-                format!(
-                    "`{code}` does not look like a rule code (letters then digits, like DL3008)"
-                ),
-            );
+            self.warn(loc, format!("`{code}` does not look like a rule code (letters then digits, like DL3008)"));
         }
         upper
     }
@@ -887,28 +799,17 @@ impl<'a> Reader<'a> {
             Node::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
                 "true" | "yes" | "on" => Ok(Some(true)),
                 "false" | "no" | "off" => Ok(Some(false)),
-                _ => Err(ConfigError::at(
-                    &node.referenced,
-                    format!("`{key}` must be true or false, not `{s}`"),
-                )),
+                _ => Err(ConfigError::at(&node.referenced, format!("`{key}` must be true or false, not `{s}`"))),
             },
-            other => Err(ConfigError::at(
-                &node.referenced,
-                format!("`{key}` must be true or false, not {}", other.kind()),
-            )),
+            other => {
+                Err(ConfigError::at(&node.referenced, format!("`{key}` must be true or false, not {}", other.kind())))
+            }
         }
     }
 
-    fn optional_text(
-        &self,
-        node: &Spanned<Node>,
-        key: &str,
-    ) -> Result<Option<String>, ConfigError> {
+    fn optional_text(&self, node: &Spanned<Node>, key: &str) -> Result<Option<String>, ConfigError> {
         let what = format!("`{key}`");
-        Ok(self
-            .scalar(node, &what)?
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()))
+        Ok(self.scalar(node, &what)?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
     }
 
     /// drydock's `rules: {CODE: level}`.
@@ -922,9 +823,7 @@ impl<'a> Reader<'a> {
                 Node::Null => {
                     return Err(ConfigError::at(
                         &v.referenced,
-                        format!(
-                            "`{raw}` has no level: write off, on, error, warning, info or style"
-                        ),
+                        format!("`{raw}` has no level: write off, on, error, warning, info or style"),
                     ));
                 }
                 _ => {
@@ -941,10 +840,7 @@ impl<'a> Reader<'a> {
                 }
             };
             if self.file.rules.insert(code.clone(), level).is_some() {
-                self.warn(
-                    &k.referenced,
-                    format!("`{code}` is listed twice under `rules`; the last one wins"),
-                );
+                self.warn(&k.referenced, format!("`{code}` is listed twice under `rules`; the last one wins"));
             }
         }
         Ok(())
@@ -986,33 +882,22 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn drydock_threshold(
-        &self,
-        node: &Spanned<Node>,
-    ) -> Result<Option<FailureThreshold>, ConfigError> {
+    fn drydock_threshold(&self, node: &Spanned<Node>) -> Result<Option<FailureThreshold>, ConfigError> {
         let Some(text) = self.scalar(node, "`failure-threshold`")? else {
             return Ok(None);
         };
         match text.trim().to_ascii_lowercase().as_str() {
             "none" | "never" => Ok(Some(FailureThreshold::Never)),
-            other => other
-                .parse::<Severity>()
-                .map(|s| Some(FailureThreshold::AtLeast(s)))
-                .map_err(|_| {
-                    ConfigError::at(
-                        &node.referenced,
-                        format!(
-                            "`{text}` is not a failure threshold: use error, warning, info, style or none"
-                        ),
-                    )
-                }),
+            other => other.parse::<Severity>().map(|s| Some(FailureThreshold::AtLeast(s))).map_err(|_| {
+                ConfigError::at(
+                    &node.referenced,
+                    format!("`{text}` is not a failure threshold: use error, warning, info, style or none"),
+                )
+            }),
         }
     }
 
-    fn hadolint_threshold(
-        &mut self,
-        node: &Spanned<Node>,
-    ) -> Result<Option<FailureThreshold>, ConfigError> {
+    fn hadolint_threshold(&mut self, node: &Spanned<Node>) -> Result<Option<FailureThreshold>, ConfigError> {
         let Some(text) = self.scalar(node, "`failure-threshold`")? else {
             return Ok(None);
         };
@@ -1027,24 +912,16 @@ impl<'a> Reader<'a> {
                 );
                 Ok(Some(FailureThreshold::AtLeast(Severity::Style)))
             }
-            other => other
-                .parse::<Severity>()
-                .map(|s| Some(FailureThreshold::AtLeast(s)))
-                .map_err(|_| {
-                    ConfigError::at(
-                        &node.referenced,
-                        format!(
-                            "`{text}` is not a failure threshold: use error, warning, info, style, ignore or none"
-                        ),
-                    )
-                }),
+            other => other.parse::<Severity>().map(|s| Some(FailureThreshold::AtLeast(s))).map_err(|_| {
+                ConfigError::at(
+                    &node.referenced,
+                    format!("`{text}` is not a failure threshold: use error, warning, info, style, ignore or none"),
+                )
+            }),
         }
     }
 
-    fn label_schema(
-        &mut self,
-        node: &Spanned<Node>,
-    ) -> Result<Option<BTreeMap<String, LabelType>>, ConfigError> {
+    fn label_schema(&mut self, node: &Spanned<Node>) -> Result<Option<BTreeMap<String, LabelType>>, ConfigError> {
         if matches!(node.value, Node::Null) {
             return Ok(None);
         }
@@ -1055,14 +932,12 @@ impl<'a> Reader<'a> {
             let Some(text) = self.scalar(v, &what)? else {
                 return Err(ConfigError::at(
                     &v.referenced,
-                    format!(
-                        "label `{label}` has no type: write text, url, semver, hash, rfc3339, spdx or email"
-                    ),
+                    format!("label `{label}` has no type: write text, url, semver, hash, rfc3339, spdx or email"),
                 ));
             };
-            let ty = text.parse::<LabelType>().map_err(|msg| {
-                ConfigError::at(&v.referenced, format!("{msg} (label `{label}`)"))
-            })?;
+            let ty = text
+                .parse::<LabelType>()
+                .map_err(|msg| ConfigError::at(&v.referenced, format!("{msg} (label `{label}`)")))?;
             schema.insert(label, ty);
         }
         Ok(Some(schema))
@@ -1100,12 +975,8 @@ fn unknown_key_message(key: &str, valid: &[&str], hints: &[(&str, &str)]) -> Str
 /// The valid key closest to `key`: the same letters ignoring case, `-` and `_`,
 /// or within a small edit distance.
 fn suggest<'k>(key: &str, valid: &[&'k str]) -> Option<&'k str> {
-    let squash = |s: &str| -> String {
-        s.chars()
-            .filter(|c| *c != '-' && *c != '_')
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
+    let squash =
+        |s: &str| -> String { s.chars().filter(|c| *c != '-' && *c != '_').flat_map(char::to_lowercase).collect() };
     let wanted = squash(key);
     if let Some(v) = valid.iter().find(|v| squash(v) == wanted) {
         return Some(v);
@@ -1141,10 +1012,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// `./a\b//c` → `a/b/c`.
 fn normalize_path(path: &str) -> String {
     let path = path.replace('\\', "/");
-    path.split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect::<Vec<_>>()
-        .join("/")
+    path.split('/').filter(|s| !s.is_empty() && *s != ".").collect::<Vec<_>>().join("/")
 }
 
 /// Whether `pattern` (an `ignore-paths` entry) matches the normalized `path`
@@ -1178,10 +1046,7 @@ fn path_matches(pattern: &str, path: &str) -> bool {
         false
     } else {
         // A name: any segment (a matching directory covers what is below it).
-        segments
-            .iter()
-            .enumerate()
-            .any(|(i, seg)| (i < last || !dir_only) && glob_match(&tokens, seg))
+        segments.iter().enumerate().any(|(i, seg)| (i < last || !dir_only) && glob_match(&tokens, seg))
     }
 }
 
@@ -1329,28 +1194,14 @@ disable-ignore-pragma: false
             ]
         );
         assert_eq!(f.ignore, vec!["DL3006", "SC1091"]);
-        assert_eq!(
-            f.failure_threshold,
-            Some(FailureThreshold::AtLeast(Severity::Warning))
-        );
+        assert_eq!(f.failure_threshold, Some(FailureThreshold::AtLeast(Severity::Warning)));
         assert_eq!(f.ignore_paths, strings(&["vendor/**", "*.tmp.Dockerfile"]));
         assert_eq!(f.trusted_registries, strings(&["docker.io", "ghcr.io"]));
         assert_eq!(f.allowed_bases, strings(&["mycorp/base-*"]));
         assert_eq!(f.shellcheck, Some(false));
-        let schema: Vec<(&str, LabelType)> = f
-            .label_schema
-            .as_ref()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.as_str(), *v))
-            .collect();
-        assert_eq!(
-            schema,
-            vec![
-                ("maintainer", LabelType::Email),
-                ("version", LabelType::Semver)
-            ]
-        );
+        let schema: Vec<(&str, LabelType)> =
+            f.label_schema.as_ref().unwrap().iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(schema, vec![("maintainer", LabelType::Email), ("version", LabelType::Semver)]);
         assert_eq!(f.strict_labels, Some(true));
         assert_eq!(f.disable_ignore_pragma, Some(false));
         assert_eq!(f.warnings, Vec::<String>::new());
@@ -1360,22 +1211,12 @@ disable-ignore-pragma: false
     fn yaml_booleans_and_quoted_levels_both_work() {
         let f = drydock("rules:\n  A1: off\n  B2: 'off'\n  C3: no\n  D4: true\n  E5: \"ON\"\n");
         let levels: Vec<RuleLevel> = f.rules.values().copied().collect();
-        assert_eq!(
-            levels,
-            vec![
-                RuleLevel::Off,
-                RuleLevel::Off,
-                RuleLevel::Off,
-                RuleLevel::On,
-                RuleLevel::On
-            ]
-        );
+        assert_eq!(levels, vec![RuleLevel::Off, RuleLevel::Off, RuleLevel::Off, RuleLevel::On, RuleLevel::On]);
     }
 
     #[test]
     fn drydock_unknown_key_is_an_error_naming_it_and_listing_valid_keys() {
-        let err =
-            ConfigFile::parse_drydock("ignore: [DL3008]\nrulez:\n  DL3008: off\n").unwrap_err();
+        let err = ConfigFile::parse_drydock("ignore: [DL3008]\nrulez:\n  DL3008: off\n").unwrap_err();
         assert_eq!((err.line, err.column), (Some(2), Some(1)));
         assert_eq!(
             err.to_string(),
@@ -1387,23 +1228,13 @@ disable-ignore-pragma: false
 
     #[test]
     fn drydock_unknown_key_hints_at_hadolint_spellings() {
-        assert!(
-            drydock_err("ignored: [DL3008]\n")
-                .contains("unknown key `ignored`: did you mean `ignore`?")
-        );
-        assert!(
-            drydock_err("trustedRegistries: [a]\n").contains("did you mean `trusted-registries`?")
-        );
+        assert!(drydock_err("ignored: [DL3008]\n").contains("unknown key `ignored`: did you mean `ignore`?"));
+        assert!(drydock_err("trustedRegistries: [a]\n").contains("did you mean `trusted-registries`?"));
         assert!(drydock_err("override:\n  error: [DL1]\n").contains("under `rules`"));
         assert!(drydock_err("no-fail: true\n").contains("`failure-threshold: none`"));
-        assert!(
-            drydock_err("trusted_registries: [a]\n").contains("did you mean `trusted-registries`?")
-        );
+        assert!(drydock_err("trusted_registries: [a]\n").contains("did you mean `trusted-registries`?"));
         let far = drydock_err("colour: red\n");
-        assert!(
-            far.starts_with("line 1, column 1: unknown key `colour`: valid keys are rules,"),
-            "{far}"
-        );
+        assert!(far.starts_with("line 1, column 1: unknown key `colour`: valid keys are rules,"), "{far}");
     }
 
     #[test]
@@ -1419,37 +1250,25 @@ disable-ignore-pragma: false
             "line 1, column 20: `loud` is not a failure threshold: use error, warning, info, style or none"
         );
         let err = ConfigFile::parse_hadolint("failure-threshold: never\n").unwrap_err();
-        assert_eq!(
-            err.message,
-            "`never` is not a failure threshold: use error, warning, info, style, ignore or none"
-        );
+        assert_eq!(err.message, "`never` is not a failure threshold: use error, warning, info, style, ignore or none");
         let err = ConfigFile::parse_drydock("rules:\n  DL3008:\n").unwrap_err();
-        assert_eq!(
-            err.message,
-            "`DL3008` has no level: write off, on, error, warning, info or style"
-        );
+        assert_eq!(err.message, "`DL3008` has no level: write off, on, error, warning, info or style");
     }
 
     #[test]
     fn failure_threshold_none_means_never_in_drydock_and_everything_in_hadolint() {
-        assert_eq!(
-            drydock("failure-threshold: none\n").failure_threshold,
-            Some(FailureThreshold::Never)
-        );
+        assert_eq!(drydock("failure-threshold: none\n").failure_threshold, Some(FailureThreshold::Never));
         assert_eq!(
             drydock("failure-threshold: ERROR\n").failure_threshold,
             Some(FailureThreshold::AtLeast(Severity::Error))
         );
         for level in ["none", "ignore"] {
             let h = hadolint(&format!("failure-threshold: {level}\n"));
-            assert_eq!(
-                h.failure_threshold,
-                Some(FailureThreshold::AtLeast(Severity::Style))
-            );
+            assert_eq!(h.failure_threshold, Some(FailureThreshold::AtLeast(Severity::Style)));
             assert_eq!(h.warnings.len(), 1);
-            assert!(h.warnings[0].starts_with(&format!(
-                "line 1: `failure-threshold: {level}` makes every finding fail"
-            )));
+            assert!(
+                h.warnings[0].starts_with(&format!("line 1: `failure-threshold: {level}` makes every finding fail"))
+            );
         }
         assert_eq!(
             hadolint("failure-threshold: style\n").failure_threshold,
@@ -1506,24 +1325,15 @@ trustedRegistries:
                 ("DL3042", RuleLevel::Severity(Severity::Warning)),
             ]
         );
-        assert_eq!(
-            h.trusted_registries,
-            strings(&["docker.io", "my-company.com:5000", "*.gcr.io"])
-        );
+        assert_eq!(h.trusted_registries, strings(&["docker.io", "my-company.com:5000", "*.gcr.io"]));
         assert_eq!(h.label_schema.as_ref().map(BTreeMap::len), Some(7));
-        assert_eq!(
-            h.label_schema.as_ref().unwrap().get("git-revision"),
-            Some(&LabelType::Hash)
-        );
+        assert_eq!(h.label_schema.as_ref().unwrap().get("git-revision"), Some(&LabelType::Hash));
         assert_eq!(h.strict_labels, Some(true));
         assert_eq!(h.disable_ignore_pragma, Some(true));
         assert_eq!(h.format.as_deref(), Some("json"));
         assert_eq!(h.no_color, Some(true));
         assert_eq!(h.no_fail, Some(false));
-        assert_eq!(
-            h.failure_threshold,
-            Some(FailureThreshold::AtLeast(Severity::Warning))
-        );
+        assert_eq!(h.failure_threshold, Some(FailureThreshold::AtLeast(Severity::Warning)));
         assert_eq!(h.warnings, Vec::<String>::new());
     }
 
@@ -1557,10 +1367,7 @@ trustedRegistries:
     #[test]
     fn hadolint_override_conflicts_and_unknown_levels_warn() {
         let h = hadolint("override:\n  error: [DL3008]\n  style: [DL3008]\n  fatal: [DL1]\n");
-        assert_eq!(
-            h.rules.get("DL3008"),
-            Some(&RuleLevel::Severity(Severity::Style))
-        );
+        assert_eq!(h.rules.get("DL3008"), Some(&RuleLevel::Severity(Severity::Style)));
         assert_eq!(h.rules.len(), 1);
         assert_eq!(
             h.warnings,
@@ -1629,10 +1436,7 @@ trustedRegistries:
         assert_eq!(err.line, Some(1));
         assert!(err.column.is_some());
         assert!(err.message.starts_with("invalid YAML: "), "{}", err.message);
-        assert!(
-            err.message
-                .ends_with("; fix the syntax (check indentation, quotes and brackets)")
-        );
+        assert!(err.message.ends_with("; fix the syntax (check indentation, quotes and brackets)"));
         assert!(!err.message.contains(" at line "), "{}", err.message);
         let err = ConfigFile::parse_hadolint("ignored:\n  - a\n bad: [\n").unwrap_err();
         assert!(err.line.is_some());
@@ -1653,10 +1457,8 @@ trustedRegistries:
         assert_eq!(
             f.warnings,
             vec![
-                "line 1: `not a code` does not look like a rule code (letters then digits, like DL3008)"
-                    .to_string(),
-                "line 1: `3008` does not look like a rule code (letters then digits, like DL3008)"
-                    .to_string(),
+                "line 1: `not a code` does not look like a rule code (letters then digits, like DL3008)".to_string(),
+                "line 1: `3008` does not look like a rule code (letters then digits, like DL3008)".to_string(),
             ]
         );
     }
@@ -1678,10 +1480,7 @@ trustedRegistries:
                     .to_string()
             ]
         );
-        assert_eq!(
-            f.codes().into_iter().collect::<Vec<_>>(),
-            vec!["DL3008", "SC2086", "XX9999"]
-        );
+        assert_eq!(f.codes().into_iter().collect::<Vec<_>>(), vec!["DL3008", "SC2086", "XX9999"]);
     }
 
     #[test]
@@ -1701,10 +1500,7 @@ trustedRegistries:
         s.apply(&d);
         assert_eq!(s.disabled, set(&["DD001", "DL3009", "DL3059"]));
         let sev: Vec<(&str, Severity)> = s.severity.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        assert_eq!(
-            sev,
-            vec![("DL3006", Severity::Warning), ("DL3059", Severity::Info)]
-        );
+        assert_eq!(sev, vec![("DL3006", Severity::Warning), ("DL3059", Severity::Info)]);
         assert!(s.is_enabled("DL3008"));
         assert!(!s.is_enabled("DL3059"));
         assert_eq!(s.trusted_registries, vec!["ghcr.io", "quay.io"]);
@@ -1736,9 +1532,7 @@ trustedRegistries:
         s.apply(&drydock("rules: {DL3008: error}\nignore: [DL3008]\n"));
         assert!(!s.is_enabled("DL3008"));
         let mut s = Settings::default();
-        s.apply(&hadolint(
-            "override: {error: [DL3008]}\nignored: [DL3008]\n",
-        ));
+        s.apply(&hadolint("override: {error: [DL3008]}\nignored: [DL3008]\n"));
         assert!(!s.is_enabled("DL3008"));
     }
 
@@ -1813,10 +1607,7 @@ trustedRegistries:
         assert!(!m("", "a"));
         // Pathological patterns stay fast (no exponential backtracking).
         let long = "a".repeat(2000);
-        assert!(!m(
-            &"*a".repeat(200).replace("*a", "*a*"),
-            &format!("{long}b/")
-        ));
+        assert!(!m(&"*a".repeat(200).replace("*a", "*a*"), &format!("{long}b/")));
     }
 
     #[test]
@@ -1836,8 +1627,7 @@ trustedRegistries:
                     e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
         let err = ConfigFile::parse_hadolint(bomb).unwrap_err();
         assert!(
-            err.message
-                .starts_with("the file is too large or too deeply nested for a config file ("),
+            err.message.starts_with("the file is too large or too deeply nested for a config file ("),
             "{}",
             err.message
         );

@@ -165,25 +165,13 @@ struct Layout {
 
 impl Layout {
     fn new(file: &Dockerfile) -> Self {
-        let mut spans: Vec<(u32, u32)> = file
-            .instructions
-            .iter()
-            .map(|i| (i.start_line, i.end_line.max(i.start_line)))
-            .collect();
+        let mut spans: Vec<(u32, u32)> =
+            file.instructions.iter().map(|i| (i.start_line, i.end_line.max(i.start_line))).collect();
         spans.sort_unstable();
-        let mut froms: Vec<u32> = file
-            .instructions
-            .iter()
-            .filter(|i| i.keyword == Keyword::From)
-            .map(|i| i.start_line)
-            .collect();
+        let mut froms: Vec<u32> =
+            file.instructions.iter().filter(|i| i.keyword == Keyword::From).map(|i| i.start_line).collect();
         froms.sort_unstable();
-        let last_line = spans
-            .iter()
-            .map(|s| s.1)
-            .chain(file.comments.iter().map(|c| c.line))
-            .max()
-            .unwrap_or(0);
+        let last_line = spans.iter().map(|s| s.1).chain(file.comments.iter().map(|c| c.line)).max().unwrap_or(0);
         let mut stages = Vec::new();
         let mut begin = spans.first().map_or(1, |s| s.0);
         for (i, &from) in froms.iter().enumerate() {
@@ -207,21 +195,12 @@ impl Layout {
             })
             .collect();
         heredocs.sort_unstable();
-        Self {
-            spans,
-            stages,
-            heredocs,
-            froms,
-            last_line,
-        }
+        Self { spans, stages, heredocs, froms, last_line }
     }
 
     /// The instruction starting exactly on `line`.
     fn starting_at(&self, line: u32) -> Option<(u32, u32)> {
-        self.spans
-            .binary_search_by_key(&line, |s| s.0)
-            .ok()
-            .and_then(|i| self.spans.get(i).copied())
+        self.spans.binary_search_by_key(&line, |s| s.0).ok().and_then(|i| self.spans.get(i).copied())
     }
 
     /// The instruction whose lines include `line`.
@@ -255,33 +234,21 @@ impl Layout {
 
     fn in_heredoc(&self, line: u32) -> bool {
         let idx = self.heredocs.partition_point(|h| h.0 <= line);
-        idx.checked_sub(1)
-            .and_then(|i| self.heredocs.get(i))
-            .is_some_and(|h| line <= h.1)
+        idx.checked_sub(1).and_then(|i| self.heredocs.get(i)).is_some_and(|h| line <= h.1)
     }
 }
 
 /// The last line of the instructions that start before `line`.
 fn last_end_before(spans: &[(u32, u32)], line: u32) -> u32 {
     let idx = spans.partition_point(|s| s.0 < line);
-    spans
-        .get(..idx)
-        .unwrap_or_default()
-        .iter()
-        .map(|s| s.1)
-        .max()
-        .unwrap_or(0)
+    spans.get(..idx).unwrap_or_default().iter().map(|s| s.1).max().unwrap_or(0)
 }
 
 impl Suppressions {
     /// Collects the pragmas of `file`.
     pub fn from_dockerfile(file: &Dockerfile) -> Self {
         let layout = Layout::new(file);
-        let mut comments: Vec<_> = file
-            .comments
-            .iter()
-            .filter(|c| !layout.in_heredoc(c.line))
-            .collect();
+        let mut comments: Vec<_> = file.comments.iter().filter(|c| !layout.in_heredoc(c.line)).collect();
         comments.sort_by_key(|c| c.line);
         // The first line after each comment that is not itself a comment.
         let mut below: HashMap<u32, u32> = HashMap::with_capacity(comments.len());
@@ -301,10 +268,7 @@ impl Suppressions {
                     let applies = match reach {
                         Reach::Global => Applies::File,
                         Reach::Next => {
-                            let target = below
-                                .get(&c.line)
-                                .copied()
-                                .unwrap_or(c.line.saturating_add(1));
+                            let target = below.get(&c.line).copied().unwrap_or(c.line.saturating_add(1));
                             next_target(&layout, c.line, target)
                         }
                         Reach::Stage => stage_target(&layout, c.line),
@@ -314,19 +278,13 @@ impl Suppressions {
                             Applies::File => {
                                 out.global.entry(code.clone()).or_default().push(index);
                             }
-                            Applies::Lines { start, end } => out
-                                .scoped
-                                .entry(code.clone())
-                                .or_default()
-                                .push((start, end, index)),
+                            Applies::Lines { start, end } => {
+                                out.scoped.entry(code.clone()).or_default().push((start, end, index));
+                            }
                             Applies::Nothing => {}
                         }
                     }
-                    PragmaKind::Ignore {
-                        reach,
-                        codes,
-                        applies,
-                    }
+                    PragmaKind::Ignore { reach, codes, applies }
                 }
                 Parsed::Shell(shell) => {
                     let until = layout.shell_until(c.line);
@@ -338,12 +296,7 @@ impl Suppressions {
                 }
                 Parsed::Malformed(message) => PragmaKind::Malformed { message },
             };
-            out.pragmas.push(Pragma {
-                tool,
-                kind,
-                range: c.range,
-                line: c.line,
-            });
+            out.pragmas.push(Pragma { tool, kind, range: c.range, line: c.line });
         }
         out
     }
@@ -379,11 +332,7 @@ impl Suppressions {
     /// above it in the same stage, else the latest one above the first `FROM`
     /// (which hadolint treats as the default for every stage).
     pub fn shell_at(&self, line: u32) -> Option<&str> {
-        self.shells
-            .iter()
-            .rev()
-            .find(|(at, until, _)| *at < line && line <= *until)
-            .map(|(_, _, s)| s.as_str())
+        self.shells.iter().rev().find(|(at, until, _)| *at < line && line <= *until).map(|(_, _, s)| s.as_str())
     }
 }
 
@@ -394,10 +343,7 @@ fn next_target(layout: &Layout, line: u32, target: u32) -> Applies {
         return Applies::Lines { start, end };
     }
     match (layout.containing(line), layout.containing(target)) {
-        (Some(outer), Some(inner)) if outer == inner => Applies::Lines {
-            start: target,
-            end: target,
-        },
+        (Some(outer), Some(inner)) if outer == inner => Applies::Lines { start: target, end: target },
         _ => Applies::Nothing,
     }
 }
@@ -408,10 +354,7 @@ fn stage_target(layout: &Layout, line: u32) -> Applies {
         return Applies::Nothing;
     };
     match layout.stage_of(start) {
-        Some((_, end)) => Applies::Lines {
-            start,
-            end: end.max(start),
-        },
+        Some((_, end)) => Applies::Lines { start, end: end.max(start) },
         None => Applies::Nothing,
     }
 }
@@ -426,9 +369,7 @@ enum Parsed {
 
 /// Splits a leading run of ASCII letters off `s`.
 fn word(s: &str) -> (&str, &str) {
-    let end = s
-        .find(|c: char| !c.is_ascii_alphabetic())
-        .unwrap_or(s.len());
+    let end = s.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(s.len());
     s.split_at(end)
 }
 
@@ -452,23 +393,14 @@ fn parse_pragma(text: &str) -> Option<(Tool, Parsed)> {
         return None;
     }
     let (first, after_first) = word(after_tool);
-    let is_keyword = ["ignore", "global", "stage", "shell"]
-        .iter()
-        .any(|k| first.eq_ignore_ascii_case(k));
-    let boundary = after_first
-        .chars()
-        .next()
-        .is_none_or(|c| is_space(c) || c == '=');
+    let is_keyword = ["ignore", "global", "stage", "shell"].iter().any(|k| first.eq_ignore_ascii_case(k));
+    let boundary = after_first.chars().next().is_none_or(|c| is_space(c) || c == '=');
     if !is_keyword || !boundary {
         return None;
     }
     let t = tool.as_str();
     let parsed = if first.eq_ignore_ascii_case("global") || first.eq_ignore_ascii_case("stage") {
-        let reach = if first.eq_ignore_ascii_case("global") {
-            Reach::Global
-        } else {
-            Reach::Stage
-        };
+        let reach = if first.eq_ignore_ascii_case("global") { Reach::Global } else { Reach::Stage };
         let scope = first.to_ascii_lowercase();
         let (second, after_second) = word(after_first.trim_start_matches(is_space));
         if second.eq_ignore_ascii_case("ignore") {
@@ -478,9 +410,7 @@ fn parse_pragma(text: &str) -> Option<(Tool, Parsed)> {
                 "`shell=` applies from where it is written; drop `{scope}` and write `# {t} shell=NAME`"
             ))
         } else {
-            Parsed::Malformed(format!(
-                "expected `ignore=` after `{scope}`, like `# {t} {scope} ignore=DL3008`"
-            ))
+            Parsed::Malformed(format!("expected `ignore=` after `{scope}`, like `# {t} {scope} ignore=DL3008`"))
         }
     } else if first.eq_ignore_ascii_case("ignore") {
         ignore_list(Reach::Next, after_first, &format!("{t} ignore"))
@@ -493,9 +423,7 @@ fn parse_pragma(text: &str) -> Option<(Tool, Parsed)> {
 /// After `ignore`: `= CODE, CODE # reason`.
 fn ignore_list(reach: Reach, rest: &str, written: &str) -> Parsed {
     let Some(list) = rest.trim_start_matches(is_space).strip_prefix('=') else {
-        return Parsed::Malformed(format!(
-            "expected `=` after `ignore`, like `# {written}=DL3008`"
-        ));
+        return Parsed::Malformed(format!("expected `=` after `ignore`, like `# {written}=DL3008`"));
     };
     // An inline reason runs from `#` to the end.
     let list = list.split_once('#').map_or(list, |(l, _)| l);
@@ -530,16 +458,12 @@ fn ignore_list(reach: Reach, rest: &str, written: &str) -> Parsed {
 /// After `shell`: `= NAME # reason`.
 fn shell_name(rest: &str, tool: &str) -> Parsed {
     let Some(value) = rest.trim_start_matches(is_space).strip_prefix('=') else {
-        return Parsed::Malformed(format!(
-            "expected `=` after `shell`, like `# {tool} shell=powershell`"
-        ));
+        return Parsed::Malformed(format!("expected `=` after `shell`, like `# {tool} shell=powershell`"));
     };
     let value = value.split_once('#').map_or(value, |(v, _)| v);
     let value = value.trim_matches(is_space);
     if value.is_empty() {
-        return Parsed::Malformed(format!(
-            "`shell=` names no shell; write `# {tool} shell=powershell`"
-        ));
+        return Parsed::Malformed(format!("`shell=` names no shell; write `# {tool} shell=powershell`"));
     }
     if value.contains(is_space) {
         return Parsed::Malformed(format!(
@@ -583,10 +507,7 @@ mod tests {
     /// continuations), a trailing `\` continues, `<<WORD` opens a heredoc that
     /// the line `WORD` closes. Ranges are the byte spans of comment lines.
     fn df(src: &str) -> Dockerfile {
-        let mut file = Dockerfile {
-            escape: '\\',
-            ..Dockerfile::default()
-        };
+        let mut file = Dockerfile { escape: '\\', ..Dockerfile::default() };
         let mut open: Option<Instruction> = None;
         let mut heredoc: Option<String> = None;
         let mut offset = 0u32;
@@ -610,15 +531,11 @@ mod tests {
                 });
             } else if t.is_empty() {
             } else {
-                let cur =
-                    open.get_or_insert_with(|| inst(t.split_whitespace().next().unwrap(), n, n));
+                let cur = open.get_or_insert_with(|| inst(t.split_whitespace().next().unwrap(), n, n));
                 cur.end_line = n;
                 if let Some(pos) = t.find("<<") {
-                    let word: String = t[pos + 2..]
-                        .trim_start_matches('-')
-                        .chars()
-                        .take_while(char::is_ascii_alphanumeric)
-                        .collect();
+                    let word: String =
+                        t[pos + 2..].trim_start_matches('-').chars().take_while(char::is_ascii_alphanumeric).collect();
                     cur.heredocs.push(Heredoc {
                         name: word.clone(),
                         strip_tabs: false,
@@ -673,10 +590,7 @@ mod tests {
     #[test]
     fn ignore_applies_to_the_next_instruction_only() {
         let s = sup("FROM ubuntu\n# hadolint ignore=DL3002\nUSER root\nUSER root\n");
-        assert_eq!(
-            suppressed(&s, &["DL3002", "DL3001"], 4),
-            hits(&[(3, "DL3002")])
-        );
+        assert_eq!(suppressed(&s, &["DL3002", "DL3001"], 4), hits(&[(3, "DL3002")]));
     }
 
     #[test]
@@ -684,10 +598,7 @@ mod tests {
         let s = sup(
             "FROM a\n# hadolint ignore=DL3008\nRUN apt-get update \\\n  && apt-get install -y curl \\\n  && true\nRUN x\n",
         );
-        assert_eq!(
-            suppressed(&s, &["DL3008"], 6),
-            hits(&[(3, "DL3008"), (4, "DL3008"), (5, "DL3008")])
-        );
+        assert_eq!(suppressed(&s, &["DL3008"], 6), hits(&[(3, "DL3008"), (4, "DL3008"), (5, "DL3008")]));
         let p = &s.pragmas()[0];
         assert_eq!(
             p.kind,
@@ -702,16 +613,12 @@ mod tests {
 
     #[test]
     fn multiple_codes_with_spaces_and_any_case() {
-        let s =
-            sup("FROM a\n# hadolint ignore = dl3023 ,  DL3021,sc2086\nCOPY --from=foo bar baz .\n");
+        let s = sup("FROM a\n# hadolint ignore = dl3023 ,  DL3021,sc2086\nCOPY --from=foo bar baz .\n");
         assert_eq!(
             suppressed(&s, &["DL3023", "DL3021", "SC2086", "DL3022"], 3),
             hits(&[(3, "DL3023"), (3, "DL3021"), (3, "SC2086")])
         );
-        assert!(
-            s.is_suppressed("dl3021", 3),
-            "the queried code is case-insensitive too"
-        );
+        assert!(s.is_suppressed("dl3021", 3), "the queried code is case-insensitive too");
     }
 
     #[test]
@@ -724,33 +631,20 @@ mod tests {
     fn a_blank_line_detaches_the_pragma() {
         let s = sup("FROM a\n# hadolint ignore=DL3002\n\nUSER root\n");
         assert_eq!(suppressed(&s, &["DL3002"], 4), hits(&[]));
-        assert!(matches!(
-            s.pragmas()[0].kind,
-            PragmaKind::Ignore {
-                applies: Applies::Nothing,
-                ..
-            }
-        ));
+        assert!(matches!(s.pragmas()[0].kind, PragmaKind::Ignore { applies: Applies::Nothing, .. }));
     }
 
     #[test]
     fn stacked_pragmas_for_both_tools_reach_the_instruction() {
-        let s = sup(
-            "FROM a\n# hadolint ignore=DL3008\n# drydock ignore=DD012\n# a reason\nRUN apt-get install curl\n",
-        );
-        assert_eq!(
-            suppressed(&s, &["DL3008", "DD012"], 5),
-            hits(&[(5, "DL3008"), (5, "DD012")])
-        );
+        let s = sup("FROM a\n# hadolint ignore=DL3008\n# drydock ignore=DD012\n# a reason\nRUN apt-get install curl\n");
+        assert_eq!(suppressed(&s, &["DL3008", "DD012"], 5), hits(&[(5, "DL3008"), (5, "DD012")]));
         assert_eq!(s.pragmas()[1].tool, Tool::Drydock);
         assert_eq!(s.pragmas().len(), 2, "the plain comment is not a pragma");
     }
 
     #[test]
     fn global_ignore_applies_everywhere_wherever_written() {
-        let s = sup(
-            "FROM ubuntu\nUSER root\n# hadolint global ignore = DL3023 , DL3002 # accepted\nRUN x\n",
-        );
+        let s = sup("FROM ubuntu\nUSER root\n# hadolint global ignore = DL3023 , DL3002 # accepted\nRUN x\n");
         assert_eq!(
             suppressed(&s, &["DL3002", "DL3003"], 4),
             hits(&[(1, "DL3002"), (2, "DL3002"), (3, "DL3002"), (4, "DL3002")])
@@ -775,18 +669,9 @@ mod tests {
 
     #[test]
     fn trailing_reason_and_trailing_space_are_fine() {
-        assert_eq!(
-            parsed("hadolint ignore=DL3002 "),
-            ignore(Reach::Next, &["DL3002"])
-        );
-        assert_eq!(
-            parsed("hadolint ignore=DL3002 # foobar, DL3003"),
-            ignore(Reach::Next, &["DL3002"])
-        );
-        assert_eq!(
-            parsed("  hadolint\tignore=DL3002,DL3002"),
-            ignore(Reach::Next, &["DL3002"])
-        );
+        assert_eq!(parsed("hadolint ignore=DL3002 "), ignore(Reach::Next, &["DL3002"]));
+        assert_eq!(parsed("hadolint ignore=DL3002 # foobar, DL3003"), ignore(Reach::Next, &["DL3002"]));
+        assert_eq!(parsed("  hadolint\tignore=DL3002,DL3002"), ignore(Reach::Next, &["DL3002"]));
     }
 
     #[test]
@@ -796,8 +681,7 @@ mod tests {
         assert_eq!(
             s.pragmas()[0].kind,
             PragmaKind::Malformed {
-                message: "`crazy` is not a rule code (letters then digits, like DL3008); the pragma is ignored"
-                    .into()
+                message: "`crazy` is not a rule code (letters then digits, like DL3008); the pragma is ignored".into()
             }
         );
     }
@@ -805,53 +689,28 @@ mod tests {
     #[test]
     fn malformed_pragmas_are_recorded_with_a_fix() {
         let cases = [
-            (
-                "hadolint ignore DL3008",
-                "expected `=` after `ignore`, like `# hadolint ignore=DL3008`",
-            ),
-            (
-                "hadolint ignore=",
-                "`ignore=` names no rule; write `# hadolint ignore=DL3008`",
-            ),
-            (
-                "drydock ignore=DL3008,",
-                "a rule code is missing between commas; remove the extra `,`",
-            ),
-            (
-                "hadolint ignore=DL3008,,DL3009",
-                "a rule code is missing between commas; remove the extra `,`",
-            ),
+            ("hadolint ignore DL3008", "expected `=` after `ignore`, like `# hadolint ignore=DL3008`"),
+            ("hadolint ignore=", "`ignore=` names no rule; write `# hadolint ignore=DL3008`"),
+            ("drydock ignore=DL3008,", "a rule code is missing between commas; remove the extra `,`"),
+            ("hadolint ignore=DL3008,,DL3009", "a rule code is missing between commas; remove the extra `,`"),
             (
                 "hadolint ignore=DL3008 because",
                 "unexpected text `DL3008 because` in the rule list; separate codes with `,` and start a reason with `#`",
             ),
-            (
-                "hadolint global DL3008",
-                "expected `ignore=` after `global`, like `# hadolint global ignore=DL3008`",
-            ),
+            ("hadolint global DL3008", "expected `ignore=` after `global`, like `# hadolint global ignore=DL3008`"),
             (
                 "hadolint global shell=pwsh",
                 "`shell=` applies from where it is written; drop `global` and write `# hadolint shell=NAME`",
             ),
-            (
-                "drydock shell",
-                "expected `=` after `shell`, like `# drydock shell=powershell`",
-            ),
-            (
-                "hadolint shell=",
-                "`shell=` names no shell; write `# hadolint shell=powershell`",
-            ),
+            ("drydock shell", "expected `=` after `shell`, like `# drydock shell=powershell`"),
+            ("hadolint shell=", "`shell=` names no shell; write `# hadolint shell=powershell`"),
             (
                 "hadolint ignore=DL-3008",
                 "`DL-3008` is not a rule code (letters then digits, like DL3008); the pragma is ignored",
             ),
         ];
         for (text, message) in cases {
-            assert_eq!(
-                parsed(text),
-                Some(Parsed::Malformed(message.into())),
-                "{text}"
-            );
+            assert_eq!(parsed(text), Some(Parsed::Malformed(message.into())), "{text}");
         }
     }
 
@@ -892,10 +751,7 @@ mod tests {
     fn stage_ignore_above_from_covers_that_stage_only() {
         let src = "FROM a AS build\n# hadolint stage ignore=DL3008\nFROM b AS run\nRUN apt-get install x\nRUN y\nFROM c\nRUN apt-get install z\n";
         let s = sup(src);
-        assert_eq!(
-            suppressed(&s, &["DL3008"], 7),
-            hits(&[(3, "DL3008"), (4, "DL3008"), (5, "DL3008")])
-        );
+        assert_eq!(suppressed(&s, &["DL3008"], 7), hits(&[(3, "DL3008"), (4, "DL3008"), (5, "DL3008")]));
         assert_eq!(
             s.pragmas()[0].kind,
             PragmaKind::Ignore {
@@ -908,21 +764,16 @@ mod tests {
 
     #[test]
     fn stage_ignore_mid_stage_covers_the_rest_of_it() {
-        let src = "FROM a\nRUN one\n# drydock stage ignore=DD012\n\nRUN two\nRUN three \\\n  more\n\nFROM b\nRUN four\n";
+        let src =
+            "FROM a\nRUN one\n# drydock stage ignore=DD012\n\nRUN two\nRUN three \\\n  more\n\nFROM b\nRUN four\n";
         let s = sup(src);
-        assert_eq!(
-            suppressed(&s, &["DD012"], 10),
-            hits(&[(5, "DD012"), (6, "DD012"), (7, "DD012")])
-        );
+        assert_eq!(suppressed(&s, &["DD012"], 10), hits(&[(5, "DD012"), (6, "DD012"), (7, "DD012")]));
     }
 
     #[test]
     fn stage_ignore_in_the_last_stage_runs_to_the_end() {
         let s = sup("FROM a\nRUN one\n# hadolint stage ignore=DL3059\nRUN two\nRUN three\n");
-        assert_eq!(
-            suppressed(&s, &["DL3059"], 5),
-            hits(&[(4, "DL3059"), (5, "DL3059")])
-        );
+        assert_eq!(suppressed(&s, &["DL3059"], 5), hits(&[(4, "DL3059"), (5, "DL3059")]));
     }
 
     #[test]
@@ -946,15 +797,8 @@ mod tests {
         let mut file = df(src);
         assert_eq!(file.instructions[1].end_line, 5);
         // Were a parser to list body lines as comments, they must still not be pragmas.
-        for (line, text) in [
-            (3, "hadolint ignore=DL3008"),
-            (4, "hadolint global ignore=DL3009"),
-        ] {
-            file.comments.push(Comment {
-                text: text.into(),
-                range: TextRange::default(),
-                line,
-            });
+        for (line, text) in [(3, "hadolint ignore=DL3008"), (4, "hadolint global ignore=DL3009")] {
+            file.comments.push(Comment { text: text.into(), range: TextRange::default(), line });
         }
         let s = Suppressions::from_dockerfile(&file);
         assert!(s.pragmas().is_empty());
@@ -968,28 +812,14 @@ mod tests {
         assert_eq!(s.shell.as_deref(), Some("powershell"));
         assert_eq!(s.shell_at(3), Some("powershell"));
         assert_eq!(s.shell_at(2), None, "not on its own line");
-        assert_eq!(
-            s.shell_at(5),
-            None,
-            "a new stage starts with the default shell"
-        );
-        assert_eq!(
-            s.pragmas()[0].kind,
-            PragmaKind::Shell {
-                shell: "powershell".into()
-            }
-        );
-        assert!(
-            !s.is_suppressed("SC2086", 3),
-            "shell= suppresses nothing by itself"
-        );
+        assert_eq!(s.shell_at(5), None, "a new stage starts with the default shell");
+        assert_eq!(s.pragmas()[0].kind, PragmaKind::Shell { shell: "powershell".into() });
+        assert!(!s.is_suppressed("SC2086", 3), "shell= suppresses nothing by itself");
     }
 
     #[test]
     fn shell_pragma_before_the_first_from_is_the_default_for_all_stages() {
-        let s = sup(
-            "# drydock shell=cmd\nFROM a\nRUN x\nFROM b\n# hadolint shell=/bin/bash\nRUN y\nFROM c\nRUN z\n",
-        );
+        let s = sup("# drydock shell=cmd\nFROM a\nRUN x\nFROM b\n# hadolint shell=/bin/bash\nRUN y\nFROM c\nRUN z\n");
         assert_eq!(s.shell.as_deref(), Some("cmd"));
         assert_eq!(s.shell_at(3), Some("cmd"));
         assert_eq!(s.shell_at(6), Some("/bin/bash"));
@@ -998,9 +828,7 @@ mod tests {
 
     #[test]
     fn suppressors_lists_every_covering_pragma() {
-        let s = sup(
-            "# hadolint global ignore=DL3008\nFROM a\n# drydock ignore=DL3008\nRUN apt-get install x\n",
-        );
+        let s = sup("# hadolint global ignore=DL3008\nFROM a\n# drydock ignore=DL3008\nRUN apt-get install x\n");
         assert_eq!(s.suppressors("DL3008", 4), vec![1, 0]);
         assert_eq!(s.suppressors("DL3008", 2), vec![0]);
         assert_eq!(s.suppressors("DL3009", 4), Vec::<usize>::new());
@@ -1011,11 +839,7 @@ mod tests {
         let file = Dockerfile {
             escape: '\\',
             instructions: vec![inst("FROM", 1, 1), inst("ONBUILD", 3, 4)],
-            comments: vec![Comment {
-                text: "hadolint ignore=DL3008".into(),
-                range: TextRange::new(10, 34),
-                line: 2,
-            }],
+            comments: vec![Comment { text: "hadolint ignore=DL3008".into(), range: TextRange::new(10, 34), line: 2 }],
             ..Dockerfile::default()
         };
         let s = Suppressions::from_dockerfile(&file);
@@ -1031,21 +855,9 @@ mod tests {
         let file = Dockerfile {
             instructions: vec![inst("RUN", u32::MAX, u32::MAX), inst("FROM", 5, 2)],
             comments: vec![
-                Comment {
-                    text: "hadolint ignore=DL1".into(),
-                    range: TextRange::default(),
-                    line: u32::MAX,
-                },
-                Comment {
-                    text: "hadolint stage ignore=DL2".into(),
-                    range: TextRange::default(),
-                    line: 0,
-                },
-                Comment {
-                    text: "hadolint shell=x".into(),
-                    range: TextRange::default(),
-                    line: u32::MAX - 1,
-                },
+                Comment { text: "hadolint ignore=DL1".into(), range: TextRange::default(), line: u32::MAX },
+                Comment { text: "hadolint stage ignore=DL2".into(), range: TextRange::default(), line: 0 },
+                Comment { text: "hadolint shell=x".into(), range: TextRange::default(), line: u32::MAX - 1 },
             ],
             ..Dockerfile::default()
         };

@@ -16,26 +16,15 @@ use crate::common::{self, CorpusFile};
 
 /// The file's text as the CLI would lint it (invalid UTF-8 replaced).
 fn read(file: &CorpusFile) -> String {
-    let bytes = std::fs::read(&file.path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.path.display()));
+    let bytes = std::fs::read(&file.path).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.path.display()));
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// The `.dockerignore` `BuildKit` would use for `dockerfile`, if the corpus has
 /// it: `<Dockerfile>.dockerignore` first, then `.dockerignore` in the same folder.
-fn ignore_for<'a>(
-    dockerfile: &CorpusFile,
-    ignores: &'a HashMap<(String, String), String>,
-) -> Option<&'a str> {
-    let dir = dockerfile
-        .path_in_repo
-        .rsplit_once('/')
-        .map_or("", |(dir, _)| dir);
-    let beside = if dir.is_empty() {
-        ".dockerignore".to_string()
-    } else {
-        format!("{dir}/.dockerignore")
-    };
+fn ignore_for<'a>(dockerfile: &CorpusFile, ignores: &'a HashMap<(String, String), String>) -> Option<&'a str> {
+    let dir = dockerfile.path_in_repo.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let beside = if dir.is_empty() { ".dockerignore".to_string() } else { format!("{dir}/.dockerignore") };
     [format!("{}.dockerignore", dockerfile.path_in_repo), beside]
         .into_iter()
         .find_map(|p| ignores.get(&(dockerfile.repo.clone(), p)))
@@ -55,10 +44,8 @@ fn every_corpus_file_lints_without_panic() {
         dockerfiles.len(),
         ignores.len()
     );
-    let ignore_text: HashMap<(String, String), String> = ignores
-        .iter()
-        .map(|f| ((f.repo.clone(), f.path_in_repo.clone()), read(f)))
-        .collect();
+    let ignore_text: HashMap<(String, String), String> =
+        ignores.iter().map(|f| ((f.repo.clone(), f.path_in_repo.clone()), read(f))).collect();
     let settings = Settings::default();
     let mut panicked = Vec::new();
     let mut with_context = 0;
@@ -97,10 +84,7 @@ fn every_corpus_file_lints_without_panic() {
         }
     }
 
-    assert!(
-        with_context > 0,
-        "no Dockerfile was paired with its .dockerignore"
-    );
+    assert!(with_context > 0, "no Dockerfile was paired with its .dockerignore");
     assert!(
         panicked.is_empty(),
         "lint panicked on {} of {} corpus files:\n  {}",
@@ -120,18 +104,13 @@ fn invalid_fixtures_give_parse_error() {
         .into_iter()
         .filter(|f| f.origin == "parser-fixture-negative")
         .collect();
-    assert!(
-        !negatives.is_empty(),
-        "corpus has no parser-fixture-negative files"
-    );
+    assert!(!negatives.is_empty(), "corpus has no parser-fixture-negative files");
     let missing: Vec<&str> = negatives
         .iter()
         .filter(|f| {
             let source = read(f);
             let input = LintInput::dockerfile(&f.local_path, &source);
-            !check(&input, &Settings::default())
-                .iter()
-                .any(|d| d.code == "DL1000")
+            !check(&input, &Settings::default()).iter().any(|d| d.code == "DL1000")
         })
         .map(|f| f.local_path.as_str())
         .collect();

@@ -93,11 +93,7 @@ impl fmt::Display for Mismatch {
             Some(i) => write!(f, "instruction #{i} ")?,
             None => write!(f, "file ")?,
         }
-        write!(
-            f,
-            "{}: ours {} vs buildkit {}",
-            self.field, self.ours, self.buildkit
-        )
+        write!(f, "{}: ours {} vs buildkit {}", self.field, self.ours, self.buildkit)
     }
 }
 
@@ -129,8 +125,8 @@ fn buildkit_dump(python: &Path, paths: &[PathBuf]) -> BTreeMap<String, BkFile> {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    let dump: BTreeMap<String, BkFile> = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{} printed bad JSON: {e}", script.display()));
+    let dump: BTreeMap<String, BkFile> =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{} printed bad JSON: {e}", script.display()));
     assert_eq!(dump.len(), paths.len(), "dump lost files");
     dump
 }
@@ -156,9 +152,7 @@ fn our_cmd(inst: &Instruction) -> String {
 
 /// Removes leading tabs from every line, as `BuildKit` does for `<<-` at build time.
 fn strip_leading_tabs(s: &str) -> String {
-    s.split_inclusive('\n')
-        .map(|l| l.trim_start_matches('\t'))
-        .collect()
+    s.split_inclusive('\n').map(|l| l.trim_start_matches('\t')).collect()
 }
 
 fn show<T: fmt::Debug>(v: &T) -> String {
@@ -211,22 +205,11 @@ fn compare(ours: &[Instruction], bk: &[BkInstruction], compare_strings: bool) ->
 }
 
 /// Compares one instruction pair (same start line); `index` is `BuildKit`'s.
-fn compare_one(
-    index: usize,
-    o: &Instruction,
-    b: &BkInstruction,
-    compare_strings: bool,
-    out: &mut Vec<Mismatch>,
-) {
+fn compare_one(index: usize, o: &Instruction, b: &BkInstruction, compare_strings: bool, out: &mut Vec<Mismatch>) {
     let before = out.len();
     let mut push = |field, ours: String, buildkit: String| {
         if ours != buildkit {
-            out.push(Mismatch {
-                index: Some(index),
-                field,
-                ours,
-                buildkit,
-            });
+            out.push(Mismatch { index: Some(index), field, ours, buildkit });
         }
     };
     let cmd_ours = our_cmd(o);
@@ -236,11 +219,7 @@ fn compare_one(
     if cmd_agrees {
         push("name as written", o.name.clone(), b.cmd.clone());
     }
-    push(
-        "sub_cmd",
-        show(&o.sub.as_ref().map(|s| our_cmd(s))),
-        show(&b.sub_cmd.as_ref().map(|s| s.to_uppercase())),
-    );
+    push("sub_cmd", show(&o.sub.as_ref().map(|s| our_cmd(s))), show(&b.sub_cmd.as_ref().map(|s| s.to_uppercase())));
     push("end_line", o.end_line.to_string(), b.end_line.to_string());
     let inner = o.effective();
     push("json", inner.json.to_string(), b.json.to_string());
@@ -253,11 +232,7 @@ fn compare_one(
             push("value", show(&values), show(&b.value));
         }
         if b.sub_cmd.is_none() {
-            let ours_h: Vec<(&str, &str)> = o
-                .heredocs
-                .iter()
-                .map(|h| (h.name.as_str(), h.content.as_str()))
-                .collect();
+            let ours_h: Vec<(&str, &str)> = o.heredocs.iter().map(|h| (h.name.as_str(), h.content.as_str())).collect();
             let bk_h: Vec<(&str, &str)> = b.heredocs.iter().map(|h| (h.name.as_str(), h.content.as_str())).collect();
             push("heredocs", show(&ours_h), show(&bk_h));
         }
@@ -331,12 +306,7 @@ fn diff_files(python: &Path, files: &[(String, PathBuf)]) -> Outcome {
     for (label, path) in files {
         let key = path.to_str().unwrap();
         let bk = &dump[key];
-        assert_ne!(
-            bk.kind.as_deref(),
-            Some("io"),
-            "{label}: the dump could not read the file: {:?}",
-            bk.error
-        );
+        assert_ne!(bk.kind.as_deref(), Some("io"), "{label}: the dump could not read the file: {:?}", bk.error);
         let bytes = std::fs::read(path).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         let (file, issues) = parse(&text);
@@ -375,9 +345,7 @@ fn diff_files(python: &Path, files: &[(String, PathBuf)]) -> Outcome {
                 }
             }
         }
-        outcome
-            .mismatches
-            .extend(found.into_iter().map(|m| (label.clone(), m)));
+        outcome.mismatches.extend(found.into_iter().map(|m| (label.clone(), m)));
     }
     outcome
 }
@@ -391,103 +359,46 @@ fn buildkit_agrees_on_corpus() {
     let Some(dir) = common::require_corpus() else {
         return;
     };
-    let files: Vec<(String, PathBuf)> = common::corpus_files(&dir, FileKind::Dockerfile)
-        .into_iter()
-        .map(|f| (f.local_path, f.path))
-        .collect();
-    assert!(
-        files.len() > 100,
-        "corpus has only {} Dockerfiles",
-        files.len()
-    );
+    let files: Vec<(String, PathBuf)> =
+        common::corpus_files(&dir, FileKind::Dockerfile).into_iter().map(|f| (f.local_path, f.path)).collect();
+    assert!(files.len() > 100, "corpus has only {} Dockerfiles", files.len());
     diff_files(&python, &files).report("corpus");
 }
 
 /// Hand-written edge cases, each a whole Dockerfile.
 const SNIPPETS: &[(&str, &str)] = &[
     ("heredoc", "FROM alpine\nRUN <<EOF\necho hi\nEOF\n"),
-    (
-        "heredoc-dash-tabs",
-        "FROM alpine\nRUN <<-EOT\n\techo hi\n\t\tnested\n\tEOT\n",
-    ),
-    (
-        "heredoc-single-quoted",
-        "FROM alpine\nCOPY <<'CONF' /etc/app.conf\nkey=$value\nCONF\n",
-    ),
-    (
-        "heredoc-double-quoted-with-program",
-        "FROM alpine\nRUN <<\"PY\" python3\nprint('$HOME')\nPY\n",
-    ),
-    (
-        "two-heredocs-one-line",
-        "FROM alpine\nRUN <<A cat >/a && <<B cat >/b\none\nA\ntwo\nB\n",
-    ),
+    ("heredoc-dash-tabs", "FROM alpine\nRUN <<-EOT\n\techo hi\n\t\tnested\n\tEOT\n"),
+    ("heredoc-single-quoted", "FROM alpine\nCOPY <<'CONF' /etc/app.conf\nkey=$value\nCONF\n"),
+    ("heredoc-double-quoted-with-program", "FROM alpine\nRUN <<\"PY\" python3\nprint('$HOME')\nPY\n"),
+    ("two-heredocs-one-line", "FROM alpine\nRUN <<A cat >/a && <<B cat >/b\none\nA\ntwo\nB\n"),
     (
         "heredoc-copy-flags-shebang",
         "FROM alpine\nCOPY --chmod=755 <<EOF /run.sh\n#!/bin/sh\necho hi\nEOF\nRUN /run.sh\n",
     ),
-    (
-        "heredoc-crlf",
-        "FROM alpine\r\nRUN <<EOF\r\necho hi\r\nEOF\r\n",
-    ),
-    (
-        "heredoc-after-continuation",
-        "FROM alpine\nRUN <<EOF \\\n  cat\nhi\nEOF\n",
-    ),
-    (
-        "heredoc-lowercase-json-no-heredoc",
-        "from alpine\nrun <<eof\nx\neof\nRUN [\"sh\", \"-c\", \"<<EOF\"]\n",
-    ),
-    (
-        "escape-backtick",
-        "# escape=`\nFROM mcr.microsoft.com/windows/nanoserver\nRUN dir `\n  C:\\\nWORKDIR C:\\app\n",
-    ),
-    (
-        "escape-directive-too-late",
-        "FROM alpine\n# escape=`\nRUN echo a\n",
-    ),
-    (
-        "directives-syntax-check",
-        "# syntax=docker/dockerfile:1\n# check=skip=JSONArgsRecommended\nFROM alpine\n",
-    ),
+    ("heredoc-crlf", "FROM alpine\r\nRUN <<EOF\r\necho hi\r\nEOF\r\n"),
+    ("heredoc-after-continuation", "FROM alpine\nRUN <<EOF \\\n  cat\nhi\nEOF\n"),
+    ("heredoc-lowercase-json-no-heredoc", "from alpine\nrun <<eof\nx\neof\nRUN [\"sh\", \"-c\", \"<<EOF\"]\n"),
+    ("escape-backtick", "# escape=`\nFROM mcr.microsoft.com/windows/nanoserver\nRUN dir `\n  C:\\\nWORKDIR C:\\app\n"),
+    ("escape-directive-too-late", "FROM alpine\n# escape=`\nRUN echo a\n"),
+    ("directives-syntax-check", "# syntax=docker/dockerfile:1\n# check=skip=JSONArgsRecommended\nFROM alpine\n"),
     (
         "comments-in-continuation",
         "FROM alpine\nRUN apk add \\\n# a comment\n    curl \\\n  # indented comment\n    git\n",
     ),
-    (
-        "empty-continuation-lines",
-        "FROM alpine\nRUN echo a \\\n\n    b \\\n   \n    c\n",
-    ),
-    (
-        "crlf",
-        "FROM alpine\r\nRUN echo a \\\r\n  b\r\nCMD [\"sh\"]\r\n",
-    ),
+    ("empty-continuation-lines", "FROM alpine\nRUN echo a \\\n\n    b \\\n   \n    c\n"),
+    ("crlf", "FROM alpine\r\nRUN echo a \\\r\n  b\r\nCMD [\"sh\"]\r\n"),
     ("bom", "\u{feff}FROM alpine\nRUN true\n"),
-    (
-        "lowercase-and-mixed-case",
-        "from alpine as build\nRun echo hi\ncopy --from=build /a /b\n",
-    ),
-    (
-        "json-fallback",
-        "FROM alpine\nRUN [ not json\nCMD [\"a\", 'b']\nENTRYPOINT []\n",
-    ),
+    ("lowercase-and-mixed-case", "from alpine as build\nRun echo hi\ncopy --from=build /a /b\n"),
+    ("json-fallback", "FROM alpine\nRUN [ not json\nCMD [\"a\", 'b']\nENTRYPOINT []\n"),
     (
         "json-escapes-and-spaces",
         "FROM alpine\nENTRYPOINT [ \"a\\\"b\" , \"c\\\\d\", \"\\u00e9\" ]\nSHELL [\"powershell\", \"-Command\"]\n",
     ),
-    (
-        "env-modern",
-        "FROM alpine\nENV a=1 b=\"two words\" c= d=e\\ f\n",
-    ),
-    (
-        "env-legacy",
-        "FROM alpine\nENV k v w\nENV single\\ key value\n",
-    ),
+    ("env-modern", "FROM alpine\nENV a=1 b=\"two words\" c= d=e\\ f\n"),
+    ("env-legacy", "FROM alpine\nENV k v w\nENV single\\ key value\n"),
     ("arg", "FROM alpine\nARG a b=c\nARG d=\"e f\"\nARG\n"),
-    (
-        "label",
-        "FROM alpine\nLABEL a=b \"c d\"=\"e f\" g=h\\ i\nLABEL legacy value with spaces\n",
-    ),
+    ("label", "FROM alpine\nLABEL a=b \"c d\"=\"e f\" g=h\\ i\nLABEL legacy value with spaces\n"),
     (
         "healthcheck",
         "FROM alpine\nHEALTHCHECK NONE\nHEALTHCHECK --interval=5s --timeout=3s CMD curl -f http://localhost/ || exit 1\nHEALTHCHECK CMD [\"true\"]\n",
@@ -508,20 +419,11 @@ const SNIPPETS: &[(&str, &str)] = &[
         "from-platform-as",
         "ARG BASE=alpine\nFROM --platform=$BUILDPLATFORM ${BASE}:3.20 AS build\nFROM scratch\nCOPY --from=build / /\n",
     ),
-    (
-        "unknown-instruction",
-        "FROM alpine\nFOO bar baz\nfrobnicate\n",
-    ),
+    ("unknown-instruction", "FROM alpine\nFOO bar baz\nfrobnicate\n"),
     ("continuation-at-eof", "FROM alpine\nRUN echo a \\"),
     ("no-final-newline", "FROM alpine\nCMD [\"sh\"]"),
-    (
-        "whitespace-only-lines",
-        "FROM alpine\n   \n\t\nRUN true\n  \n",
-    ),
-    (
-        "tabs-and-leading-space",
-        "FROM\talpine\n  RUN\techo\ta\t\nEXPOSE\t80\t443/udp\n\tUSER app \\  \n  :app\n",
-    ),
+    ("whitespace-only-lines", "FROM alpine\n   \n\t\nRUN true\n  \n"),
+    ("tabs-and-leading-space", "FROM\talpine\n  RUN\techo\ta\t\nEXPOSE\t80\t443/udp\n\tUSER app \\  \n  :app\n"),
     (
         "simple-instructions",
         "FROM alpine\nMAINTAINER Jane Doe <j@example.com>\nSTOPSIGNAL SIGTERM\nUSER app:app\nVOLUME /data /logs\nVOLUME [\"/a\", \"/b\"]\nWORKDIR /app\nEXPOSE 80 443/udp\n",
@@ -531,14 +433,8 @@ const SNIPPETS: &[(&str, &str)] = &[
     ("rejected-only-comments", "# just a comment\n\n# another\n"),
     ("rejected-env-no-value", "FROM alpine\nENV novalue\n"),
     ("rejected-label-no-equals", "FROM alpine\nLABEL a\n"),
-    (
-        "rejected-json-not-strings",
-        "FROM alpine\nCMD [\"a\", [\"b\"]]\n",
-    ),
-    (
-        "rejected-unterminated-heredoc",
-        "FROM alpine\nRUN <<EOF\necho hi\n",
-    ),
+    ("rejected-json-not-strings", "FROM alpine\nCMD [\"a\", [\"b\"]]\n"),
+    ("rejected-unterminated-heredoc", "FROM alpine\nRUN <<EOF\necho hi\n"),
 ];
 
 /// Writes the snippets into `dir`, returning `(label, path)` pairs.
@@ -577,27 +473,17 @@ fn buildkit_dump_reports_known_shapes() {
     let paths: Vec<PathBuf> = files.iter().map(|(_, p)| p.clone()).collect();
     let dump = buildkit_dump(&python, &paths);
     let get = |name: &str| {
-        let (_, path) = files
-            .iter()
-            .find(|(label, _)| label == &format!("snippet {name}"))
-            .unwrap();
+        let (_, path) = files.iter().find(|(label, _)| label == &format!("snippet {name}")).unwrap();
         &dump[path.to_str().unwrap()]
     };
 
     let heredoc = &get("heredoc-dash-tabs").instructions[1];
-    assert_eq!(
-        (heredoc.start_line, heredoc.end_line),
-        (2, 5),
-        "heredoc lines"
-    );
+    assert_eq!((heredoc.start_line, heredoc.end_line), (2, 5), "heredoc lines");
     assert_eq!(heredoc.value, ["<<-EOT"]);
     assert_eq!(heredoc.heredocs.len(), 1);
     assert_eq!(heredoc.heredocs[0].name, "EOT");
     assert_eq!(heredoc.heredocs[0].content, "\techo hi\n\t\tnested\n");
-    assert_eq!(
-        strip_leading_tabs(&heredoc.heredocs[0].content),
-        "echo hi\nnested\n"
-    );
+    assert_eq!(strip_leading_tabs(&heredoc.heredocs[0].content), "echo hi\nnested\n");
 
     let onbuild = &get("onbuild").instructions;
     assert_eq!(onbuild[1].cmd, "ONBUILD");
@@ -608,26 +494,17 @@ fn buildkit_dump_reports_known_shapes() {
     assert_eq!(onbuild[3].sub_cmd.as_deref(), Some("add"));
     assert!(onbuild[3].flags.is_empty(), "inner flags are not exposed");
     assert_eq!(onbuild[4].end_line, 7);
-    assert!(
-        onbuild[4].heredocs.is_empty(),
-        "ONBUILD heredocs are not exposed"
-    );
+    assert!(onbuild[4].heredocs.is_empty(), "ONBUILD heredocs are not exposed");
 
     let link = &get("bare-link-and-checksum").instructions[1];
     assert_eq!(link.flags, ["--link", "--chown=1000:1000"]);
     assert_eq!(link.value, [".", "/src"]);
 
     let env = &get("env-modern").instructions[1];
-    assert_eq!(
-        env.value,
-        ["a", "1", "b", "\"two words\"", "c", "", "d", "e\\ f"]
-    );
+    assert_eq!(env.value, ["a", "1", "b", "\"two words\"", "c", "", "d", "e\\ f"]);
 
     let unknown = &get("unknown-instruction").instructions[1];
-    assert_eq!(
-        (unknown.cmd.as_str(), unknown.value.as_slice()),
-        ("FOO", &[String::new()][..])
-    );
+    assert_eq!((unknown.cmd.as_str(), unknown.value.as_slice()), ("FOO", &[String::new()][..]));
 
     let crlf = &get("heredoc-crlf").instructions[1];
     assert_eq!(crlf.heredocs[0].content, "echo hi\r\n");
@@ -638,26 +515,16 @@ fn buildkit_dump_reports_known_shapes() {
     let rejected = get("rejected-env-no-value");
     assert!(!rejected.ok);
     assert_eq!(rejected.kind.as_deref(), Some("parse"));
-    assert_eq!(
-        rejected.error.as_deref(),
-        Some("ENV must have two arguments")
-    );
+    assert_eq!(rejected.error.as_deref(), Some("ENV must have two arguments"));
 
     let rejected = files
         .iter()
         .filter(|(label, _)| label.starts_with("snippet rejected-"))
         .filter(|(_, p)| !dump[p.to_str().unwrap()].ok)
         .count();
-    assert_eq!(
-        rejected, 6,
-        "every rejected-* snippet is rejected by buildkit"
-    );
+    assert_eq!(rejected, 6, "every rejected-* snippet is rejected by buildkit");
     let accepted = dump.values().filter(|f| f.ok).count();
-    assert_eq!(
-        accepted,
-        SNIPPETS.len() - 6,
-        "every other snippet is accepted"
-    );
+    assert_eq!(accepted, SNIPPETS.len() - 6, "every other snippet is accepted");
 }
 
 /// The comparison reports each field on a hand-built instruction.
@@ -666,10 +533,7 @@ fn compare_reports_each_field() {
     use drydock::lint::TextRange;
     use drydock::lint::parser::{Arg, Flag, Heredoc, JoinedText};
 
-    let arg = |v: &str| Arg {
-        value: v.to_string(),
-        range: TextRange::default(),
-    };
+    let arg = |v: &str| Arg { value: v.to_string(), range: TextRange::default() };
     let ours = Instruction {
         keyword: Keyword::Run,
         name: "run".to_string(),
@@ -678,12 +542,7 @@ fn compare_reports_each_field() {
         start_line: 2,
         end_line: 4,
         flags: vec![
-            Flag {
-                name: "link".to_string(),
-                value: None,
-                range: TextRange::default(),
-                value_range: None,
-            },
+            Flag { name: "link".to_string(), value: None, range: TextRange::default(), value_range: None },
             Flag {
                 name: "mount".to_string(),
                 value: Some("type=cache".to_string()),
@@ -712,20 +571,11 @@ fn compare_reports_each_field() {
         end_line,
         flags: flags.iter().map(|s| (*s).to_string()).collect(),
         value: vec![value.to_string()],
-        heredocs: vec![BkHeredoc {
-            name: "EOF".to_string(),
-            content: content.to_string(),
-        }],
+        heredocs: vec![BkHeredoc { name: "EOF".to_string(), content: content.to_string() }],
         original: String::new(),
     };
 
-    let same = bk(
-        "run",
-        4,
-        &["--link", "--mount=type=cache"],
-        "<<-EOF cat",
-        "\t\tx\n",
-    );
+    let same = bk("run", 4, &["--link", "--mount=type=cache"], "<<-EOF cat", "\t\tx\n");
     assert_eq!(compare(std::slice::from_ref(&ours), &[same], true), []);
 
     let differs = bk("RUN", 5, &["--link"], "<<-EOF  cat", "y\n");
@@ -738,21 +588,9 @@ fn compare_reports_each_field() {
         [
             ("name as written", "run".into(), "RUN".into()),
             ("end_line", "4".into(), "5".into()),
-            (
-                "flags",
-                r#"["--link", "--mount=type=cache"]"#.into(),
-                r#"["--link"]"#.into()
-            ),
-            (
-                "value",
-                r#"["<<-EOF cat"]"#.into(),
-                r#"["<<-EOF  cat"]"#.into()
-            ),
-            (
-                "heredocs",
-                r#"[("EOF", "\t\tx\n")]"#.into(),
-                r#"[("EOF", "y\n")]"#.into()
-            ),
+            ("flags", r#"["--link", "--mount=type=cache"]"#.into(), r#"["--link"]"#.into()),
+            ("value", r#"["<<-EOF cat"]"#.into(), r#"["<<-EOF  cat"]"#.into()),
+            ("heredocs", r#"[("EOF", "\t\tx\n")]"#.into(), r#"[("EOF", "y\n")]"#.into()),
             ("(buildkit original)", "line 2".into(), r#""""#.into()),
         ]
     );
@@ -761,23 +599,12 @@ fn compare_reports_each_field() {
     let mut first = bk("FROM", 1, &[], "alpine", "");
     first.start_line = 1;
     first.heredocs.clear();
-    let same = bk(
-        "run",
-        4,
-        &["--link", "--mount=type=cache"],
-        "<<-EOF cat",
-        "\t\tx\n",
-    );
+    let same = bk("run", 4, &["--link", "--mount=type=cache"], "<<-EOF cat", "\t\tx\n");
     let found = compare(std::slice::from_ref(&ours), &[first, same], true);
     assert_eq!(
         found,
         [
-            Mismatch {
-                index: None,
-                field: "instruction count",
-                ours: "1".into(),
-                buildkit: "2".into(),
-            },
+            Mismatch { index: None, field: "instruction count", ours: "1".into(), buildkit: "2".into() },
             Mismatch {
                 index: Some(0),
                 field: "missing instruction",

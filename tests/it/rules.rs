@@ -33,6 +33,7 @@ struct Fixture {
     path: PathBuf,
     src: String,
     kind: FileKind,
+    #[allow(clippy::option_option)] // unknown / missing / present, read once
     ignore: Option<Option<String>>,
     target: Option<String>,
 }

@@ -74,23 +74,14 @@ pub fn lex(input: &str, escape: char, lookup: Option<Lookup<'_>>) -> Lexed {
         depth: 0,
     };
     let (value, words, _) = lexer.process_until(None, false);
-    Lexed {
-        value,
-        words,
-        unset: lexer.unset,
-        error: lexer.error,
-    }
+    Lexed { value, words, unset: lexer.unset, error: lexer.error }
 }
 
 /// Expands one word, like `BuildKit`'s `ProcessWord`: quotes removed, escapes
 /// applied, variables substituted through `lookup`.
 pub fn expand(word: &str, escape: char, lookup: Lookup<'_>) -> Expanded {
     let lexed = lex(word, escape, Some(lookup));
-    Expanded {
-        value: lexed.value,
-        unset: lexed.unset,
-        error: lexed.error,
-    }
+    Expanded { value: lexed.value, unset: lexed.unset, error: lexed.error }
 }
 
 /// Splits on unquoted whitespace and removes quotes, like `ProcessWords`, but
@@ -186,10 +177,7 @@ impl Lexer<'_> {
     }
 
     fn source_since(&self, start: usize) -> String {
-        self.src
-            .get(start..self.pos)
-            .map(|s| s.iter().collect())
-            .unwrap_or_default()
+        self.src.get(start..self.pos).map(|s| s.iter().collect()).unwrap_or_default()
     }
 
     fn get(&mut self, name: &str) -> Option<String> {
@@ -418,10 +406,7 @@ impl Lexer<'_> {
             Some(i) => self.pos += i + 1,
             None => self.pos = self.src.len(),
         }
-        self.fail(format!(
-            "bad substitution `{}`; write a variable name after `${{`",
-            self.source_since(start)
-        ));
+        self.fail(format!("bad substitution `{}`; write a variable name after `${{`", self.source_since(start)));
     }
 
     fn unsupported(&mut self, start: usize, op: &str) -> String {
@@ -436,11 +421,7 @@ impl Lexer<'_> {
     /// `${NAME<op>word}` for `-`, `+`, `?`, `#` and `%` (with `:` when
     /// `colon`, which makes an empty value count as unset).
     fn modifier(&mut self, start: usize, name: &str, op: char, colon: bool) -> String {
-        let value = if self.lookup.is_some() {
-            self.get(name)
-        } else {
-            None
-        };
+        let value = if self.lookup.is_some() { self.get(name) } else { None };
         let (mut word, _, closed) = self.process_until(Some('}'), op == '#' || op == '%');
         if !closed {
             self.fail(missing_brace(&self.source_since(start)));
@@ -448,8 +429,7 @@ impl Lexer<'_> {
         if self.lookup.is_none() {
             return String::new();
         }
-        let empty_is_unset =
-            |v: &Option<String>| v.is_none() || (colon && v.as_deref() == Some(""));
+        let empty_is_unset = |v: &Option<String>| v.is_none() || (colon && v.as_deref() == Some(""));
         match op {
             '-' => {
                 if empty_is_unset(&value) {
@@ -487,11 +467,7 @@ impl Lexer<'_> {
                     word.remove(0);
                 }
                 let trimmed = Glob::parse(&word).and_then(|glob| {
-                    if op == '%' {
-                        glob.trim_suffix(&value, greedy)
-                    } else {
-                        glob.trim_prefix(&value, greedy)
-                    }
+                    if op == '%' { glob.trim_suffix(&value, greedy) } else { glob.trim_prefix(&value, greedy) }
                 });
                 trimmed.unwrap_or_else(|e| {
                     self.fail(e);
@@ -618,16 +594,8 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect();
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        }
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
+        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     }
 
     /// Expands with `\` and the given variables; asserts no error.
@@ -643,10 +611,7 @@ mod tests {
 
     fn err(word: &str, vars: &[(&str, &str)]) -> (String, String) {
         let e = ex_full(word, vars);
-        (
-            e.value,
-            e.error.unwrap_or_else(|| panic!("{word} should fail")),
-        )
+        (e.value, e.error.unwrap_or_else(|| panic!("{word} should fail")))
     }
 
     fn words(s: &str, vars: &[(&str, &str)]) -> Vec<String> {
@@ -696,10 +661,7 @@ mod tests {
     #[test]
     fn default_with_colon_treats_empty_as_unset() {
         let vars = [("FOO", "xxx"), ("BAR", "")];
-        assert_eq!(
-            ex("${FOO:-aaa} ${BAR:-bbb} ${BAZ:-ccc}", &vars),
-            "xxx bbb ccc"
-        );
+        assert_eq!(ex("${FOO:-aaa} ${BAR:-bbb} ${BAZ:-ccc}", &vars), "xxx bbb ccc");
     }
 
     #[test]
@@ -730,10 +692,7 @@ mod tests {
         assert_eq!(value, "ab");
         assert_eq!(error, "VAR: message herex");
         let (_, error) = err("${VAR?}", &[]);
-        assert_eq!(
-            error,
-            "VAR: must be set; pass it with `--build-arg` or give the ARG a default"
-        );
+        assert_eq!(error, "VAR: must be set; pass it with `--build-arg` or give the ARG a default");
     }
 
     #[test]
@@ -769,13 +728,7 @@ mod tests {
         assert_eq!(ex("${FOO%%\\**}", &[("FOO", "xx**")]), "xx");
         assert_eq!(ex("${FOO#?\\?}", &[("FOO", "???y")]), "?y");
         assert_eq!(ex("${FOO%%\\**\\*}", &[("FOO", "a***yy*")]), "a");
-        assert_eq!(
-            ex(
-                "${FOO#()[]{\\}^$.\\*\\?|\\\\}",
-                &[("FOO", "()[]{}^$.*?|\\x")]
-            ),
-            "x"
-        );
+        assert_eq!(ex("${FOO#()[]{\\}^$.\\*\\?|\\\\}", &[("FOO", "()[]{}^$.*?|\\x")]), "x");
     }
 
     #[test]
@@ -789,19 +742,13 @@ mod tests {
     fn invalid_pattern_escape_is_an_error() {
         let (value, error) = err("${V#\\x}", &[("V", "abc")]);
         assert_eq!(value, "abc");
-        assert_eq!(
-            error,
-            "invalid escape `\\x` in pattern `\\x`; only `\\*`, `\\?` and `\\\\` are allowed"
-        );
+        assert_eq!(error, "invalid escape `\\x` in pattern `\\x`; only `\\*`, `\\?` and `\\\\` are allowed");
     }
 
     #[test]
     fn replace_first_and_all() {
         let vars = [("FOO", "/tmp/tmp/bar.txt"), ("NEEDLE", "/tmp")];
-        assert_eq!(
-            ex("${FOO/$NEEDLE/} - ${FOO//$NEEDLE/}", &vars),
-            "/tmp/bar.txt - /bar.txt"
-        );
+        assert_eq!(ex("${FOO/$NEEDLE/} - ${FOO//$NEEDLE/}", &vars), "/tmp/bar.txt - /bar.txt");
         assert_eq!(ex("${V/a/b}", &[("V", "aaa")]), "baa");
         assert_eq!(ex("${V//a/b}", &[("V", "aaa")]), "bbb");
     }
@@ -809,44 +756,26 @@ mod tests {
     #[test]
     fn replace_with_globs() {
         let vars = [("FOO", "/a/foo/b/c.txt"), ("N", "/?/"), ("R", "/")];
-        assert_eq!(
-            ex("${FOO/$N/$R} - ${FOO//$N/$R}", &vars),
-            "/foo/b/c.txt - /foo/c.txt"
-        );
+        assert_eq!(ex("${FOO/$N/$R} - ${FOO//$N/$R}", &vars), "/foo/b/c.txt - /foo/c.txt");
         let vars = [("FOO", "/foo*/*/*.txt"), ("N", "\\*/")];
-        assert_eq!(
-            ex("${FOO/$N/.} - ${FOO//$N/.}", &vars),
-            "/foo.*/*.txt - /foo..*.txt"
-        );
+        assert_eq!(ex("${FOO/$N/.} - ${FOO//$N/.}", &vars), "/foo.*/*.txt - /foo..*.txt");
         assert_eq!(ex("${V//*/x}", &[("V", "abc")]), "x");
     }
 
     #[test]
     fn replace_escaped_separator_keeps_escape_in_replacement() {
-        assert_eq!(
-            ex("${FOO//\\//\\/}", &[("FOO", "/tmp/foo.txt")]),
-            "\\/tmp\\/foo.txt"
-        );
+        assert_eq!(ex("${FOO//\\//\\/}", &[("FOO", "/tmp/foo.txt")]), "\\/tmp\\/foo.txt");
     }
 
     #[test]
     fn replace_edge_cases() {
-        assert_eq!(
-            ex("${FOO/$BAR/ww}", &[("FOO", "xxyy"), ("BAR", "")]),
-            "wwxxyy"
-        );
+        assert_eq!(ex("${FOO/$BAR/ww}", &[("FOO", "xxyy"), ("BAR", "")]), "wwxxyy");
         assert_eq!(ex("${FOO///}", &[("FOO", "xxyy")]), "xxyy");
         let e = ex_full("${FOO///}", &[]);
-        assert_eq!(
-            (e.value.as_str(), e.unset.as_slice()),
-            ("", &["FOO".to_string()][..])
-        );
+        assert_eq!((e.value.as_str(), e.unset.as_slice()), ("", &["FOO".to_string()][..]));
         let (value, error) = err("${FOO//ww}", &[("FOO", "xxyy")]);
         assert_eq!(value, "xxyy");
-        assert_eq!(
-            error,
-            "`${FOO//ww}` has no `/` before the replacement; write `${FOO/pattern/replacement}`"
-        );
+        assert_eq!(error, "`${FOO//ww}` has no `/` before the replacement; write `${FOO/pattern/replacement}`");
     }
 
     #[test]
@@ -906,24 +835,12 @@ mod tests {
     fn bad_substitutions() {
         let (value, error) = err("a${}b", &[]);
         assert_eq!(value, "ab");
-        assert_eq!(
-            error,
-            "bad substitution `${}`; write a variable name after `${`"
-        );
-        assert_eq!(
-            err("${:x}", &[]).1,
-            "bad substitution `${:x}`; write a variable name after `${`"
-        );
-        assert_eq!(
-            err("${{x}", &[]).1,
-            "bad substitution `${{x}`; write a variable name after `${`"
-        );
+        assert_eq!(error, "bad substitution `${}`; write a variable name after `${`");
+        assert_eq!(err("${:x}", &[]).1, "bad substitution `${:x}`; write a variable name after `${`");
+        assert_eq!(err("${{x}", &[]).1, "bad substitution `${{x}`; write a variable name after `${`");
         assert_eq!(
             err("${A:}", &[("A", "v")]),
-            (
-                "v".into(),
-                "bad substitution `${A:}`; write a modifier after `:` or remove the `:`".into()
-            )
+            ("v".into(), "bad substitution `${A:}`; write a modifier after `:` or remove the `:`".into())
         );
     }
 
@@ -931,15 +848,8 @@ mod tests {
     fn unsupported_modifiers() {
         let (value, error) = err("${FOO=aaa}x", &[("FOO", "v")]);
         assert_eq!(value, "x");
-        assert_eq!(
-            error,
-            "unsupported modifier `=` in `${FOO=aaa}`; use one of `-`, `+`, `?`, `#`, `%`, `/`"
-        );
-        assert!(
-            err("${FOO:=aaa}", &[])
-                .1
-                .starts_with("unsupported modifier `:=`")
-        );
+        assert_eq!(error, "unsupported modifier `=` in `${FOO=aaa}`; use one of `-`, `+`, `?`, `#`, `%`, `/`");
+        assert!(err("${FOO:=aaa}", &[]).1.starts_with("unsupported modifier `:=`"));
     }
 
     #[test]
@@ -950,20 +860,14 @@ mod tests {
 
     #[test]
     fn split_words_removes_quotes() {
-        assert_eq!(
-            split_words("a  'b c' \"d e\"f\tg", '\\'),
-            ["a", "b c", "d ef", "g"]
-        );
+        assert_eq!(split_words("a  'b c' \"d e\"f\tg", '\\'), ["a", "b c", "d ef", "g"]);
         assert_eq!(split_words("  ", '\\'), Vec::<String>::new());
         assert_eq!(split_words("a\\ b c", '\\'), ["a b", "c"]);
     }
 
     #[test]
     fn split_words_keeps_variables_literally() {
-        assert_eq!(
-            split_words("$A ${B:-x y} \"$C\"", '\\'),
-            ["$A", "${B:-x y}", "$C"]
-        );
+        assert_eq!(split_words("$A ${B:-x y} \"$C\"", '\\'), ["$A", "${B:-x y}", "$C"]);
     }
 
     #[test]
@@ -987,10 +891,7 @@ mod tests {
     fn unquote_reports_malformed_input_via_lex() {
         let l = lex("\"abc", '\\', None);
         assert_eq!(l.value, "abc");
-        assert_eq!(
-            l.error.as_deref(),
-            Some("a double quote is not closed; add the closing `\"`")
-        );
+        assert_eq!(l.error.as_deref(), Some("a double quote is not closed; add the closing `\"`"));
         assert!(l.unset.is_empty());
     }
 
@@ -998,10 +899,7 @@ mod tests {
     fn deep_nesting_is_cut_off_without_panicking() {
         let word = "${A:-".repeat(10_000);
         let e = ex_full(&word, &[]);
-        assert_eq!(
-            e.error.as_deref(),
-            Some("the word is nested too deeply; simplify it")
-        );
+        assert_eq!(e.error.as_deref(), Some("the word is nested too deeply; simplify it"));
     }
 
     #[test]

@@ -74,10 +74,7 @@ impl ImageRef {
     /// Parses and normalises a reference: `node` becomes
     /// `docker.io/library/node`, `localhost:5000/app:1` keeps its registry.
     pub fn parse(s: &str) -> Result<Self, ImageRefError> {
-        parse(s).map_err(|reason| ImageRefError {
-            reference: s.to_string(),
-            reason,
-        })
+        parse(s).map_err(|reason| ImageRefError { reference: s.to_string(), reason })
     }
 
     /// `registry/repository`, without tag or digest
@@ -112,32 +109,21 @@ impl ImageRef {
 
     /// Whether the image is a Docker Hub official image (`docker.io/library/*`).
     pub fn is_official(&self) -> bool {
-        self.is_docker_hub()
-            && self
-                .repository
-                .strip_prefix(OFFICIAL_PREFIX)
-                .is_some_and(|rest| !rest.contains('/'))
+        self.is_docker_hub() && self.repository.strip_prefix(OFFICIAL_PREFIX).is_some_and(|rest| !rest.contains('/'))
     }
 
     /// Whether this is `scratch`, `BuildKit`'s empty base image. `BuildKit` only
     /// treats the bare word `scratch` that way; with a tag or digest it would
     /// try to pull an image, so those are not scratch here either.
     pub fn is_scratch(&self) -> bool {
-        self.is_docker_hub()
-            && self.repository == "library/scratch"
-            && self.tag.is_none()
-            && self.digest.is_none()
+        self.is_docker_hub() && self.repository == "library/scratch" && self.tag.is_none() && self.digest.is_none()
     }
 }
 
 impl fmt::Display for ImageRef {
     /// The canonical full form: `docker.io/library/node:20@sha256:…`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&with_suffixes(
-            self.name(),
-            self.tag.as_deref(),
-            self.digest.as_deref(),
-        ))
+        f.write_str(&with_suffixes(self.name(), self.tag.as_deref(), self.digest.as_deref()))
     }
 }
 
@@ -176,9 +162,7 @@ fn parse(s: &str) -> Result<ImageRef, String> {
         return Err("a reference cannot contain whitespace; remove it".into());
     }
     if s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return Err(
-            "a 64-digit hex string is an image id, not a name; use `name@sha256:<hex>`".into(),
-        );
+        return Err("a 64-digit hex string is an image id, not a name; use `name@sha256:<hex>`".into());
     }
 
     // The name part never contains `@`, so the first `@` starts the digest.
@@ -196,10 +180,7 @@ fn parse(s: &str) -> Result<ImageRef, String> {
     let (name, tag) = match rest.get(last_part_start..).and_then(|p| p.find(':')) {
         Some(i) => {
             let colon = last_part_start + i;
-            (
-                rest.get(..colon).unwrap_or_default(),
-                Some(rest.get(colon + 1..).unwrap_or_default()),
-            )
+            (rest.get(..colon).unwrap_or_default(), Some(rest.get(colon + 1..).unwrap_or_default()))
         }
         None => (rest, None),
     };
@@ -212,26 +193,17 @@ fn parse(s: &str) -> Result<ImageRef, String> {
 
     let (registry, repository) = split_registry(name)?;
     if repository.to_lowercase() != repository {
-        return Err(format!(
-            "repository name `{repository}` must be lowercase; lowercase it"
-        ));
+        return Err(format!("repository name `{repository}` must be lowercase; lowercase it"));
     }
     if registry != DOCKER_HUB {
         check_domain(&registry)?;
     }
     check_path(&repository)?;
     if repository.len() > MAX_PATH_LEN {
-        return Err(format!(
-            "the repository name is longer than {MAX_PATH_LEN} characters; shorten it"
-        ));
+        return Err(format!("the repository name is longer than {MAX_PATH_LEN} characters; shorten it"));
     }
 
-    Ok(ImageRef {
-        registry,
-        repository,
-        tag: tag.map(str::to_string),
-        digest: digest.map(str::to_string),
-    })
+    Ok(ImageRef { registry, repository, tag: tag.map(str::to_string), digest: digest.map(str::to_string) })
 }
 
 /// Splits a name into a normalised registry and repository path, as
@@ -241,11 +213,7 @@ fn split_registry(name: &str) -> Result<(String, String), String> {
         return Ok((DOCKER_HUB.into(), format!("{OFFICIAL_PREFIX}{name}")));
     };
     let (registry, path) = if first == "localhost" || first.contains(['.', ':']) {
-        if DOCKER_HUB_ALIASES.contains(&first) {
-            (DOCKER_HUB, rest)
-        } else {
-            (first, rest)
-        }
+        if DOCKER_HUB_ALIASES.contains(&first) { (DOCKER_HUB, rest) } else { (first, rest) }
     } else if first.to_lowercase() != first {
         // distribution takes this as a registry host; see the module docs.
         return Err(format!(
@@ -282,14 +250,11 @@ fn check_tag(tag: &str) -> Result<(), String> {
 }
 
 fn check_digest(digest: &str) -> Result<(), String> {
-    let invalid = || {
-        format!("digest `{digest}` is invalid; use `sha256:` followed by 64 lowercase hex digits")
-    };
+    let invalid = || format!("digest `{digest}` is invalid; use `sha256:` followed by 64 lowercase hex digits");
     let (algorithm, hex) = digest.split_once(':').ok_or_else(invalid)?;
     let component = |c: &str| {
         let mut chars = c.chars();
-        chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-            && chars.all(|c| c.is_ascii_alphanumeric())
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric())
     };
     let algorithm_ok = algorithm.split(['-', '_', '+', '.']).all(component);
     let hex_ok = hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit());
@@ -306,9 +271,7 @@ fn check_digest(digest: &str) -> Result<(), String> {
     if let Some(len) = expected_len {
         let lower = hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
         if hex.len() != len || !lower {
-            return Err(format!(
-                "digest `{digest}` is invalid; a {algorithm} digest is {len} lowercase hex digits"
-            ));
+            return Err(format!("digest `{digest}` is invalid; a {algorithm} digest is {len} lowercase hex digits"));
         }
     }
     Ok(())
@@ -325,11 +288,7 @@ fn check_domain(domain: &str) -> Result<(), String> {
     let (host_ok, port) = if let Some(inner) = domain.strip_prefix('[') {
         let (ip, after) = inner.split_once(']').ok_or_else(invalid)?;
         let ip_ok = !ip.is_empty() && ip.chars().all(|c| c.is_ascii_hexdigit() || c == ':');
-        let port = if after.is_empty() {
-            None
-        } else {
-            Some(after.strip_prefix(':').ok_or_else(invalid)?)
-        };
+        let port = if after.is_empty() { None } else { Some(after.strip_prefix(':').ok_or_else(invalid)?) };
         (ip_ok, port)
     } else {
         let (host, port) = match domain.split_once(':') {
@@ -339,11 +298,7 @@ fn check_domain(domain: &str) -> Result<(), String> {
         (host.split('.').all(domain_component), port)
     };
     let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    if host_ok && port_ok {
-        Ok(())
-    } else {
-        Err(invalid())
-    }
+    if host_ok && port_ok { Ok(()) } else { Err(invalid()) }
 }
 
 /// `[a-zA-Z0-9]` or `[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]`.
@@ -353,9 +308,7 @@ fn domain_component(c: &str) -> bool {
         (Some(first), Some(last)) => {
             first.is_ascii_alphanumeric()
                 && last.is_ascii_alphanumeric()
-                && bytes
-                    .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+                && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         }
         _ => false,
     }
@@ -429,12 +382,7 @@ mod tests {
         tag: Option<&str>,
         digest: Option<&str>,
     ) -> (String, String, Option<String>, Option<String>) {
-        (
-            reg.into(),
-            repo.into(),
-            tag.map(Into::into),
-            digest.map(Into::into),
-        )
+        (reg.into(), repo.into(), tag.map(Into::into), digest.map(Into::into))
     }
 
     #[test]
@@ -444,59 +392,35 @@ mod tests {
 
     #[test]
     fn official_image_with_tag() {
-        assert_eq!(
-            parts("node:20-alpine"),
-            p("docker.io", "library/node", Some("20-alpine"), None)
-        );
+        assert_eq!(parts("node:20-alpine"), p("docker.io", "library/node", Some("20-alpine"), None));
     }
 
     #[test]
     fn namespaced_docker_hub_image() {
-        assert_eq!(
-            parts("owner/app:1.2"),
-            p("docker.io", "owner/app", Some("1.2"), None)
-        );
+        assert_eq!(parts("owner/app:1.2"), p("docker.io", "owner/app", Some("1.2"), None));
     }
 
     #[test]
     fn explicit_docker_io_single_component_gets_library() {
-        assert_eq!(
-            parts("docker.io/debian"),
-            p("docker.io", "library/debian", None, None)
-        );
+        assert_eq!(parts("docker.io/debian"), p("docker.io", "library/debian", None, None));
     }
 
     #[test]
     fn legacy_docker_hub_hosts_are_normalised() {
-        assert_eq!(
-            parts("index.docker.io/library/debian:12"),
-            p("docker.io", "library/debian", Some("12"), None)
-        );
-        assert_eq!(
-            parts("registry-1.docker.io/debian"),
-            p("docker.io", "library/debian", None, None)
-        );
-        assert_eq!(
-            parts("index.docker.io/o/a"),
-            p("docker.io", "o/a", None, None)
-        );
+        assert_eq!(parts("index.docker.io/library/debian:12"), p("docker.io", "library/debian", Some("12"), None));
+        assert_eq!(parts("registry-1.docker.io/debian"), p("docker.io", "library/debian", None, None));
+        assert_eq!(parts("index.docker.io/o/a"), p("docker.io", "o/a", None, None));
     }
 
     #[test]
     fn other_registry_keeps_path_without_library() {
-        assert_eq!(
-            parts("ghcr.io/owner/app:v1"),
-            p("ghcr.io", "owner/app", Some("v1"), None)
-        );
+        assert_eq!(parts("ghcr.io/owner/app:v1"), p("ghcr.io", "owner/app", Some("v1"), None));
         assert_eq!(parts("quay.io/app"), p("quay.io", "app", None, None));
     }
 
     #[test]
     fn localhost_with_port() {
-        assert_eq!(
-            parts("localhost:5000/app:1"),
-            p("localhost:5000", "app", Some("1"), None)
-        );
+        assert_eq!(parts("localhost:5000/app:1"), p("localhost:5000", "app", Some("1"), None));
     }
 
     #[test]
@@ -506,54 +430,33 @@ mod tests {
 
     #[test]
     fn host_with_port_and_no_dot() {
-        assert_eq!(
-            parts("myreg:5000/team/app"),
-            p("myreg:5000", "team/app", None, None)
-        );
+        assert_eq!(parts("myreg:5000/team/app"), p("myreg:5000", "team/app", None, None));
     }
 
     #[test]
     fn ipv4_and_ipv6_registries() {
-        assert_eq!(
-            parts("127.0.0.1:5000/debian"),
-            p("127.0.0.1:5000", "debian", None, None)
-        );
-        assert_eq!(
-            parts("[fc00::1]:5000/docker/docker"),
-            p("[fc00::1]:5000", "docker/docker", None, None)
-        );
+        assert_eq!(parts("127.0.0.1:5000/debian"), p("127.0.0.1:5000", "debian", None, None));
+        assert_eq!(parts("[fc00::1]:5000/docker/docker"), p("[fc00::1]:5000", "docker/docker", None, None));
     }
 
     #[test]
     fn first_component_without_dot_is_docker_hub_namespace() {
-        assert_eq!(
-            parts("test_com/foo"),
-            p("docker.io", "test_com/foo", None, None)
-        );
+        assert_eq!(parts("test_com/foo"), p("docker.io", "test_com/foo", None, None));
     }
 
     #[test]
     fn digest_only() {
-        assert_eq!(
-            parts(&format!("alpine@{SHA}")),
-            p("docker.io", "library/alpine", None, Some(SHA))
-        );
+        assert_eq!(parts(&format!("alpine@{SHA}")), p("docker.io", "library/alpine", None, Some(SHA)));
     }
 
     #[test]
     fn tag_and_digest_are_both_kept() {
-        assert_eq!(
-            parts(&format!("node:20@{SHA}")),
-            p("docker.io", "library/node", Some("20"), Some(SHA))
-        );
+        assert_eq!(parts(&format!("node:20@{SHA}")), p("docker.io", "library/node", Some("20"), Some(SHA)));
     }
 
     #[test]
     fn registry_port_tag_and_digest() {
-        assert_eq!(
-            parts(&format!("localhost:5000/a/b:1.0@{SHA}")),
-            p("localhost:5000", "a/b", Some("1.0"), Some(SHA))
-        );
+        assert_eq!(parts(&format!("localhost:5000/a/b:1.0@{SHA}")), p("localhost:5000", "a/b", Some("1.0"), Some(SHA)));
     }
 
     #[test]
@@ -585,10 +488,7 @@ mod tests {
     fn path_length_limit() {
         let long = "a".repeat(MAX_PATH_LEN - "library/".len());
         assert_eq!(ok(&long).repository.len(), MAX_PATH_LEN);
-        assert_eq!(
-            reason(&format!("{long}a")),
-            "the repository name is longer than 255 characters; shorten it"
-        );
+        assert_eq!(reason(&format!("{long}a")), "the repository name is longer than 255 characters; shorten it");
     }
 
     #[test]
@@ -606,10 +506,7 @@ mod tests {
         assert_eq!(ok("owner/app").familiar(), "owner/app");
         assert_eq!(ok("ghcr.io/o/a:1").familiar(), "ghcr.io/o/a");
         assert_eq!(ok("library/foo/bar").familiar(), "library/foo/bar");
-        assert_eq!(
-            ok(&format!("index.docker.io/node:20@{SHA}")).familiar_string(),
-            format!("node:20@{SHA}")
-        );
+        assert_eq!(ok(&format!("index.docker.io/node:20@{SHA}")).familiar_string(), format!("node:20@{SHA}"));
     }
 
     #[test]
@@ -633,12 +530,7 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in [
-            "node",
-            "owner/app:1",
-            "ghcr.io/o/a:x",
-            "localhost:5000/app:1",
-        ] {
+        for s in ["node", "owner/app:1", "ghcr.io/o/a:x", "localhost:5000/app:1"] {
             let r = ok(s);
             assert_eq!(ok(&r.to_string()), r);
         }
@@ -659,10 +551,7 @@ mod tests {
 
     #[test]
     fn error_empty() {
-        assert_eq!(
-            reason(""),
-            "the reference is empty; name an image such as `debian:12`"
-        );
+        assert_eq!(reason(""), "the reference is empty; name an image such as `debian:12`");
     }
 
     #[test]
@@ -676,18 +565,9 @@ mod tests {
 
     #[test]
     fn error_uppercase_repository() {
-        assert_eq!(
-            reason("docker/Docker"),
-            "repository name `docker/Docker` must be lowercase; lowercase it"
-        );
-        assert_eq!(
-            reason("Node:20"),
-            "repository name `library/Node` must be lowercase; lowercase it"
-        );
-        assert_eq!(
-            reason("ghcr.io/Owner/app"),
-            "repository name `Owner/app` must be lowercase; lowercase it"
-        );
+        assert_eq!(reason("docker/Docker"), "repository name `docker/Docker` must be lowercase; lowercase it");
+        assert_eq!(reason("Node:20"), "repository name `library/Node` must be lowercase; lowercase it");
+        assert_eq!(reason("ghcr.io/Owner/app"), "repository name `Owner/app` must be lowercase; lowercase it");
     }
 
     #[test]
@@ -699,10 +579,7 @@ mod tests {
         let upper = format!("a@sha256:{}", "AB".repeat(32));
         assert_eq!(
             reason(&upper),
-            format!(
-                "digest `sha256:{}` is invalid; a sha256 digest is 64 lowercase hex digits",
-                "AB".repeat(32)
-            )
+            format!("digest `sha256:{}` is invalid; a sha256 digest is 64 lowercase hex digits", "AB".repeat(32))
         );
         let long = format!("a@sha256:{}", "a".repeat(65));
         assert!(reason(&long).ends_with("a sha256 digest is 64 lowercase hex digits"));
@@ -713,34 +590,19 @@ mod tests {
 
     #[test]
     fn error_tag_only() {
-        assert_eq!(
-            reason(":tag"),
-            "the repository name is missing; write it before the tag or digest"
-        );
-        assert_eq!(
-            reason(&format!("@{SHA}")),
-            "the repository name is missing; write it before the tag or digest"
-        );
+        assert_eq!(reason(":tag"), "the repository name is missing; write it before the tag or digest");
+        assert_eq!(reason(&format!("@{SHA}")), "the repository name is missing; write it before the tag or digest");
     }
 
     #[test]
     fn error_spaces() {
-        assert_eq!(
-            reason("node 20"),
-            "a reference cannot contain whitespace; remove it"
-        );
-        assert_eq!(
-            reason(" node"),
-            "a reference cannot contain whitespace; remove it"
-        );
+        assert_eq!(reason("node 20"), "a reference cannot contain whitespace; remove it");
+        assert_eq!(reason(" node"), "a reference cannot contain whitespace; remove it");
     }
 
     #[test]
     fn error_bad_tags() {
-        assert_eq!(
-            reason("node:"),
-            "the tag after `:` is empty; add a tag or remove the `:`"
-        );
+        assert_eq!(reason("node:"), "the tag after `:` is empty; add a tag or remove the `:`");
         assert!(reason("node:-x").starts_with("tag `-x` is invalid"));
         assert!(reason("node:.x").starts_with("tag `.x` is invalid"));
         assert!(reason("node:a:b").starts_with("tag `a:b` is invalid"));
@@ -777,15 +639,9 @@ mod tests {
     #[test]
     fn error_image_id() {
         let id = "1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a";
-        assert_eq!(
-            reason(id),
-            "a 64-digit hex string is an image id, not a name; use `name@sha256:<hex>`"
-        );
+        assert_eq!(reason(id), "a 64-digit hex string is an image id, not a name; use `name@sha256:<hex>`");
         // With a registry, the same string is a valid repository.
-        assert_eq!(
-            ok(&format!("docker.io/{id}")).repository,
-            format!("library/{id}")
-        );
+        assert_eq!(ok(&format!("docker.io/{id}")).repository, format!("library/{id}"));
     }
 
     #[test]

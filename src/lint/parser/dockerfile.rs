@@ -580,10 +580,7 @@ fn parse_json(rest: &str, base: usize) -> Json {
         return Json::Invalid;
     }
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
-    let value = match stream.next() {
-        Some(Ok(v)) => v,
-        _ => return Json::Invalid,
-    };
+    let Some(Ok(value)) = stream.next() else { return Json::Invalid };
     let serde_json::Value::Array(items) = value else {
         return Json::Invalid;
     };
@@ -758,8 +755,8 @@ fn heredoc_specs(line: &str) -> Vec<HeredocSpec> {
         let plain = lex_words(rest, false);
         let [name] = plain.as_slice() else { continue };
         let raw = lex_words(rest, true);
-        let quotes = |s: &str| s.matches(['\'', '"']).count();
-        let quoted = raw.first().is_some_and(|r| quotes(r) != quotes(name));
+        let count_quotes = |s: &str| s.matches(['\'', '"']).count();
+        let quoted = raw.first().is_some_and(|r| count_quotes(r) != count_quotes(name));
         out.push(HeredocSpec { name: name.clone(), strip_tabs, quoted });
     }
     out

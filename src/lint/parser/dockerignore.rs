@@ -109,11 +109,7 @@ fn pattern_from_line(trimmed: &str, begin: usize, indented: bool, line: u32) -> 
         None => (false, trimmed),
     };
     // ReadAll: clean, then drop one leading `/` (but keep a lone `/`).
-    let mut cleaned = if rest.is_empty() {
-        String::new()
-    } else {
-        clean(rest)
-    };
+    let mut cleaned = if rest.is_empty() { String::new() } else { clean(rest) };
     if cleaned.len() > 1 && cleaned.starts_with('/') {
         cleaned.remove(0);
     }
@@ -235,11 +231,9 @@ fn check_syntax(pattern: &str) -> Result<(), String> {
 /// followed by more pattern.
 fn class_char(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<(), String> {
     let bad = || {
-        Err(
-            "malformed `[...]` class: close it with `]`, put no bare `-` or `]` first, \
+        Err("malformed `[...]` class: close it with `]`, put no bare `-` or `]` first, \
              or escape a literal `[` as `\\[`"
-                .to_owned(),
-        )
+            .to_owned())
     };
     match chars.next() {
         None | Some('-' | ']') => return bad(),
@@ -410,9 +404,7 @@ fn unicode_class(cs: &[char], i: usize, out: &mut String) -> Result<usize, Strin
             out.push(name);
             Ok(i + 2)
         }
-        _ => Err(format!(
-            "`\\{p}` needs a one-letter Unicode category in BuildKit: escape only punctuation"
-        )),
+        _ => Err(format!("`\\{p}` needs a one-letter Unicode category in BuildKit: escape only punctuation")),
     }
 }
 
@@ -469,16 +461,12 @@ fn escaped_char(cs: &[char], i: usize) -> Result<(char, usize), String> {
                 value = value * 8 + d;
                 j += 1;
             }
-            return char::from_u32(value)
-                .map(|ch| (ch, j))
-                .ok_or_else(|| bad_escape(c));
+            return char::from_u32(value).map(|ch| (ch, j)).ok_or_else(|| bad_escape(c));
         }
         'x' => {
             let hex = |k: usize| cs.get(k).and_then(|d| d.to_digit(16));
             return match (hex(i + 1), hex(i + 2)) {
-                (Some(hi), Some(lo)) => char::from_u32(hi * 16 + lo)
-                    .map(|ch| (ch, i + 3))
-                    .ok_or_else(|| bad_escape(c)),
+                (Some(hi), Some(lo)) => char::from_u32(hi * 16 + lo).map(|ch| (ch, i + 3)).ok_or_else(|| bad_escape(c)),
                 _ => Err(bad_escape(c)),
             };
         }
@@ -527,14 +515,12 @@ fn class(cs: &[char], mut i: usize, out: &mut String) -> Result<usize, String> {
         first = false;
         // POSIX `[:name:]`: Go looks for the nearest `:]` anywhere after it.
         if c == '[' && cs.get(i + 1) == Some(&':') && i + 2 < cs.len() {
-            let close = (i + 2..cs.len().saturating_sub(1))
-                .find(|&j| cs.get(j) == Some(&':') && cs.get(j + 1) == Some(&']'));
+            let close =
+                (i + 2..cs.len().saturating_sub(1)).find(|&j| cs.get(j) == Some(&':') && cs.get(j + 1) == Some(&']'));
             if let Some(j) = close {
                 let name: String = cs.get(i..j + 2).unwrap_or_default().iter().collect();
                 if !is_posix_class(&name) {
-                    return Err(format!(
-                        "`{name}` is not a character class in BuildKit: escape the `[` as `\\[`"
-                    ));
+                    return Err(format!("`{name}` is not a character class in BuildKit: escape the `[` as `\\[`"));
                 }
                 items.push_str(&name);
                 i = j + 2;
@@ -564,9 +550,7 @@ fn class(cs: &[char], mut i: usize, out: &mut String) -> Result<usize, String> {
             let (hi, next) = class_member(cs, i + 1)?;
             i = next;
             if hi < lo {
-                return Err(format!(
-                    "class range `{lo}-{hi}` runs backwards: write it as `{hi}-{lo}`"
-                ));
+                return Err(format!("class range `{lo}-{hi}` runs backwards: write it as `{hi}-{lo}`"));
             }
             items.push('-');
             push_class_literal(&mut items, hi);
@@ -584,8 +568,8 @@ fn class(cs: &[char], mut i: usize, out: &mut String) -> Result<usize, String> {
 /// Whether `name` (with its brackets) is one of Go's POSIX classes.
 fn is_posix_class(name: &str) -> bool {
     const NAMES: [&str; 14] = [
-        "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct",
-        "space", "upper", "word", "xdigit",
+        "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct", "space", "upper",
+        "word", "xdigit",
     ];
     name.strip_prefix("[:")
         .and_then(|n| n.strip_suffix(":]"))
@@ -624,9 +608,7 @@ fn normalise(path: &str) -> Option<String> {
 /// The parent directories of a normalised path, outermost first (`a/b/c` →
 /// `a`, `a/b`).
 fn parents(path: &str) -> impl Iterator<Item = &str> {
-    path.match_indices('/')
-        .filter_map(move |(i, _)| path.get(..i))
-        .filter(|p| !p.is_empty())
+    path.match_indices('/').filter_map(move |(i, _)| path.get(..i)).filter(|p| !p.is_empty())
 }
 
 impl IgnorePattern {
@@ -655,10 +637,7 @@ impl DockerIgnore {
     /// sent to the builder.
     pub fn last_match(&self, path: &str) -> Option<&IgnorePattern> {
         let path = normalise(path)?;
-        self.patterns
-            .iter()
-            .rev()
-            .find(|p| p.matches_normalised(&path))
+        self.patterns.iter().rev().find(|p| p.matches_normalised(&path))
     }
 
     /// Whether pattern `idx` matches `path` or one of its parent directories;
@@ -673,11 +652,7 @@ mod tests {
     use super::*;
 
     fn pats(src: &str) -> Vec<(bool, String)> {
-        parse(src)
-            .patterns
-            .into_iter()
-            .map(|p| (p.negated, p.pattern))
-            .collect()
+        parse(src).patterns.into_iter().map(|p| (p.negated, p.pattern)).collect()
     }
 
     /// (file, path, excluded)
@@ -852,40 +827,25 @@ mod tests {
         assert_eq!(b.inline_comment.map(|r| r.slice(src)), Some("# baz"));
         let c = &parse("  # indented").patterns[0];
         assert_eq!(c.inline_comment, Some(TextRange::new(2, 12)));
-        assert_eq!(
-            parse("a\\ #b").patterns[0].inline_comment,
-            Some(TextRange::new(3, 5))
-        );
+        assert_eq!(parse("a\\ #b").patterns[0].inline_comment, Some(TextRange::new(3, 5)));
         assert_eq!(parse("a\\#b").patterns[0].inline_comment, None);
         // A lone `\r` is not a line break; the last line needs no newline.
-        assert_eq!(
-            pats("a\rb\nc"),
-            vec![(false, "a\rb".into()), (false, "c".into())]
-        );
+        assert_eq!(pats("a\rb\nc"), vec![(false, "a\rb".into()), (false, "c".into())]);
     }
 
     #[test]
     fn syntax_errors_are_recorded() {
-        for bad in [
-            "[", "[^", "[^bc", "a[", "[]a]", "[-]", "[x-]", "[-x]", "[a-b-c]", "\\",
-        ] {
+        for bad in ["[", "[^", "[^bc", "a[", "[]a]", "[-]", "[x-]", "[-x]", "[a-b-c]", "\\"] {
             let ig = parse(bad);
             assert!(ig.patterns[0].error.is_some(), "{bad:?} should be invalid");
             assert!(!ig.excludes("a"), "{bad:?} must not match");
         }
         for good in ["[\\]a]", "[\\-]", "[x\\-]", "a[!b]", "[a-ζ]*", "\\[x\\]"] {
-            assert_eq!(
-                parse(good).patterns[0].error,
-                None,
-                "{good:?} should be valid"
-            );
+            assert_eq!(parse(good).patterns[0].error, None, "{good:?} should be valid");
         }
         // Valid for filepath.Match but not for Go's regexp.
         for bad in ["a\\qb", "a\\1", "[z-a]x", "[[:nope:]]", "\\pX*"] {
-            assert!(
-                parse(bad).patterns[0].error.is_some(),
-                "{bad:?} should be invalid"
-            );
+            assert!(parse(bad).patterns[0].error.is_some(), "{bad:?} should be invalid");
         }
         let e = parse("[").patterns[0].error.clone().unwrap_or_default();
         assert!(e.chars().next().is_some_and(char::is_lowercase), "{e}");
@@ -976,24 +936,14 @@ mod tests {
                 let bytes = std::fs::read(&path).unwrap();
                 let src = String::from_utf8_lossy(&bytes);
                 let ig = parse(&src);
-                for p in [
-                    ".git",
-                    ".git/HEAD",
-                    ".env",
-                    "node_modules/x/y.js",
-                    "src/main.go",
-                    "Dockerfile",
-                    "a/b/c/d.txt",
-                ] {
+                for p in
+                    [".git", ".git/HEAD", ".env", "node_modules/x/y.js", "src/main.go", "Dockerfile", "a/b/c/d.txt"]
+                {
                     let _ = ig.excludes(p);
                     let _ = ig.last_match(p);
                 }
                 for p in &ig.patterns {
-                    assert!(
-                        p.range.slice(&src).len() as u32 == p.range.len(),
-                        "{}",
-                        path.display()
-                    );
+                    assert!(p.range.slice(&src).len() as u32 == p.range.len(), "{}", path.display());
                 }
                 seen += 1;
             }
@@ -1001,4 +951,3 @@ mod tests {
         assert!(seen > 0, "no .dockerignore found under {}", root.display());
     }
 }
-

@@ -14,8 +14,7 @@ use crate::lint::source::LineIndex;
 
 /// Renders `files` as one checkstyle document.
 pub fn render(files: &[FileReport]) -> String {
-    let mut out =
-        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
     for file in files {
         let _ = write!(out, "  <file name=\"{}\"", escape_xml(&file.path));
         if file.diagnostics.is_empty() {
@@ -86,15 +85,9 @@ mod tests {
 
     #[test]
     fn escapes_xml() {
-        assert_eq!(
-            escape_xml("a<b>&\"c\" 'd'"),
-            "a&lt;b&gt;&amp;&quot;c&quot; &apos;d&apos;"
-        );
+        assert_eq!(escape_xml("a<b>&\"c\" 'd'"), "a&lt;b&gt;&amp;&quot;c&quot; &apos;d&apos;");
         assert_eq!(escape_xml("x\ty\r\nz"), "x&#9;y&#13;&#10;z");
-        assert_eq!(
-            escape_xml("nul\0 esc\x1b \u{ffff}"),
-            "nul\u{fffd} esc\u{fffd} \u{fffd}"
-        );
+        assert_eq!(escape_xml("nul\0 esc\x1b \u{ffff}"), "nul\u{fffd} esc\u{fffd} \u{fffd}");
         assert_eq!(escape_xml("zoë ☕ &amp;"), "zoë ☕ &amp;amp;");
     }
 

@@ -30,11 +30,7 @@ pub fn render(files: &[FileReport]) -> String {
             at.span.end_line
         );
         if at.span.line == at.span.end_line {
-            let _ = write!(
-                properties,
-                ",col={},endColumn={}",
-                at.span.column, at.span.end_column
-            );
+            let _ = write!(properties, ",col={},endColumn={}", at.span.column, at.span.end_column);
         }
         let _ = write!(properties, ",title={}", escape_property(&d.code));
         let mut message = d.message.clone();

@@ -52,32 +52,18 @@ pub fn render(files: &[FileReport]) -> String {
     for_each_located(files, |at, index| {
         let d = at.diagnostic;
         let path = repo_path(&at.file.path);
-        let line_text = index
-            .line_range(&at.file.source, at.span.line)
-            .slice(&at.file.source)
-            .trim();
+        let line_text = index.line_range(&at.file.source, at.span.line).slice(&at.file.source).trim();
         let key = fnv1a64(&[path.as_bytes(), d.code.as_bytes(), line_text.as_bytes()]);
         let seen = occurrences.entry(key).or_insert(0);
         let nth = seen.to_string();
         *seen += 1;
-        let fingerprint = fnv1a64(&[
-            path.as_bytes(),
-            d.code.as_bytes(),
-            line_text.as_bytes(),
-            nth.as_bytes(),
-        ]);
+        let fingerprint = fnv1a64(&[path.as_bytes(), d.code.as_bytes(), line_text.as_bytes(), nth.as_bytes()]);
         issues.push(Issue {
             description: &d.message,
             check_name: &d.code,
             fingerprint: format!("{fingerprint:016x}"),
             severity: severity(d.severity),
-            location: Location {
-                path,
-                lines: Lines {
-                    begin: at.span.line,
-                    end: at.span.end_line,
-                },
-            },
+            location: Location { path, lines: Lines { begin: at.span.line, end: at.span.end_line } },
         });
     });
     to_json_pretty(&issues)
@@ -105,17 +91,9 @@ mod tests {
                 fix: None,
             })
             .collect();
-        let file = FileReport {
-            path: "Dockerfile".into(),
-            source: src.into(),
-            diagnostics,
-        };
+        let file = FileReport { path: "Dockerfile".into(), source: src.into(), diagnostics };
         let v: serde_json::Value = serde_json::from_str(&render(&[file])).unwrap();
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["fingerprint"].as_str().unwrap().to_string())
-            .collect()
+        v.as_array().unwrap().iter().map(|i| i["fingerprint"].as_str().unwrap().to_string()).collect()
     }
 
     #[test]
@@ -128,10 +106,7 @@ mod tests {
     #[test]
     fn fingerprints_survive_moves_and_separate_duplicates() {
         let before = fingerprints("FROM debian\nFROM debian\n", &[(5, 11), (17, 23)]);
-        let after = fingerprints(
-            "# moved\n\n  FROM debian\nFROM debian\n",
-            &[(16, 22), (28, 34)],
-        );
+        let after = fingerprints("# moved\n\n  FROM debian\nFROM debian\n", &[(16, 22), (28, 34)]);
         assert_eq!(before, after);
         assert_ne!(before[0], before[1]);
         // Pinned: the hash must not change between releases.

@@ -11,9 +11,7 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use annotate_snippets::{
-    AnnotationKind, Group, Level, Patch, Renderer, Snippet, normalize_untrusted_str,
-};
+use annotate_snippets::{AnnotationKind, Group, Level, Patch, Renderer, Snippet, normalize_untrusted_str};
 
 use super::{FileReport, LineSpan, RenderOptions};
 use crate::lint::diagnostic::{Applicability, Diagnostic, Fix, Severity};
@@ -21,20 +19,10 @@ use crate::lint::source::{LineIndex, to_u32};
 
 /// Renders every finding of `files` as a code frame, then the [`summary`] line.
 pub fn render(files: &[FileReport], opts: RenderOptions) -> String {
-    let renderer = if opts.color {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    };
+    let renderer = if opts.color { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
     for file in files {
-        push_frames(
-            &mut out,
-            &renderer,
-            &file.path,
-            &file.source,
-            &file.diagnostics,
-        );
+        push_frames(&mut out, &renderer, &file.path, &file.source, &file.diagnostics);
     }
     if opts.color {
         let _ = writeln!(out, "\x1b[1m{}\x1b[0m", summary(files));
@@ -71,10 +59,7 @@ pub fn summary(files: &[FileReport]) -> String {
                 Severity::Style => 3,
             };
             counts[i] += 1;
-            if d.fix
-                .as_ref()
-                .is_some_and(|f| f.applicability == Applicability::Safe)
-            {
+            if d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Safe) {
                 safe_fixes += 1;
             }
         }
@@ -96,17 +81,9 @@ pub fn summary(files: &[FileReport]) -> String {
     .filter(|&(_, n)| n > 0)
     .map(|(text, _)| text)
     .collect();
-    let mut line = format!(
-        "{} in {}",
-        parts.join(", "),
-        plural(with_findings, "file", "files")
-    );
+    let mut line = format!("{} in {}", parts.join(", "), plural(with_findings, "file", "files"));
     if safe_fixes > 0 {
-        let _ = write!(
-            line,
-            " ({} available with `--fix`)",
-            plural(safe_fixes, "safe fix", "safe fixes")
-        );
+        let _ = write!(line, " ({} available with `--fix`)", plural(safe_fixes, "safe fix", "safe fixes"));
     }
     line
 }
@@ -115,13 +92,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn push_frames(
-    out: &mut String,
-    renderer: &Renderer,
-    path: &str,
-    source: &str,
-    diagnostics: &[Diagnostic],
-) {
+fn push_frames(out: &mut String, renderer: &Renderer, path: &str, source: &str, diagnostics: &[Diagnostic]) {
     if diagnostics.is_empty() {
         return;
     }
@@ -146,15 +117,9 @@ fn frame<'a>(path: &'a str, src: &'a str, index: &LineIndex, d: &'a Diagnostic) 
     let span = LineSpan::new(src, index, d.range);
     let (text, base) = lines(src, index, span.line, span.end_line);
     let range = (span.start - base) as usize..(span.end - base) as usize;
-    let mut group = level(d.severity)
-        .primary_title(d.message.as_str())
-        .id(d.code.as_ref())
-        .element(
-            Snippet::source(text)
-                .path(path)
-                .line_start(span.line as usize)
-                .annotation(AnnotationKind::Primary.span(range)),
-        );
+    let mut group = level(d.severity).primary_title(d.message.as_str()).id(d.code.as_ref()).element(
+        Snippet::source(text).path(path).line_start(span.line as usize).annotation(AnnotationKind::Primary.span(range)),
+    );
     if let Some(help) = &d.help {
         group = group.element(Level::HELP.message(normalize_untrusted_str(help)));
     }
@@ -188,11 +153,7 @@ fn fix_group<'a>(path: &'a str, src: &'a str, index: &LineIndex, fix: &Fix) -> O
     let snippet = Snippet::source(text)
         .path(path)
         .line_start(first_line as usize)
-        .patches(
-            patches
-                .into_iter()
-                .map(|(r, content)| Patch::new(r.start - base..r.end - base, content)),
-        );
+        .patches(patches.into_iter().map(|(r, content)| Patch::new(r.start - base..r.end - base, content)));
     let title = match fix.applicability {
         Applicability::Safe => "safe fix",
         Applicability::Unsafe => "unsafe fix: review it before applying",
@@ -209,10 +170,7 @@ fn display_patches(src: &str, fix: &Fix) -> Option<Vec<(Range<usize>, String)>> 
     let mut prev_end = 0usize;
     for edit in &fix.edits {
         let (start, end) = (edit.range.start as usize, edit.range.end as usize);
-        let fits = start >= prev_end
-            && end <= src.len()
-            && src.is_char_boundary(start)
-            && src.is_char_boundary(end);
+        let fits = start >= prev_end && end <= src.len() && src.is_char_boundary(start) && src.is_char_boundary(end);
         if !fits {
             return None;
         }
@@ -234,11 +192,7 @@ fn display_patches(src: &str, fix: &Fix) -> Option<Vec<(Range<usize>, String)>> 
         }
         patches.push((range, content));
     }
-    if patches.is_empty() {
-        None
-    } else {
-        Some(patches)
-    }
+    if patches.is_empty() { None } else { Some(patches) }
 }
 
 #[cfg(test)]
@@ -265,11 +219,7 @@ mod tests {
     }
 
     fn file(diagnostics: Vec<Diagnostic>) -> FileReport {
-        FileReport {
-            path: "Dockerfile".into(),
-            source: "FROM a\n".into(),
-            diagnostics,
-        }
+        FileReport { path: "Dockerfile".into(), source: "FROM a\n".into(), diagnostics }
     }
 
     #[test]
@@ -294,39 +244,19 @@ mod tests {
         let r = TextRange::new(0, 4);
         assert_eq!(summary(&[]), "no findings");
         assert_eq!(summary(&[file(vec![])]), "no findings in 1 file");
-        assert_eq!(
-            summary(&[file(vec![]), file(vec![])]),
-            "no findings in 2 files"
-        );
+        assert_eq!(summary(&[file(vec![]), file(vec![])]), "no findings in 2 files");
         let mut fixed = diag(Severity::Error, r);
         fixed.fix = Some(Fix::safe([Edit::replace(r, "X")]));
         let mut unsafe_fixed = diag(Severity::Error, r);
         unsafe_fixed.fix = Some(Fix::unsafe_([Edit::replace(r, "X")]));
         let files = [
-            file(vec![
-                fixed,
-                unsafe_fixed,
-                diag(Severity::Error, r),
-                diag(Severity::Warning, r),
-            ]),
+            file(vec![fixed, unsafe_fixed, diag(Severity::Error, r), diag(Severity::Warning, r)]),
             file(vec![]),
             file(vec![diag(Severity::Warning, r), diag(Severity::Info, r)]),
         ];
-        assert_eq!(
-            summary(&files),
-            "3 errors, 2 warnings, 1 info in 2 files (1 safe fix available with `--fix`)"
-        );
-        assert_eq!(
-            summary(&[file(vec![
-                diag(Severity::Style, r),
-                diag(Severity::Style, r)
-            ])]),
-            "2 style in 1 file"
-        );
-        assert_eq!(
-            summary(&[file(vec![diag(Severity::Warning, r)])]),
-            "1 warning in 1 file"
-        );
+        assert_eq!(summary(&files), "3 errors, 2 warnings, 1 info in 2 files (1 safe fix available with `--fix`)");
+        assert_eq!(summary(&[file(vec![diag(Severity::Style, r), diag(Severity::Style, r)])]), "2 style in 1 file");
+        assert_eq!(summary(&[file(vec![diag(Severity::Warning, r)])]), "1 warning in 1 file");
     }
 
     #[test]
@@ -344,13 +274,10 @@ mod tests {
     fn fixes_that_do_not_fit_are_not_drawn() {
         let src = "FROM é\n";
         let bad = [
-            Fix::safe([Edit::replace(TextRange::new(6, 7), "e")]), // inside é
+            Fix::safe([Edit::replace(TextRange::new(6, 7), "e")]),  // inside é
             Fix::safe([Edit::replace(TextRange::new(3, 90), "e")]), // past the end
             Fix {
-                edits: vec![
-                    Edit::replace(TextRange::new(2, 4), "x"),
-                    Edit::replace(TextRange::new(0, 3), "y"),
-                ],
+                edits: vec![Edit::replace(TextRange::new(2, 4), "x"), Edit::replace(TextRange::new(0, 3), "y")],
                 applicability: Applicability::Safe,
             },
             Fix::safe([Edit::insert(2, "")]), // no visible change
@@ -369,10 +296,7 @@ mod tests {
         d.message = "bad \x1b[31mred".into();
         d.help = Some("help \x1b[0m\u{202e}".into());
         let out = render_plain("Dockerfile", "FROM a\n", &[d]);
-        assert!(
-            !out.contains('\x1b') && !out.contains('\u{202e}'),
-            "{out:?}"
-        );
+        assert!(!out.contains('\x1b') && !out.contains('\u{202e}'), "{out:?}");
     }
 
     fn text() -> impl Strategy<Value = String> {

@@ -103,10 +103,7 @@ mod tests {
         assert_eq!(first["code"], "DL3006");
         assert_eq!(first["standard"], "pinned-base");
         assert_eq!(first["severity"], "warning");
-        assert_eq!(
-            (&first["line"], &first["column"], &first["end_column"]),
-            (&1.into(), &6.into(), &12.into())
-        );
+        assert_eq!((&first["line"], &first["column"], &first["end_column"]), (&1.into(), &6.into(), &12.into()));
         assert_eq!(first["fix"]["applicability"], "unsafe");
         assert_eq!(v["findings"][4]["standard"], serde_json::Value::Null);
         assert_eq!(v["findings"][4]["fix"], serde_json::Value::Null);

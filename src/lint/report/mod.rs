@@ -51,14 +51,8 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 6] = [
-        Format::Tty,
-        Format::Json,
-        Format::Sarif,
-        Format::Checkstyle,
-        Format::Gitlab,
-        Format::Github,
-    ];
+    pub const ALL: [Format; 6] =
+        [Format::Tty, Format::Json, Format::Sarif, Format::Checkstyle, Format::Gitlab, Format::Github];
 
     /// The name `--format` takes.
     pub fn as_str(self) -> &'static str {
@@ -88,15 +82,9 @@ impl FromStr for Format {
         if name == "human" {
             return Ok(Format::Tty);
         }
-        Format::ALL
-            .into_iter()
-            .find(|f| f.as_str() == name)
-            .ok_or_else(|| {
-                format!(
-                    "unknown format `{}`: expected tty, json, sarif, checkstyle, gitlab or github",
-                    s.trim()
-                )
-            })
+        Format::ALL.into_iter().find(|f| f.as_str() == name).ok_or_else(|| {
+            format!("unknown format `{}`: expected tty, json, sarif, checkstyle, gitlab or github", s.trim())
+        })
     }
 }
 
@@ -189,9 +177,7 @@ pub fn position(src: &str, index: &LineIndex, offset: u32) -> (u32, u32) {
 fn column(src: &str, index: &LineIndex, line: u32, offset: u32) -> u32 {
     let text = index.line_range(src, line);
     let end = offset.clamp(text.start, text.end);
-    let chars = src
-        .get(text.start as usize..end as usize)
-        .map_or(0, |s| s.chars().count());
+    let chars = src.get(text.start as usize..end as usize).map_or(0, |s| s.chars().count());
     to_u32(chars).saturating_add(1)
 }
 
@@ -217,10 +203,7 @@ pub struct Located<'a> {
 
 /// Every finding of `files` in order, located with one [`LineIndex`] per file.
 /// `each` also receives the file's index, for formats that locate fix edits.
-pub fn for_each_located<'a>(
-    files: &'a [FileReport],
-    mut each: impl FnMut(Located<'a>, &LineIndex),
-) {
+pub fn for_each_located<'a>(files: &'a [FileReport], mut each: impl FnMut(Located<'a>, &LineIndex)) {
     for file in files {
         if file.diagnostics.is_empty() {
             continue;
@@ -228,14 +211,7 @@ pub fn for_each_located<'a>(
         let index = LineIndex::new(&file.source);
         for diagnostic in &file.diagnostics {
             let span = LineSpan::new(&file.source, &index, diagnostic.range);
-            each(
-                Located {
-                    file,
-                    diagnostic,
-                    span,
-                },
-                &index,
-            );
+            each(Located { file, diagnostic, span }, &index);
         }
     }
 }
@@ -281,15 +257,8 @@ impl RuleInfo {
         }
         let upper = code.to_ascii_uppercase();
         let (name, summary, help_uri) = if upper == "DL1000" {
-            (
-                "parse-error".to_string(),
-                "The Dockerfile could not be parsed".to_string(),
-                None,
-            )
-        } else if upper.len() > 2
-            && upper.starts_with("SC")
-            && upper[2..].bytes().all(|b| b.is_ascii_digit())
-        {
+            ("parse-error".to_string(), "The Dockerfile could not be parsed".to_string(), None)
+        } else if upper.len() > 2 && upper.starts_with("SC") && upper[2..].bytes().all(|b| b.is_ascii_digit()) {
             (
                 format!("shellcheck-{}", upper[2..].trim_start_matches('0')),
                 format!("ShellCheck {upper} in a RUN command"),
@@ -298,15 +267,7 @@ impl RuleInfo {
         } else {
             (code.to_ascii_lowercase(), format!("Finding {code}"), None)
         };
-        Self {
-            code: code.to_string(),
-            name,
-            summary,
-            docs: None,
-            severity: None,
-            tag: None,
-            help_uri,
-        }
+        Self { code: code.to_string(), name, summary, docs: None, severity: None, tag: None, help_uri }
     }
 }
 
@@ -364,21 +325,8 @@ pub(crate) mod fixtures {
         TextRange::from_usize(start, start + needle.len())
     }
 
-    fn diag(
-        code: &'static str,
-        tag: Option<Tag>,
-        severity: Severity,
-        range: TextRange,
-    ) -> Diagnostic {
-        Diagnostic {
-            code: Cow::Borrowed(code),
-            tag,
-            severity,
-            message: String::new(),
-            help: None,
-            range,
-            fix: None,
-        }
+    fn diag(code: &'static str, tag: Option<Tag>, severity: Severity, range: TextRange) -> Diagnostic {
+        Diagnostic { code: Cow::Borrowed(code), tag, severity, message: String::new(), help: None, range, fix: None }
     }
 
     /// Two files: a Dockerfile with a fix, a multi-line span, a non-ASCII line,
@@ -387,12 +335,7 @@ pub(crate) mod fixtures {
     pub(crate) fn files() -> Vec<FileReport> {
         let a = "FROM debian AS build\nRUN apt-get update && \\\n    apt-get install -y curl\n# café ☕ \"<&>\"\nLABEL maintainer=\"zoë\"\nCOPY . .\n";
         let b = "FROM node:20\r\nUSER root\r\nRUN echo $HOME\r\n";
-        let mut untagged = diag(
-            "DL3006",
-            Some(Tag::PinnedBase),
-            Severity::Warning,
-            at(a, "debian"),
-        );
+        let mut untagged = diag("DL3006", Some(Tag::PinnedBase), Severity::Warning, at(a, "debian"));
         untagged.message = "image `debian` has no tag or digest".into();
         untagged.help = Some("pin it: `debian:12.5@sha256:…`".into());
         untagged.fix = Some(Fix::unsafe_([Edit::replace(at(a, "debian"), "debian:12")]));
@@ -406,23 +349,13 @@ pub(crate) mod fixtures {
         update.help = Some("add `&& rm -rf /var/lib/apt/lists/*`".into());
         let mut label = diag("DD301", None, Severity::Style, at(a, "zoë"));
         label.message = "label value \"zoë\" has <non-ascii> & 'odd' chars, 100% sure: yes".into();
-        let mut copy = diag(
-            "DD060",
-            Some(Tag::SpecificCopy),
-            Severity::Error,
-            at(a, "COPY . ."),
-        );
+        let mut copy = diag("DD060", Some(Tag::SpecificCopy), Severity::Error, at(a, "COPY . ."));
         copy.message = "`COPY . .` copies the whole build context".into();
         copy.help = Some("copy the files the image needs\nby name".into());
 
         let mut parse = diag("DL1000", None, Severity::Error, at(b, "node:20"));
         parse.message = "unexpected token".into();
-        let mut root = diag(
-            "DL3002",
-            Some(Tag::NonRoot),
-            Severity::Error,
-            at(b, "USER root"),
-        );
+        let mut root = diag("DL3002", Some(Tag::NonRoot), Severity::Error, at(b, "USER root"));
         root.message = "the final stage runs as root".into();
         root.fix = Some(Fix::safe([Edit::replace(at(b, "root"), "node")]));
         let mut sc = diag("SC2086", None, Severity::Info, at(b, "$HOME"));
@@ -431,10 +364,7 @@ pub(crate) mod fixtures {
         let eof = TextRange::from_usize(b.len(), b.len());
         let mut health = diag("DD090", Some(Tag::Healthcheck), Severity::Warning, eof);
         health.message = "the image runs a service but has no HEALTHCHECK".into();
-        health.fix = Some(Fix::unsafe_([Edit::insert(
-            eof.start,
-            "HEALTHCHECK CMD node healthcheck.js\r\n",
-        )]));
+        health.fix = Some(Fix::unsafe_([Edit::insert(eof.start, "HEALTHCHECK CMD node healthcheck.js\r\n")]));
         vec![
             FileReport {
                 path: "services/api/Dockerfile".into(),
@@ -451,11 +381,7 @@ pub(crate) mod fixtures {
 
     /// A file that was checked and has no findings.
     pub(crate) fn clean() -> FileReport {
-        FileReport {
-            path: "clean/Dockerfile".into(),
-            source: "FROM scratch\n".into(),
-            diagnostics: Vec::new(),
-        }
+        FileReport { path: "clean/Dockerfile".into(), source: "FROM scratch\n".into(), diagnostics: Vec::new() }
     }
 }
 
@@ -512,10 +438,7 @@ mod tests {
         assert_eq!("human".parse::<Format>(), Ok(Format::Tty));
         assert_eq!(
             "xml".parse::<Format>(),
-            Err(
-                "unknown format `xml`: expected tty, json, sarif, checkstyle, gitlab or github"
-                    .to_string()
-            )
+            Err("unknown format `xml`: expected tty, json, sarif, checkstyle, gitlab or github".to_string())
         );
     }
 
@@ -523,19 +446,11 @@ mod tests {
     fn unknown_codes_are_described() {
         let sc = RuleInfo::lookup("SC2086");
         assert_eq!(sc.name, "shellcheck-2086");
-        assert_eq!(
-            sc.help_uri.as_deref(),
-            Some("https://www.shellcheck.net/wiki/SC2086")
-        );
+        assert_eq!(sc.help_uri.as_deref(), Some("https://www.shellcheck.net/wiki/SC2086"));
         assert_eq!(RuleInfo::lookup("DL1000").name, "parse-error");
         let other = RuleInfo::lookup("XY42");
         assert_eq!(
-            (
-                other.name.as_str(),
-                other.summary.as_str(),
-                other.docs,
-                other.severity
-            ),
+            (other.name.as_str(), other.summary.as_str(), other.docs, other.severity),
             ("xy42", "Finding XY42", None, None)
         );
     }
@@ -564,10 +479,7 @@ mod tests {
                 _ => {
                     assert_eq!(v["version"], "2.1.0");
                     assert_eq!(v["runs"][0]["results"], serde_json::json!([]));
-                    assert_eq!(
-                        v["runs"][0]["tool"]["driver"]["rules"],
-                        serde_json::json!([])
-                    );
+                    assert_eq!(v["runs"][0]["tool"]["driver"]["rules"], serde_json::json!([]));
                 }
             }
         }

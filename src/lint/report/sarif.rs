@@ -179,28 +179,18 @@ fn render_with(files: &[FileReport], lookup: &dyn Fn(&str) -> RuleInfo) -> Strin
         seen.entry(d.code.as_ref()).or_insert((d.severity, d.tag));
     }
     let index_of: BTreeMap<&str, usize> = seen.keys().enumerate().map(|(i, c)| (*c, i)).collect();
-    let rules = seen
-        .iter()
-        .map(|(code, (severity, tag))| rule(lookup(code), *severity, *tag))
-        .collect();
+    let rules = seen.iter().map(|(code, (severity, tag))| rule(lookup(code), *severity, *tag)).collect();
 
     let mut results = Vec::new();
     for_each_located(files, |at, index| {
         let d = at.diagnostic;
         let uri = file_uri(&at.file.path);
-        let fix_list = d
-            .fix
-            .as_ref()
-            .map(|fix| sarif_fix(&at.file.source, index, &uri, fix))
-            .into_iter()
-            .collect();
+        let fix_list = d.fix.as_ref().map(|fix| sarif_fix(&at.file.source, index, &uri, fix)).into_iter().collect();
         results.push(SarifResult {
             rule_id: d.code.to_string(),
             rule_index: index_of.get(d.code.as_ref()).copied().unwrap_or_default(),
             level: level(d.severity),
-            message: Text {
-                text: d.message.clone(),
-            },
+            message: Text { text: d.message.clone() },
             locations: [Location {
                 physical_location: PhysicalLocation {
                     artifact_location: ArtifactLocation { uri },
@@ -212,10 +202,7 @@ fn render_with(files: &[FileReport], lookup: &dyn Fn(&str) -> RuleInfo) -> Strin
                     },
                 },
             }],
-            properties: Properties {
-                tags: tags(d.tag),
-                help: d.help.clone(),
-            },
+            properties: Properties { tags: tags(d.tag), help: d.help.clone() },
             fixes: fix_list,
         });
     });
@@ -246,18 +233,10 @@ fn rule(info: RuleInfo, severity: Severity, tag: Option<Tag>) -> Rule {
         name: info.name,
         short_description: Text { text: info.summary },
         full_description: info.docs.as_ref().map(|d| Text { text: d.clone() }),
-        help: info.docs.map(|d| Help {
-            text: d.clone(),
-            markdown: d,
-        }),
+        help: info.docs.map(|d| Help { text: d.clone(), markdown: d }),
         help_uri: info.help_uri,
-        default_configuration: Configuration {
-            level: level(info.severity.unwrap_or(severity)),
-        },
-        properties: Properties {
-            tags: tags(tag),
-            help: None,
-        },
+        default_configuration: Configuration { level: level(info.severity.unwrap_or(severity)) },
+        properties: Properties { tags: tags(tag), help: None },
     }
 }
 
@@ -269,15 +248,8 @@ fn sarif_fix(src: &str, index: &LineIndex, uri: &str, fix: &Fix) -> SarifFix {
             let (start_line, start_column) = position(src, index, e.range.start);
             let (end_line, end_column) = position(src, index, e.range.end);
             Replacement {
-                deleted_region: Region {
-                    start_line,
-                    start_column,
-                    end_line,
-                    end_column,
-                },
-                inserted_content: (!e.content.is_empty()).then(|| Text {
-                    text: e.content.clone(),
-                }),
+                deleted_region: Region { start_line, start_column, end_line, end_column },
+                inserted_content: (!e.content.is_empty()).then(|| Text { text: e.content.clone() }),
             }
         })
         .collect();
@@ -289,9 +261,7 @@ fn sarif_fix(src: &str, index: &LineIndex, uri: &str, fix: &Fix) -> SarifFix {
             },
         },
         artifact_changes: [ArtifactChange {
-            artifact_location: ArtifactLocation {
-                uri: uri.to_string(),
-            },
+            artifact_location: ArtifactLocation { uri: uri.to_string() },
             replacements,
         }],
     }
@@ -332,10 +302,7 @@ mod tests {
 
     /// The log with the crate version replaced, so a release does not change it.
     fn stable(out: &str) -> String {
-        out.replace(
-            &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
-            "\"version\": \"[version]\"",
-        )
+        out.replace(&format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")), "\"version\": \"[version]\"")
     }
 
     /// A registered rule as the registry would describe it, so the snapshot
@@ -381,15 +348,11 @@ mod tests {
 
     #[test]
     fn registered_rules_carry_their_docs() {
-        let v: serde_json::Value =
-            serde_json::from_str(&render_with(&fixtures::files(), &lookup)).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&render_with(&fixtures::files(), &lookup)).unwrap();
         let rule = &v["runs"][0]["tool"]["driver"]["rules"][5];
         assert_eq!(rule["id"], "DL3006");
         assert_eq!(rule["name"], "untagged-image");
-        assert_eq!(
-            rule["shortDescription"]["text"],
-            "Checks that `FROM` names a tag"
-        );
+        assert_eq!(rule["shortDescription"]["text"], "Checks that `FROM` names a tag");
         let docs = "## What it does\nChecks that `FROM` names a tag. Untagged images float.\n\n## Why is this bad?\nBuilds change under you.\n";
         assert_eq!(rule["fullDescription"]["text"], docs);
         assert_eq!(rule["help"]["markdown"], docs);
@@ -404,12 +367,7 @@ mod tests {
         assert_eq!(run["tool"]["driver"]["version"], env!("CARGO_PKG_VERSION"));
         let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
         let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-        assert_eq!(
-            ids,
-            [
-                "DD060", "DD090", "DD301", "DL1000", "DL3002", "DL3006", "DL3009", "SC2086"
-            ]
-        );
+        assert_eq!(ids, ["DD060", "DD090", "DD301", "DL1000", "DL3002", "DL3006", "DL3009", "SC2086"]);
         for result in run["results"].as_array().unwrap() {
             let i = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
             assert_eq!(rules[i]["id"], result["ruleId"]);
@@ -419,10 +377,7 @@ mod tests {
         assert_eq!(sc["defaultConfiguration"]["level"], "note");
         assert_eq!(sc["properties"]["tags"], serde_json::json!(["hygiene"]));
         let first = &run["results"][0];
-        assert_eq!(
-            first["properties"]["tags"],
-            serde_json::json!(["pinned-base", "standard"])
-        );
+        assert_eq!(first["properties"]["tags"], serde_json::json!(["pinned-base", "standard"]));
         let replacement = &first["fixes"][0]["artifactChanges"][0]["replacements"][0];
         assert_eq!(
             replacement["deletedRegion"],
@@ -435,14 +390,8 @@ mod tests {
     fn uris() {
         assert_eq!(file_uri("./web app/Dockerfile"), "web%20app/Dockerfile");
         assert_eq!(file_uri("a\\b/Dockerfile"), "a/b/Dockerfile");
-        assert_eq!(
-            file_uri("/srv/x y/Dockerfile"),
-            "file:///srv/x%20y/Dockerfile"
-        );
+        assert_eq!(file_uri("/srv/x y/Dockerfile"), "file:///srv/x%20y/Dockerfile");
         assert_eq!(file_uri("C:\\src\\Dockerfile"), "file:///C:/src/Dockerfile");
-        assert_eq!(
-            file_uri("café#1?.dockerignore"),
-            "caf%C3%A9%231%3F.dockerignore"
-        );
+        assert_eq!(file_uri("café#1?.dockerignore"), "caf%C3%A9%231%3F.dockerignore");
     }
 }

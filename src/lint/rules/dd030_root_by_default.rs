@@ -32,7 +32,7 @@ declare_rule! {
     /// ```
     ///
     /// ## References
-    /// Trivy DS002 and Checkov CKV_DOCKER_3 report a missing `USER`; hadolint
+    /// Trivy DS002 and Checkov `CKV_DOCKER_3` report a missing `USER`; hadolint
     /// DL3002 only reports an explicit `USER root`, which is DL3002 here too.
     pub struct RootByDefault { code: "DD030", name: "root-by-default", tag: Some(Tag::NonRoot), severity: Error, fix: None }
 }

@@ -8,7 +8,7 @@ use crate::lint::source::{TextRange, to_u32};
 declare_rule! {
     /// ## What it does
     /// Finds secret values written into the Dockerfile: known token formats
-    /// (AWS access keys, GitHub, GitLab, Slack, Stripe, Google, npm and PyPI
+    /// (AWS access keys, GitHub, GitLab, Slack, Stripe, Google, npm and `PyPI`
     /// tokens, private key blocks) anywhere in an instruction or heredoc, a
     /// literal value given to a secret-looking `ENV`/`ARG` name, and random-looking
     /// high-entropy values in `ENV`, `ARG` and `LABEL`.

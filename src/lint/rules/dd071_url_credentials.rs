@@ -31,17 +31,17 @@ impl Rule for UrlCredentials {
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         if let Some((s, e)) = secrets::find_url_credential(&inst.text.text) {
             let range = inst.text.to_source_range(to_u32(s), to_u32(e));
-            report(self, cx, range);
+            report(*self, cx, range);
         }
         for doc in &inst.effective().heredocs {
             if let Some((s, e)) = secrets::find_url_credential(&doc.content) {
-                report(self, cx, TextRange::new(doc.body_range.start + to_u32(s), doc.body_range.start + to_u32(e)));
+                report(*self, cx, TextRange::new(doc.body_range.start + to_u32(s), doc.body_range.start + to_u32(e)));
             }
         }
     }
 }
 
-fn report(rule: &UrlCredentials, cx: &mut Context<'_>, range: TextRange) {
-    cx.report(rule, range, "a URL carries a password")
+fn report(rule: UrlCredentials, cx: &mut Context<'_>, range: TextRange) {
+    cx.report(&rule, range, "a URL carries a password")
         .help("remove and rotate it; pass it with `RUN --mount=type=secret,id=…,env=…` and reference the variable");
 }

@@ -43,7 +43,7 @@ fn is_secret_file(path: &str) -> bool {
         || base.starts_with("id_ecdsa")
         || base.starts_with("id_ed25519")
     {
-        return !base.ends_with(".pub");
+        return !std::path::Path::new(&base).extension().is_some_and(|e| e.eq_ignore_ascii_case("pub"));
     }
     if matches!(base.as_str(), ".npmrc" | ".pypirc" | ".netrc" | ".git-credentials" | "credentials.json" | ".htpasswd")
     {
@@ -52,7 +52,7 @@ fn is_secret_file(path: &str) -> bool {
     if p.ends_with(".aws/credentials") || p.ends_with(".docker/config.json") {
         return true;
     }
-    let ext = base.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    let ext = base.rsplit_once('.').map_or("", |(_, e)| e);
     match ext {
         "key" | "p12" | "pfx" | "jks" | "keystore" | "kdbx" => true,
         "pem" => {

@@ -35,7 +35,7 @@ declare_rule! {
     ///
     /// ## References
     /// hadolint DL3057 (off by default because it fires on every image), Trivy
-    /// DS026 and Checkov CKV_DOCKER_2 report any image without a health check;
+    /// DS026 and Checkov `CKV_DOCKER_2` report any image without a health check;
     /// this rule only reports services.
     pub struct ServiceWithoutHealthcheck { code: "DD080", name: "service-without-healthcheck", tag: Some(Tag::Healthcheck), severity: Warning, fix: None }
 }
@@ -92,7 +92,8 @@ fn is_server_command(words: &[String]) -> bool {
         || (has("rails") || has("bin/rails")) && (has("server") || has("s"))
         || has("manage.py") && has("runserver")
         || (has("python") || has("python3")) && has("http.server")
-        || has("dotnet") && names.iter().any(|n| n.ends_with(".dll"))
+        || has("dotnet")
+            && names.iter().any(|n| std::path::Path::new(n).extension().is_some_and(|e| e.eq_ignore_ascii_case("dll")))
         || names.first().is_some_and(|n| n == "node")
             && names.get(1).is_some_and(|n| {
                 ["server.js", "index.js", "app.js", "main.js", "dist/main.js", "server"].iter().any(|s| n.ends_with(s))

@@ -41,7 +41,7 @@ impl Rule for SecretNameInArgOrEnv {
             Keyword::Arg => {
                 for (decl, arg) in arg_decls(inst, 0, cx.model.escape).iter().zip(&inst.args) {
                     if secrets::is_secret_name(&decl.name) {
-                        report(self, cx, "ARG", &decl.name, arg.range);
+                        report(*self, cx, "ARG", &decl.name, arg.range);
                     }
                 }
             }
@@ -50,7 +50,7 @@ impl Rule for SecretNameInArgOrEnv {
                     if let Some(k) = pair.first()
                         && secrets::is_secret_name(&k.value)
                     {
-                        report(self, cx, "ENV", &k.value, k.range);
+                        report(*self, cx, "ENV", &k.value, k.range);
                     }
                 }
             }
@@ -59,7 +59,7 @@ impl Rule for SecretNameInArgOrEnv {
     }
 }
 
-fn report(rule: &SecretNameInArgOrEnv, cx: &mut Context<'_>, kw: &str, name: &str, range: crate::lint::TextRange) {
-    cx.report(rule, range, format!("`{kw} {name}` looks like a secret, and {kw} values stay in the image"))
+fn report(rule: SecretNameInArgOrEnv, cx: &mut Context<'_>, kw: &str, name: &str, range: crate::lint::TextRange) {
+    cx.report(&rule, range, format!("`{kw} {name}` looks like a secret, and {kw} values stay in the image"))
         .help("pass secrets with `RUN --mount=type=secret,id=…` (or `env=` to expose one to a single RUN)");
 }

@@ -57,8 +57,7 @@ pub struct CorpusFile {
 /// manifest: that is a broken checkout, not a reason to skip.
 pub fn corpus_files(dir: &Path, kind: FileKind) -> Vec<CorpusFile> {
     let manifest = dir.join("MANIFEST.tsv");
-    let text = std::fs::read_to_string(&manifest)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", manifest.display()));
+    let text = std::fs::read_to_string(&manifest).unwrap_or_else(|e| panic!("cannot read {}: {e}", manifest.display()));
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
     let col = |name: &str| {
@@ -67,13 +66,8 @@ pub fn corpus_files(dir: &Path, kind: FileKind) -> Vec<CorpusFile> {
             .position(|h| *h == name)
             .unwrap_or_else(|| panic!("{} has no `{name}` column", manifest.display()))
     };
-    let (c_path, c_repo, c_in_repo, c_kind, c_origin) = (
-        col("local_path"),
-        col("repo"),
-        col("path_in_repo"),
-        col("kind"),
-        col("origin"),
-    );
+    let (c_path, c_repo, c_in_repo, c_kind, c_origin) =
+        (col("local_path"), col("repo"), col("path_in_repo"), col("kind"), col("origin"));
     let want = match kind {
         FileKind::Dockerfile => "dockerfile",
         FileKind::DockerIgnore => "dockerignore",
@@ -116,8 +110,7 @@ pub fn venv_python() -> Option<PathBuf> {
     if let Some(venv) = std::env::var_os("DRYDOCK_VENV") {
         return python(Path::new(&venv));
     }
-    python(&manifest_dir().join("target/venv"))
-        .or_else(|| (!in_ci()).then(|| python(Path::new("/tmp/venv"))).flatten())
+    python(&manifest_dir().join("target/venv")).or_else(|| (!in_ci()).then(|| python(Path::new("/tmp/venv"))).flatten())
 }
 
 /// Passes `found` through. When it is `None`: in CI, panics naming `what` and
