@@ -1,6 +1,7 @@
 //! The one integration test binary (one link, as in ripgrep and zero2prod).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cli;
 mod common;
 mod corpus;
 mod parser_diff;

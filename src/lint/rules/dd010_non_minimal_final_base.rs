@@ -125,7 +125,7 @@ fn is_full(r: &ImageRef) -> bool {
 /// A minimal alternative to suggest for a full image.
 fn suggestion(r: &ImageRef) -> String {
     let last = last_component(r);
-    let tag = r.tag.as_deref().unwrap_or("<version>");
+    let tag = r.tag.as_deref().filter(|t| *t != "latest").unwrap_or("<version>");
     match last {
         "golang" | "rust" | "gcc" => {
             "build in this stage, then copy the binary into `gcr.io/distroless/static-debian12:nonroot` (or `cc-debian12` when it links libc)".into()
