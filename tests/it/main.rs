@@ -4,5 +4,6 @@
 mod cli;
 mod common;
 mod corpus;
+mod parser;
 mod parser_diff;
 mod rules;

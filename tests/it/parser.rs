@@ -1,0 +1,109 @@
+//! Property tests: the parsers and the whole engine never panic, and every span
+//! they hand out lies inside the input on character boundaries.
+
+use drydock::lint::diagnostic::apply_safe_fixes;
+use drydock::lint::parser::{dockerignore, parse};
+use drydock::lint::source::TextRange;
+use drydock::lint::{ContextIgnore, FileKind, LintInput, Settings, check};
+use proptest::prelude::*;
+
+fn valid(src: &str, r: TextRange) -> bool {
+    (r.end as usize) <= src.len()
+        && r.start <= r.end
+        && src.is_char_boundary(r.start as usize)
+        && src.is_char_boundary(r.end as usize)
+}
+
+/// Dockerfile-shaped text: keywords, flags, quotes, escapes, heredocs, JSON,
+/// continuations, comments, CRLF and non-ASCII, in random order.
+fn dockerfile_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("FROM ".to_string()),
+        Just("from ".to_string()),
+        Just("RUN ".to_string()),
+        Just("COPY ".to_string()),
+        Just("ADD ".to_string()),
+        Just("ENV ".to_string()),
+        Just("ARG ".to_string()),
+        Just("LABEL ".to_string()),
+        Just("USER ".to_string()),
+        Just("ONBUILD ".to_string()),
+        Just("HEALTHCHECK ".to_string()),
+        Just("CMD ".to_string()),
+        Just("--mount=type=cache,target=/x ".to_string()),
+        Just("--from=build ".to_string()),
+        Just("--link ".to_string()),
+        Just("<<EOF".to_string()),
+        Just("<<-'EOT' ".to_string()),
+        Just("EOF".to_string()),
+        Just("[\"a\", \"b\"]".to_string()),
+        Just("[ \"x".to_string()),
+        Just("a=1 b=\"two words\" c= ".to_string()),
+        Just("${A:-x}".to_string()),
+        Just("$B ".to_string()),
+        Just(" \\\n".to_string()),
+        Just(" `\n".to_string()),
+        Just("\n".to_string()),
+        Just("\r\n".to_string()),
+        Just("# comment\n".to_string()),
+        Just("# escape=`\n".to_string()),
+        Just("# hadolint ignore=DL3006\n".to_string()),
+        Just("apt-get install -y curl && pip install x | sh ".to_string()),
+        Just("alpine:3.20@sha256:0123 ".to_string()),
+        Just(" AS stage ".to_string()),
+        Just("é☃ ".to_string()),
+        Just("\t".to_string()),
+        "[a-z/.:=@ -]{0,12}",
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn dockerfile_parser_never_panics_and_spans_are_valid(src in "\\PC{0,400}") {
+        let (file, issues) = parse(&src);
+        for inst in &file.instructions {
+            prop_assert!(valid(&src, inst.range));
+            for a in &inst.args { prop_assert!(valid(&src, a.range)); }
+            for f in &inst.flags { prop_assert!(valid(&src, f.range)); }
+        }
+        for i in issues { prop_assert!(valid(&src, i.range)); }
+    }
+
+    #[test]
+    fn structured_dockerfiles_parse_with_valid_spans(src in dockerfile_like()) {
+        let (file, _) = parse(&src);
+        for inst in &file.instructions {
+            prop_assert!(valid(&src, inst.range));
+            prop_assert!(inst.start_line <= inst.end_line);
+            for a in &inst.args { prop_assert!(valid(&src, a.range)); }
+            for f in &inst.flags {
+                prop_assert!(valid(&src, f.range));
+                if let Some(v) = f.value_range { prop_assert!(valid(&src, v)); }
+            }
+            for h in &inst.heredocs { prop_assert!(valid(&src, h.body_range)); }
+        }
+    }
+
+    #[test]
+    fn the_whole_engine_never_panics(src in dockerfile_like(), ignore in "[a-z.!*/#\\n ]{0,40}") {
+        let input = LintInput { path: "Dockerfile", source: &src, kind: FileKind::Dockerfile, dockerignore: ContextIgnore::Present(&ignore), target: None };
+        let diags = check(&input, &Settings::default());
+        for d in &diags {
+            prop_assert!(valid(&src, d.range), "{} {:?}", d.code, d.range);
+        }
+        let (fixed, _) = apply_safe_fixes(&src, &diags);
+        let again = check(&LintInput { source: &fixed, ..input }, &Settings::default());
+        prop_assert!(again.iter().all(|d| valid(&fixed, d.range)));
+    }
+
+    #[test]
+    fn dockerignore_parser_never_panics(src in "\\PC{0,300}", path in "[a-z./*]{0,20}") {
+        let ignore = dockerignore::parse(&src);
+        let _ = ignore.excludes(&path);
+        let diags = check(&LintInput { path: ".dockerignore", source: &src, kind: FileKind::DockerIgnore, dockerignore: ContextIgnore::Unknown, target: None }, &Settings::default());
+        prop_assert!(diags.iter().all(|d| valid(&src, d.range)));
+    }
+}
