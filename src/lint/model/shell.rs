@@ -307,14 +307,14 @@ impl Script {
     }
 }
 
-/// Parses a script: the RUN command text after BuildKit joined continuation
+/// Parses a script: the RUN command text after `BuildKit` joined continuation
 /// lines. Heredoc bodies that are not in the text are treated as empty (their
 /// [`HereDoc::body`] is `None`). Never panics.
 pub fn parse_script(src: &str) -> Script {
     parse_script_with_heredocs(src, &[])
 }
 
-/// Parses a script whose heredoc bodies were collected separately (as BuildKit
+/// Parses a script whose heredoc bodies were collected separately (as `BuildKit`
 /// does for `RUN cat <<EOF > f`), in the order their operators appear. Body
 /// text belongs to no span of `src`, so body words carry no ranges. Never panics.
 pub fn parse_script_with_heredocs(src: &str, bodies: &[&str]) -> Script {
@@ -1087,7 +1087,7 @@ impl Builder {
         self.run_jobs(u, Ctx { parent: None, ..cx }, jobs);
     }
 
-    fn simple<'a>(&mut self, u: &Unit, cx: Ctx, s: &'a ast::SimpleCommand, place: Place) {
+    fn simple(&mut self, u: &Unit, cx: Ctx, s: &ast::SimpleCommand, place: Place) {
         let mut d = Draft::default();
         for item in s.prefix.iter().flat_map(|p| p.0.iter()) {
             simple_item(u, item, true, &mut d);

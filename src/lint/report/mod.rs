@@ -39,5 +39,8 @@ pub struct RenderOptions {
 
 /// Renders `files` in `format` (placeholder).
 pub fn render(_format: Format, files: &[FileReport], _opts: RenderOptions) -> String {
-    files.iter().map(|f| format!("{}: {} findings\n", f.path, f.diagnostics.len())).collect()
+    files
+        .iter()
+        .map(|f| format!("{}: {} findings\n", f.path, f.diagnostics.len()))
+        .collect()
 }
