@@ -1,40 +1,2833 @@
-//! Shell scripts of RUN instructions, parsed with brush-parser into simple
-//! commands with argv and byte spans (placeholder).
+//! Shell scripts of RUN instructions as a flat list of simple commands.
+//!
+//! Rules ask questions such as "is there an `apt-get install` without `-y`?" or
+//! "is `curl` piped into `sh`?". They should not walk a shell syntax tree for
+//! that, so this module flattens brush-parser's tree into [`Script::commands`]:
+//! every simple command wherever it sits (`&&`/`||` chains, pipelines, `;`
+//! lists, subshells, groups, loops, conditionals, function bodies, command and
+//! process substitutions, and the scripts given to `sh -c`), in source order,
+//! with argv words whose spans are byte ranges into the script text.
+//!
+//! brush counts positions in characters; they are converted to bytes here.
+//! brush also recurses once per nesting level, backtracks exponentially on runs
+//! of unclosed `(`, and panics on a few odd inputs (huge fd numbers), so such
+//! scripts never reach it. When brush is not asked, or refuses a script, a
+//! small splitter of our own still yields the commands, and [`Script::fallback`]
+//! says so: rules keep working on scripts that are not valid shell.
 
-use crate::lint::source::TextRange;
+use std::borrow::Cow;
+use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use brush_parser::ast;
+use brush_parser::word::{WordPiece, WordPieceWithSource};
+use brush_parser::{ParseError, ParserOptions, TokenizerError};
+
+use crate::lint::source::{TextRange, to_u32};
+
+/// How deeply command substitutions and `sh -c` scripts are followed.
+pub const MAX_DEPTH: u8 = 32;
+/// Scripts longer than this many bytes are only split by the fallback.
+const MAX_PARSE_LEN: usize = 128 * 1024;
+/// Brackets and compound keywords nested deeper than this never reach brush,
+/// whose recursive parser would overflow the stack.
+const MAX_NESTING: usize = 40;
+/// Runs of more `(` than this never reach brush: it backtracks exponentially
+/// on them when they are not closed.
+const MAX_PAREN_RUN: usize = 10;
+/// Bytes of nested scripts parsed per script, as a multiple of its length.
+const NESTED_BUDGET_FACTOR: usize = 8;
+/// Wrappers [`SimpleCommand::effective`] looks through, at most this many deep.
+const MAX_WRAPPERS: usize = 8;
+
+/// Shells whose `-c` argument is a script.
+const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"];
+/// Programs that fetch from the network and can write to stdout.
+const DOWNLOADERS: &[&str] = &["curl", "wget"];
 
 /// A parsed shell script.
 #[derive(Clone, Debug, Default)]
 pub struct Script {
     /// Every simple command, in source order, including those in pipelines,
-    /// `&&`/`||` chains, subshells, groups, loops, conditionals, functions and
-    /// command substitutions.
+    /// `&&`/`||` chains, subshells, groups, loops, conditionals, functions,
+    /// command and process substitutions, and `sh -c` scripts.
     pub commands: Vec<SimpleCommand>,
-    /// Pipelines of two or more commands, as indexes into `commands`.
+    /// Pipelines of two or more elements, as indexes into `commands`. Elements
+    /// that are compound commands (`a | { b; }`) are not listed.
     pub pipelines: Vec<Vec<usize>>,
-    /// Why the script could not be parsed, if it could not.
+    /// Why brush could not parse the script, if it could not (or was not asked
+    /// to, for scripts too long or too deeply nested).
     pub error: Option<String>,
+    /// Whether `commands` come from the best-effort splitter instead of brush.
+    pub fallback: bool,
 }
 
-/// One simple command.
+/// Where a command sits relative to the script it was found in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Nesting {
+    /// Written directly in the script.
+    #[default]
+    None,
+    /// Inside a command substitution, `$( … )` or backticks.
+    Substitution,
+    /// Inside a process substitution, `<( … )` or `>( … )`.
+    ProcessSubstitution,
+    /// Inside the script argument of `sh -c` (or `bash -c` and the like).
+    ShC,
+}
+
+/// One simple command: a name, its arguments and redirections.
 #[derive(Clone, Debug, Default)]
 pub struct SimpleCommand {
     /// The command name and its arguments (assignments before the name excluded).
     pub argv: Vec<Word>,
-    /// Span of the whole command in the script.
+    /// `NAME=value` words before the command name (the whole command when it
+    /// has no name, as in `arch="$(uname -m)"`).
+    pub assignments: Vec<Word>,
+    /// Redirections, in source order.
+    pub redirects: Vec<Redirect>,
+    /// Span of the whole command in the script (heredoc bodies excluded).
     pub range: TextRange,
+    /// `(pipeline index, position in the pipeline)` when the command is an
+    /// element of a pipeline of two or more elements.
+    pub pipeline: Option<(usize, usize)>,
+    /// Identifies the `&&`/`||` list the command belongs to (unique per script).
+    pub and_or_list: usize,
+    /// Position of the command's pipeline in its `&&`/`||` list (0 for the first).
+    pub and_or_index: usize,
+    /// The command's pipeline follows `||`.
+    pub after_or: bool,
+    /// The command's pipeline is followed by `||` (its failure is handled).
+    pub before_or: bool,
+    /// Inside `( … )` (or a process substitution), at any level.
+    pub in_subshell: bool,
+    /// The innermost kind of nesting the command was found in.
+    pub nested: Nesting,
+    /// How many substitutions and `sh -c` scripts enclose the command.
+    pub depth: u8,
+    /// For nested commands: the index of the command whose word holds the
+    /// substitution or `sh -c` script (None for words outside simple commands,
+    /// such as `for` lists and `case` subjects).
+    pub parent: Option<usize>,
 }
 
 /// A shell word.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Word {
-    /// The word with quotes removed; expansions are kept literally.
+    /// The word with quotes removed and escapes resolved; expansions (`$V`,
+    /// `${V:-x}`, `$(…)`, `~`) are kept literally.
     pub text: String,
-    /// Span in the script (bytes).
+    /// The word as written in the script.
+    pub raw: String,
+    /// Span in the script (bytes). Words of a script that is not written
+    /// verbatim in the text (such as an escaped `sh -c "…"` argument) carry the
+    /// span of the enclosing word.
     pub range: TextRange,
 }
 
-/// Parses a script (placeholder).
-pub fn parse_script(_src: &str) -> Script {
-    Script::default()
+/// The operator of a redirection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedirectOp {
+    /// `<`
+    Read,
+    /// `>`
+    Write,
+    /// `>>`
+    Append,
+    /// `<>`
+    ReadWrite,
+    /// `>|`
+    Clobber,
+    /// `<&`
+    DupInput,
+    /// `>&`
+    DupOutput,
+    /// `&>`
+    OutputAndError,
+    /// `&>>`
+    AppendOutputAndError,
+    /// `<<` or `<<-`
+    HereDoc,
+    /// `<<<`
+    HereString,
+}
+
+impl RedirectOp {
+    /// The operator as written (`<<` for both heredoc forms).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "<",
+            Self::Write => ">",
+            Self::Append => ">>",
+            Self::ReadWrite => "<>",
+            Self::Clobber => ">|",
+            Self::DupInput => "<&",
+            Self::DupOutput => ">&",
+            Self::OutputAndError => "&>",
+            Self::AppendOutputAndError => "&>>",
+            Self::HereDoc => "<<",
+            Self::HereString => "<<<",
+        }
+    }
+}
+
+/// One redirection of a command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redirect {
+    /// The file descriptor written before the operator (`2` in `2>&1`).
+    pub fd: Option<i32>,
+    /// The operator.
+    pub op: RedirectOp,
+    /// The target: a file name, a descriptor to duplicate (`1` in `2>&1`), a
+    /// heredoc delimiter as written, a here-string, or a process substitution.
+    pub target: Option<Word>,
+    /// For heredocs: the body and how it is read.
+    pub heredoc: Option<HereDoc>,
+    /// Span from the fd or operator to the end of the target.
+    pub range: TextRange,
+}
+
+/// A heredoc attached to a redirection.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HereDoc {
+    /// The body text, when it was part of the script or handed to
+    /// [`parse_script_with_heredocs`].
+    pub body: Option<String>,
+    /// The delimiter was quoted, so the body is not expanded.
+    pub quoted: bool,
+    /// `<<-`: leading tabs are stripped.
+    pub strip_tabs: bool,
+}
+
+/// A download whose output runs as a program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PipeToShell {
+    /// Index of the `curl`/`wget` command.
+    pub downloader: usize,
+    /// Index of the shell or interpreter command that runs what it fetched.
+    pub shell: usize,
+    /// How the download reaches the interpreter.
+    pub form: PipeToShellForm,
+}
+
+/// How a download reaches an interpreter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PipeToShellForm {
+    /// `curl … | sh`
+    Pipe,
+    /// `sh -c "$(curl …)"`
+    CommandSubstitution,
+    /// `bash <(curl …)`
+    ProcessSubstitution,
+}
+
+impl SimpleCommand {
+    /// The basename of `argv[0]` (`apt-get` for `/usr/bin/apt-get`); wrappers
+    /// such as `sudo` are not looked through. Empty for assignment-only commands.
+    pub fn name(&self) -> &str {
+        self.argv.first().map_or("", |w| basename(&w.text))
+    }
+
+    /// The argv of the command that actually runs, after leading `sudo [opts]`,
+    /// `doas`, `env [opts] [VAR=x…]`, `command [-p]`, `exec [opts]`, `nice
+    /// [opts]`, `time [opts]`, `nohup`, `gosu user`, `su-exec user` and `xargs
+    /// [opts]` wrappers. The whole
+    /// argv when there is no wrapper or nothing follows it.
+    pub fn effective(&self) -> &[Word] {
+        effective_argv(&self.argv)
+    }
+
+    /// The basename of the first word of [`Self::effective`].
+    pub fn effective_name(&self) -> &str {
+        self.effective().first().map_or("", |w| basename(&w.text))
+    }
+
+    /// The arguments of the effective command (without its name).
+    pub fn effective_args(&self) -> &[Word] {
+        self.effective().get(1..).unwrap_or(&[])
+    }
+}
+
+impl Script {
+    /// Downloads whose output runs as a program: `curl … | sh` (also through
+    /// `tee` and with `sudo`), `sh -c "$(curl …)"`, `eval "$(wget …)"` and
+    /// `bash <(curl …)`. Interpreters are the POSIX shells, `python*`, `perl`
+    /// and `ruby`; a pipe counts only when the interpreter reads its program
+    /// from stdin (no `-c`/`-e`/`-m`, no script operand).
+    pub fn pipe_to_shell(&self) -> Vec<PipeToShell> {
+        let mut out = Vec::new();
+        for (si, shell) in self.commands.iter().enumerate() {
+            let Some((p, pos)) = shell.pipeline else {
+                continue;
+            };
+            if pos == 0 || !reads_program_from_stdin(shell.effective()) {
+                continue;
+            }
+            let members = self.pipelines.get(p).map_or(&[][..], Vec::as_slice);
+            let downloader = members.iter().rev().copied().find(|&m| {
+                self.commands
+                    .get(m)
+                    .is_some_and(|c| c.pipeline.is_some_and(|(_, mp)| mp < pos) && is_downloader(c))
+            });
+            if let Some(d) = downloader {
+                out.push(PipeToShell {
+                    downloader: d,
+                    shell: si,
+                    form: PipeToShellForm::Pipe,
+                });
+            }
+        }
+        for (di, dl) in self.commands.iter().enumerate() {
+            if !is_downloader(dl) {
+                continue;
+            }
+            let Some(parent) = dl.parent.and_then(|p| self.commands.get(p).map(|c| (p, c))) else {
+                continue;
+            };
+            let name = parent.1.effective_name();
+            let form = match dl.nested {
+                Nesting::Substitution if is_interpreter(name) || name == "eval" => {
+                    PipeToShellForm::CommandSubstitution
+                }
+                Nesting::ProcessSubstitution
+                    if is_interpreter(name) || name == "source" || name == "." =>
+                {
+                    PipeToShellForm::ProcessSubstitution
+                }
+                _ => continue,
+            };
+            out.push(PipeToShell {
+                downloader: di,
+                shell: parent.0,
+                form,
+            });
+        }
+        out.sort_by_key(|p| (p.downloader, p.shell));
+        out
+    }
+}
+
+/// Parses a script: the RUN command text after `BuildKit` joined continuation
+/// lines. Heredoc bodies that are not in the text are treated as empty (their
+/// [`HereDoc::body`] is `None`). Never panics.
+pub fn parse_script(src: &str) -> Script {
+    parse_script_with_heredocs(src, &[])
+}
+
+/// Parses a script whose heredoc bodies were collected separately (as `BuildKit`
+/// does for `RUN cat <<EOF > f`), in the order their operators appear. Body
+/// text belongs to no span of `src`, so body words carry no ranges. Never panics.
+pub fn parse_script_with_heredocs(src: &str, bodies: &[&str]) -> Script {
+    let mut b = Builder::new(src.len());
+    let cx = Ctx::top();
+    let mut error = guard(src).map(str::to_owned);
+    if error.is_none() {
+        match parse_top(src, bodies) {
+            Ok((work, program, given)) => {
+                let unit = Unit::new(&work, Mapping::Exact(0), src.len(), given);
+                b.program(&unit, cx, &program);
+            }
+            Err(e) => error = Some(e),
+        }
+    }
+    let fallback = error.is_some();
+    if fallback {
+        let unit = Unit::new(src, Mapping::Exact(0), src.len(), false);
+        b.fallback(&unit, cx);
+    }
+    Script {
+        commands: b.commands,
+        pipelines: b.pipelines,
+        error,
+        fallback,
+    }
+}
+
+/// Runs brush on the top-level script, appending heredoc bodies (given, or
+/// empty ones) when the text lacks them. Returns the text parsed, its AST and
+/// whether the appended bodies were given.
+fn parse_top<'s>(
+    src: &'s str,
+    bodies: &[&str],
+) -> Result<(Cow<'s, str>, ast::Program, bool), String> {
+    if !bodies.is_empty() {
+        let work = with_heredoc_bodies(src, bodies);
+        if let Ok(program) = brush_parse(&work) {
+            return Ok((Cow::Owned(work), program, true));
+        }
+    }
+    match brush_parse(src) {
+        Ok(program) => Ok((Cow::Borrowed(src), program, false)),
+        Err(BrushError::UnterminatedHeredoc(message)) => {
+            let work = with_heredoc_bodies(src, &[]);
+            match brush_parse(&work) {
+                Ok(program) => Ok((Cow::Owned(work), program, false)),
+                Err(_) => Err(message),
+            }
+        }
+        Err(BrushError::Other(message)) => Err(message),
+    }
+}
+
+/// `src` followed by a heredoc body and terminator for every `<<` in it.
+fn with_heredoc_bodies(src: &str, bodies: &[&str]) -> String {
+    let (_, tags) = lex(src);
+    let mut out = String::with_capacity(src.len() + 64);
+    out.push_str(src);
+    out.push('\n');
+    for (i, tag) in tags.iter().enumerate() {
+        if let Some(body) = bodies.get(i) {
+            out.push_str(body);
+            if !body.is_empty() && !body.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        out.push_str(tag);
+        out.push('\n');
+    }
+    out
+}
+
+enum BrushError {
+    UnterminatedHeredoc(String),
+    Other(String),
+}
+
+/// brush's parser, with its panics caught.
+fn brush_parse(text: &str) -> Result<ast::Program, BrushError> {
+    let opts = ParserOptions::default();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mut reader = std::io::BufReader::new(text.as_bytes());
+        brush_parser::Parser::new(&mut reader, &opts).parse_program()
+    }));
+    match result {
+        Ok(Ok(program)) => Ok(program),
+        Ok(Err(e)) => {
+            let message = e.to_string();
+            match e {
+                ParseError::Tokenizing {
+                    inner: TokenizerError::UnterminatedHereDocuments(..),
+                    ..
+                } => Err(BrushError::UnterminatedHeredoc(message)),
+                _ => Err(BrushError::Other(message)),
+            }
+        }
+        Err(_) => Err(BrushError::Other(
+            "the shell parser failed on this script".to_owned(),
+        )),
+    }
+}
+
+/// Why `text` must not reach brush, if it must not.
+fn guard(text: &str) -> Option<&'static str> {
+    if text.len() > MAX_PARSE_LEN {
+        return Some("script too long to parse as shell");
+    }
+    if nesting(text) > MAX_NESTING {
+        return Some("script nests too deeply to parse as shell");
+    }
+    let b = text.as_bytes();
+    let mut run = 0usize;
+    let mut digits = 0usize;
+    for &c in b {
+        match c {
+            b'(' => run += 1,
+            b' ' | b'\t' | b'\n' => {}
+            _ => run = 0,
+        }
+        if run > MAX_PAREN_RUN {
+            return Some("script has too many unclosed `(` to parse as shell");
+        }
+        // brush unwraps the fd number before `<`/`>` into an i32.
+        if matches!(c, b'<' | b'>') && digits >= 10 {
+            return Some("script has a redirection fd too large to parse as shell");
+        }
+        digits = if c.is_ascii_digit() { digits + 1 } else { 0 };
+    }
+    None
+}
+
+/// An upper bound of how deeply `text` nests: brackets plus compound
+/// keywords, quotes ignored (so nested `sh -c` scripts are bounded too).
+fn nesting(text: &str) -> usize {
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut max = 0usize;
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'(' | b'{' | b'[' => depth += 1,
+            b')' | b'}' | b']' => depth = depth.saturating_sub(1),
+            c if c.is_ascii_alphabetic() => {
+                let start = i;
+                while b
+                    .get(i)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                {
+                    i += 1;
+                }
+                let boundary = start == 0
+                    || !b
+                        .get(start - 1)
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+                if boundary {
+                    match b.get(start..i) {
+                        Some(b"if" | b"case" | b"do") => depth += 1,
+                        Some(b"fi" | b"esac" | b"done") => depth = depth.saturating_sub(1),
+                        _ => {}
+                    }
+                }
+                max = max.max(depth);
+                continue;
+            }
+            _ => {}
+        }
+        max = max.max(depth);
+        i += 1;
+    }
+    max
+}
+
+/// The last path component of a command name.
+fn basename(s: &str) -> &str {
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+/// Whether `s` is a `NAME=value` (or `NAME+=value`) word.
+fn is_assignment(s: &str) -> bool {
+    let Some((name, _)) = s.split_once('=') else {
+        return false;
+    };
+    let name = name.strip_suffix('+').unwrap_or(name);
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+fn is_downloader(c: &SimpleCommand) -> bool {
+    DOWNLOADERS.contains(&c.effective_name())
+}
+
+fn is_python(name: &str) -> bool {
+    name.strip_prefix("python")
+        .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+fn is_interpreter(name: &str) -> bool {
+    SHELLS.contains(&name) || is_python(name) || name == "perl" || name == "ruby"
+}
+
+/// Whether the effective argv `eff` runs an interpreter that reads its program
+/// from stdin.
+fn reads_program_from_stdin(eff: &[Word]) -> bool {
+    let Some(name) = eff.first().map(|w| basename(&w.text)) else {
+        return false;
+    };
+    let shell = SHELLS.contains(&name);
+    let (inline, with_arg): (&[char], &[char]) = if shell {
+        (&['c'], &['o', 'O'])
+    } else if is_python(name) {
+        (&['c', 'm'], &['W', 'X'])
+    } else if name == "perl" || name == "ruby" {
+        (&['e', 'E'], &[])
+    } else {
+        return false;
+    };
+    let mut i = 1;
+    while let Some(w) = eff.get(i) {
+        let t = w.text.as_str();
+        if t == "-" {
+            return true;
+        }
+        if t == "--" {
+            return eff.get(i + 1).is_none_or(|w| w.text == "-");
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            i += if shell && matches!(long, "rcfile" | "init-file") {
+                2
+            } else {
+                1
+            };
+            continue;
+        }
+        if t.len() > 1 && (t.starts_with('-') || (shell && t.starts_with('+'))) {
+            let cluster = t.get(1..).unwrap_or("");
+            if t.starts_with('-') && cluster.contains(inline) {
+                return false;
+            }
+            if shell && t.starts_with('-') && cluster.contains('s') {
+                return true;
+            }
+            i += if cluster.ends_with(with_arg) { 2 } else { 1 };
+            continue;
+        }
+        // A script operand: the program comes from a file.
+        return false;
+    }
+    true
+}
+
+/// Index into `argv` of the script of `sh -c 'script'` (through wrappers).
+fn sh_c_script(argv: &[Word]) -> Option<usize> {
+    let eff = effective_argv(argv);
+    let offset = argv.len() - eff.len();
+    if !SHELLS.contains(&basename(&eff.first()?.text)) {
+        return None;
+    }
+    let mut has_c = false;
+    let mut i = 1;
+    while let Some(w) = eff.get(i) {
+        let t = w.text.as_str();
+        if t == "--" || t == "-" {
+            i += 1;
+            break;
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            i += if matches!(long, "rcfile" | "init-file") {
+                2
+            } else {
+                1
+            };
+            continue;
+        }
+        if t.len() > 1 && (t.starts_with('-') || t.starts_with('+')) {
+            let cluster = t.get(1..).unwrap_or("");
+            if t.starts_with('-') && cluster.contains('c') {
+                has_c = true;
+            }
+            i += if cluster.ends_with(['o', 'O']) { 2 } else { 1 };
+            continue;
+        }
+        break;
+    }
+    (has_c && i < eff.len()).then_some(offset + i)
+}
+
+/// `argv` without leading wrapper commands (see [`SimpleCommand::effective`]).
+fn effective_argv(argv: &[Word]) -> &[Word] {
+    let mut rest = argv;
+    for _ in 0..MAX_WRAPPERS {
+        let Some(first) = rest.first() else { break };
+        let skip = match basename(&first.text) {
+            "sudo" => skip_options(
+                rest,
+                "CDghpRrTtUu",
+                &[
+                    "chdir",
+                    "close-from",
+                    "group",
+                    "host",
+                    "prompt",
+                    "chroot",
+                    "role",
+                    "type",
+                    "command-timeout",
+                    "other-user",
+                    "user",
+                ],
+                true,
+            ),
+            "doas" => skip_options(rest, "uC", &[], false),
+            "env" => skip_options(rest, "uCSP", &["unset", "chdir", "split-string"], true),
+            "command" => {
+                if rest
+                    .get(1)
+                    .is_some_and(|w| w.text.starts_with("-v") || w.text.starts_with("-V"))
+                {
+                    None
+                } else {
+                    skip_options(rest, "", &[], false)
+                }
+            }
+            "exec" => skip_options(rest, "a", &[], false),
+            "nice" => skip_options(rest, "n", &["adjustment"], false),
+            "time" => skip_options(rest, "fo", &["format", "output"], false),
+            "nohup" => Some(1),
+            "gosu" | "su-exec" => Some(2),
+            "xargs" => skip_options(
+                rest,
+                "adEILnPs",
+                &[
+                    "arg-file",
+                    "delimiter",
+                    "max-args",
+                    "max-procs",
+                    "max-chars",
+                    "process-slot-var",
+                ],
+                false,
+            ),
+            _ => None,
+        };
+        match skip.and_then(|n| rest.get(n..)) {
+            Some(inner) if !inner.is_empty() => rest = inner,
+            _ => break,
+        }
+    }
+    rest
+}
+
+/// The index of the first operand after a wrapper's options: `short_arg` lists
+/// short options that take a value, `long_arg` long ones; `assignments` skips
+/// `NAME=value` words too. None when no operand follows.
+fn skip_options(
+    words: &[Word],
+    short_arg: &str,
+    long_arg: &[&str],
+    assignments: bool,
+) -> Option<usize> {
+    let mut i = 1;
+    while let Some(w) = words.get(i) {
+        let t = w.text.as_str();
+        if t == "--" {
+            return (i + 1 < words.len()).then_some(i + 1);
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            i += if !long.contains('=') && long_arg.contains(&long) {
+                2
+            } else {
+                1
+            };
+            continue;
+        }
+        if t.starts_with('-') {
+            let cluster = t.get(1..).unwrap_or("");
+            let takes_next = cluster
+                .char_indices()
+                .find(|&(_, c)| short_arg.contains(c))
+                .is_some_and(|(pos, c)| pos + c.len_utf8() == cluster.len());
+            i += if takes_next { 2 } else { 1 };
+            continue;
+        }
+        if assignments && is_assignment(t) {
+            i += 1;
+            continue;
+        }
+        return Some(i);
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------
+// Building the flat model
+
+/// Maps byte offsets of a (nested) script to spans of the top-level script.
+#[derive(Clone, Copy, Debug)]
+enum Mapping {
+    /// The script is written verbatim at this offset.
+    Exact(u32),
+    /// The script is not verbatim (escaped, or reconstructed): every span is
+    /// the span of the word that holds it.
+    Collapsed(TextRange),
+}
+
+impl Mapping {
+    fn range(self, r: Range<usize>) -> TextRange {
+        match self {
+            Self::Exact(base) => TextRange::new(
+                base.saturating_add(to_u32(r.start)),
+                base.saturating_add(to_u32(r.end)),
+            ),
+            Self::Collapsed(range) => range,
+        }
+    }
+
+    fn empty(self) -> TextRange {
+        match self {
+            Self::Exact(base) => TextRange::empty(base),
+            Self::Collapsed(range) => range,
+        }
+    }
+
+    fn at(self, offset: usize) -> Self {
+        match self {
+            Self::Exact(base) => Self::Exact(base.saturating_add(to_u32(offset))),
+            collapsed @ Self::Collapsed(_) => collapsed,
+        }
+    }
+}
+
+/// Character index → byte offset, for brush's positions.
+struct CharMap {
+    /// Byte offset of each character, plus the text length; empty for ASCII.
+    starts: Vec<u32>,
+    len: usize,
+}
+
+impl CharMap {
+    fn new(text: &str) -> Self {
+        let starts = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices()
+                .map(|(i, _)| to_u32(i))
+                .chain(std::iter::once(to_u32(text.len())))
+                .collect()
+        };
+        Self {
+            starts,
+            len: text.len(),
+        }
+    }
+
+    fn byte(&self, index: usize) -> usize {
+        if self.starts.is_empty() {
+            index.min(self.len)
+        } else {
+            self.starts.get(index).map_or(self.len, |&b| b as usize)
+        }
+    }
+}
+
+/// One script being walked: the top-level one or a nested one.
+struct Unit<'t> {
+    text: &'t str,
+    chars: CharMap,
+    map: Mapping,
+    /// Bytes of `text` that are the caller's; heredoc bodies appended after
+    /// them belong to no span.
+    visible: usize,
+    /// Whether appended heredoc bodies were given by the caller.
+    bodies_given: bool,
+}
+
+impl<'t> Unit<'t> {
+    fn new(text: &'t str, map: Mapping, visible: usize, bodies_given: bool) -> Self {
+        Self {
+            text,
+            chars: CharMap::new(text),
+            map,
+            visible,
+            bodies_given,
+        }
+    }
+
+    fn local(&self, loc: Option<&brush_parser::SourceSpan>) -> Option<Range<usize>> {
+        let loc = loc?;
+        let start = self.chars.byte(loc.start.index);
+        let end = self.chars.byte(loc.end.index);
+        (start <= end).then_some(start..end)
+    }
+}
+
+/// What nested commands inherit.
+#[derive(Clone, Copy, Debug)]
+struct Ctx {
+    nesting: Nesting,
+    depth: u8,
+    in_subshell: bool,
+    parent: Option<usize>,
+}
+
+impl Ctx {
+    fn top() -> Self {
+        Self {
+            nesting: Nesting::None,
+            depth: 0,
+            in_subshell: false,
+            parent: None,
+        }
+    }
+
+    fn child(self, nesting: Nesting) -> Option<Self> {
+        (self.depth < MAX_DEPTH).then_some(Self {
+            nesting,
+            depth: self.depth + 1,
+            in_subshell: self.in_subshell || nesting == Nesting::ProcessSubstitution,
+            parent: self.parent,
+        })
+    }
+}
+
+/// Where a command sits in its list and pipeline.
+#[derive(Clone, Copy, Debug, Default)]
+struct Place {
+    pipeline: Option<(usize, usize)>,
+    and_or_list: usize,
+    and_or_index: usize,
+    after_or: bool,
+    before_or: bool,
+}
+
+/// A word with what is needed to look inside it.
+struct Built {
+    word: Word,
+    local: Option<Range<usize>>,
+    pieces: Option<Vec<WordPieceWithSource>>,
+}
+
+/// Nested work found while building a command, run after it is pushed.
+enum Job<'a> {
+    /// Substitutions inside a word.
+    Scan {
+        raw: String,
+        local: Option<usize>,
+        range: TextRange,
+        pieces: Vec<WordPieceWithSource>,
+    },
+    /// A process substitution brush parsed.
+    Proc(&'a ast::SubshellCommand),
+    /// A process substitution the fallback found: the text between the parens.
+    ProcText(Range<usize>),
+    /// Substitutions in an expanded heredoc body.
+    HereBody {
+        body: String,
+        local: Option<usize>,
+        range: TextRange,
+    },
+    /// The script of `sh -c`.
+    ShC { text: String, map: Mapping },
+}
+
+/// A simple command before it is pushed.
+#[derive(Default)]
+struct Draft<'a> {
+    assignments: Vec<Built>,
+    argv: Vec<Built>,
+    redirects: Vec<(Redirect, bool)>,
+    jobs: Vec<(usize, Job<'a>)>,
+}
+
+struct Builder {
+    commands: Vec<SimpleCommand>,
+    pipelines: Vec<Vec<usize>>,
+    lists: usize,
+    /// Bytes of nested scripts that may still be parsed.
+    budget: usize,
+}
+
+impl Builder {
+    fn new(len: usize) -> Self {
+        Self {
+            commands: Vec::new(),
+            pipelines: Vec::new(),
+            lists: 0,
+            budget: len
+                .saturating_mul(NESTED_BUDGET_FACTOR)
+                .saturating_add(4096),
+        }
+    }
+
+    fn next_list(&mut self) -> usize {
+        self.lists += 1;
+        self.lists - 1
+    }
+
+    /// Parses and walks a nested script (substitution, `sh -c`).
+    fn nested(&mut self, text: &str, map: Mapping, cx: Ctx) {
+        if text.trim().is_empty() || text.len() > self.budget {
+            return;
+        }
+        self.budget -= text.len();
+        let unit = Unit::new(text, map, text.len(), false);
+        if guard(text).is_none()
+            && let Ok(program) = brush_parse(text)
+        {
+            self.program(&unit, cx, &program);
+        } else {
+            self.fallback(&unit, cx);
+        }
+    }
+
+    // --- brush's AST ---------------------------------------------------------
+
+    fn program(&mut self, u: &Unit, cx: Ctx, p: &ast::Program) {
+        for list in &p.complete_commands {
+            self.list(u, cx, list);
+        }
+    }
+
+    fn list(&mut self, u: &Unit, cx: Ctx, list: &ast::CompoundList) {
+        for item in &list.0 {
+            self.and_or(u, cx, &item.0);
+        }
+    }
+
+    fn and_or(&mut self, u: &Unit, cx: Ctx, ao: &ast::AndOrList) {
+        let id = self.next_list();
+        let mut items = vec![(&ao.first, false)];
+        for next in &ao.additional {
+            match next {
+                ast::AndOr::And(p) => items.push((p, false)),
+                ast::AndOr::Or(p) => items.push((p, true)),
+            }
+        }
+        for (i, &(pipeline, after_or)) in items.iter().enumerate() {
+            let place = Place {
+                pipeline: None,
+                and_or_list: id,
+                and_or_index: i,
+                after_or,
+                before_or: items.get(i + 1).is_some_and(|n| n.1),
+            };
+            self.pipeline(u, cx, pipeline, place);
+        }
+    }
+
+    fn pipeline(&mut self, u: &Unit, cx: Ctx, p: &ast::Pipeline, place: Place) {
+        let index = (p.seq.len() >= 2).then(|| {
+            self.pipelines.push(Vec::new());
+            self.pipelines.len() - 1
+        });
+        for (pos, command) in p.seq.iter().enumerate() {
+            let place = Place {
+                pipeline: index.map(|i| (i, pos)),
+                ..place
+            };
+            self.command(u, cx, command, place);
+        }
+    }
+
+    fn command(&mut self, u: &Unit, cx: Ctx, c: &ast::Command, place: Place) {
+        match c {
+            ast::Command::Simple(s) => self.simple(u, cx, s, place),
+            ast::Command::Compound(cc, redirects) => {
+                self.compound(u, cx, cc);
+                self.loose_redirects(u, cx, redirects.as_ref());
+            }
+            ast::Command::Function(f) => {
+                self.compound(u, cx, &f.body.0);
+                self.loose_redirects(u, cx, f.body.1.as_ref());
+            }
+            ast::Command::ExtendedTest(t, redirects) => {
+                self.test_expr(u, cx, &t.expr);
+                self.loose_redirects(u, cx, redirects.as_ref());
+            }
+        }
+    }
+
+    fn compound(&mut self, u: &Unit, cx: Ctx, cc: &ast::CompoundCommand) {
+        use ast::CompoundCommand as C;
+        match cc {
+            C::Arithmetic(_) => {}
+            C::ArithmeticForClause(f) => self.list(u, cx, &f.body.list),
+            C::BraceGroup(g) => self.list(u, cx, &g.list),
+            C::Subshell(s) => {
+                let inner = Ctx {
+                    in_subshell: true,
+                    ..cx
+                };
+                self.list(u, inner, &s.list);
+            }
+            C::ForClause(f) => {
+                for w in f.values.iter().flatten() {
+                    self.loose_word(u, cx, w);
+                }
+                self.list(u, cx, &f.body.list);
+            }
+            C::CaseClause(c) => {
+                self.loose_word(u, cx, &c.value);
+                for item in &c.cases {
+                    for pattern in &item.patterns {
+                        self.loose_word(u, cx, pattern);
+                    }
+                    if let Some(list) = &item.cmd {
+                        self.list(u, cx, list);
+                    }
+                }
+            }
+            C::IfClause(i) => {
+                self.list(u, cx, &i.condition);
+                self.list(u, cx, &i.then);
+                for e in i.elses.iter().flatten() {
+                    if let Some(condition) = &e.condition {
+                        self.list(u, cx, condition);
+                    }
+                    self.list(u, cx, &e.body);
+                }
+            }
+            C::WhileClause(w) | C::UntilClause(w) => {
+                self.list(u, cx, &w.0);
+                self.list(u, cx, &w.1.list);
+            }
+            C::Coprocess(c) => {
+                let place = Place {
+                    and_or_list: self.next_list(),
+                    ..Place::default()
+                };
+                self.command(u, cx, &c.body, place);
+            }
+        }
+    }
+
+    fn test_expr(&mut self, u: &Unit, cx: Ctx, e: &ast::ExtendedTestExpr) {
+        use ast::ExtendedTestExpr as E;
+        match e {
+            E::And(a, b) | E::Or(a, b) => {
+                self.test_expr(u, cx, a);
+                self.test_expr(u, cx, b);
+            }
+            E::Not(a) | E::Parenthesized(a) => self.test_expr(u, cx, a),
+            E::UnaryTest(_, w) => self.loose_word(u, cx, w),
+            E::BinaryTest(_, a, b) => {
+                self.loose_word(u, cx, a);
+                self.loose_word(u, cx, b);
+            }
+        }
+    }
+
+    /// Substitutions in a word outside any simple command.
+    fn loose_word(&mut self, u: &Unit, cx: Ctx, w: &ast::Word) {
+        let built = built_word(u, w);
+        let mut jobs = Vec::new();
+        push_scan(&built, &mut jobs);
+        self.run_jobs(u, Ctx { parent: None, ..cx }, jobs);
+    }
+
+    /// Substitutions in the redirections of a compound command.
+    fn loose_redirects(&mut self, u: &Unit, cx: Ctx, list: Option<&ast::RedirectList>) {
+        let Some(list) = list else { return };
+        let mut jobs = Vec::new();
+        for r in &list.0 {
+            redirect(u, r, &mut jobs);
+        }
+        jobs.sort_by_key(|j| j.0);
+        self.run_jobs(u, Ctx { parent: None, ..cx }, jobs);
+    }
+
+    fn simple(&mut self, u: &Unit, cx: Ctx, s: &ast::SimpleCommand, place: Place) {
+        let mut d = Draft::default();
+        for item in s.prefix.iter().flat_map(|p| p.0.iter()) {
+            simple_item(u, item, true, &mut d);
+        }
+        if let Some(w) = &s.word_or_name {
+            d.argv.push(built_word(u, w));
+        }
+        for item in s.suffix.iter().flat_map(|p| p.0.iter()) {
+            simple_item(u, item, false, &mut d);
+        }
+        self.finish(u, cx, place, d);
+    }
+
+    /// Pushes a command, then walks what is nested in it.
+    fn finish(&mut self, u: &Unit, cx: Ctx, place: Place, d: Draft<'_>) {
+        let mut jobs = d.jobs;
+        let mut cover: Option<TextRange> = None;
+        let mut add = |r: TextRange| cover = Some(cover.map_or(r, |c| c.cover(r)));
+        let mut assignments = Vec::with_capacity(d.assignments.len());
+        for b in d.assignments {
+            push_scan(&b, &mut jobs);
+            if b.local.is_some() {
+                add(b.word.range);
+            }
+            assignments.push(b.word);
+        }
+        let mut argv = Vec::with_capacity(d.argv.len());
+        let mut meta = Vec::with_capacity(d.argv.len());
+        for b in d.argv {
+            push_scan(&b, &mut jobs);
+            if b.local.is_some() {
+                add(b.word.range);
+            }
+            meta.push((b.local, b.pieces));
+            argv.push(b.word);
+        }
+        for (r, located) in &d.redirects {
+            if *located {
+                add(r.range);
+            }
+        }
+        if let Some(i) = sh_c_script(&argv)
+            && let (Some(word), Some((local, pieces))) = (argv.get(i), meta.get(i))
+            && let Some(job) = sh_c_job(u, word, local.as_ref(), pieces.as_deref())
+        {
+            jobs.push((local.as_ref().map_or(0, |l| l.start), job));
+        }
+        let idx = self.commands.len();
+        self.commands.push(SimpleCommand {
+            argv,
+            assignments,
+            redirects: d.redirects.into_iter().map(|(r, _)| r).collect(),
+            range: cover.unwrap_or_else(|| u.map.empty()),
+            pipeline: place.pipeline,
+            and_or_list: place.and_or_list,
+            and_or_index: place.and_or_index,
+            after_or: place.after_or,
+            before_or: place.before_or,
+            in_subshell: cx.in_subshell,
+            nested: cx.nesting,
+            depth: cx.depth,
+            parent: cx.parent,
+        });
+        if let Some((p, _)) = place.pipeline
+            && let Some(members) = self.pipelines.get_mut(p)
+        {
+            members.push(idx);
+        }
+        jobs.sort_by_key(|j| j.0);
+        self.run_jobs(
+            u,
+            Ctx {
+                parent: Some(idx),
+                ..cx
+            },
+            jobs,
+        );
+    }
+
+    fn run_jobs(&mut self, u: &Unit, cx: Ctx, jobs: Vec<(usize, Job<'_>)>) {
+        for (_, job) in jobs {
+            match job {
+                Job::Scan {
+                    raw,
+                    local,
+                    range,
+                    pieces,
+                } => self.scan(u, cx, &raw, &pieces, local, range),
+                Job::Proc(sub) => {
+                    if let Some(inner) = cx.child(Nesting::ProcessSubstitution) {
+                        self.list(u, inner, &sub.list);
+                    }
+                }
+                Job::ProcText(inner) => {
+                    if let (Some(child), Some(text)) = (
+                        cx.child(Nesting::ProcessSubstitution),
+                        u.text.get(inner.clone()),
+                    ) {
+                        self.nested(text, u.map.at(inner.start), child);
+                    }
+                }
+                Job::HereBody { body, local, range } => {
+                    if let Some(pieces) = parse_heredoc_word(&body) {
+                        self.scan(u, cx, &body, &pieces, local, range);
+                    }
+                }
+                Job::ShC { text, map } => {
+                    if let Some(child) = cx.child(Nesting::ShC) {
+                        self.nested(&text, map, child);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Walks the command substitutions among `pieces` of the word `raw`, which
+    /// starts at byte `local` of the unit (when known) and spans `range`.
+    fn scan(
+        &mut self,
+        u: &Unit,
+        cx: Ctx,
+        raw: &str,
+        pieces: &[WordPieceWithSource],
+        local: Option<usize>,
+        range: TextRange,
+    ) {
+        for p in pieces {
+            let piece_raw = raw.get(p.start_index..p.end_index).unwrap_or("");
+            let piece_range =
+                local.map_or(range, |s| u.map.range(s + p.start_index..s + p.end_index));
+            let (content, open, close) = match &p.piece {
+                WordPiece::DoubleQuotedSequence(inner)
+                | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                    self.scan(u, cx, raw, inner, local, range);
+                    continue;
+                }
+                WordPiece::CommandSubstitution(content) => (content.as_str(), 2, 1),
+                WordPiece::BackquotedCommandSubstitution(content) => (content.as_str(), 1, 1),
+                WordPiece::ArithmeticExpression(_) | WordPiece::ParameterExpansion(_) => {
+                    // `$(( … ))` and `${V:-…}` may hold substitutions: parse
+                    // their inside as a word.
+                    let (open, close) = if piece_raw.starts_with("$((") {
+                        (3, 2)
+                    } else if piece_raw.starts_with("${") {
+                        (2, 1)
+                    } else {
+                        continue;
+                    };
+                    let inner_range = p.start_index + open..p.end_index.saturating_sub(close);
+                    let Some(inner) = raw.get(inner_range.clone()) else {
+                        continue;
+                    };
+                    if !inner.contains("$(") && !inner.contains('`') {
+                        continue;
+                    }
+                    if let Some(pieces) = parse_word(inner) {
+                        let local = local.map(|s| s + inner_range.start);
+                        self.scan(u, cx, inner, &pieces, local, piece_range);
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            let Some(child) = cx.child(Nesting::Substitution) else {
+                continue;
+            };
+            let inner = p.start_index + open..p.end_index.saturating_sub(close);
+            let map = match local {
+                Some(s) if raw.get(inner.clone()) == Some(content) => u.map.at(s + inner.start),
+                _ => Mapping::Collapsed(piece_range),
+            };
+            self.nested(content, map, child);
+        }
+    }
+
+    // --- fallback --------------------------------------------------------------
+
+    /// Splits a script brush could not parse: commands at `&&`, `||`, `;`,
+    /// `|`, `&`, newlines and parens outside quotes, words at blanks.
+    fn fallback(&mut self, u: &Unit, cx: Ctx) {
+        let (tokens, _) = lex(u.text);
+        let mut g = Grouper::default();
+        let mut i = 0;
+        while let Some(t) = tokens.get(i) {
+            i += 1;
+            match t.tok {
+                Tok::Word => {
+                    let word = u.text.get(t.range.clone()).unwrap_or("");
+                    if g.header {
+                        // `for x in a b`, `case x in`, `function f {`, `[[ … ]]`.
+                        g.header = !matches!(word, "do" | "{");
+                        continue;
+                    }
+                    if g.cur.is_empty() && RESERVED.contains(&word) {
+                        g.header = matches!(word, "for" | "case" | "select" | "function" | "[[");
+                        continue;
+                    }
+                    g.cur.words.push(t.range.clone());
+                    g.cur.subshell = g.depth > 0;
+                    g.continued = false;
+                }
+                Tok::Redir(fd, op, strip) => {
+                    let target = tokens
+                        .get(i)
+                        .filter(|n| n.tok == Tok::Word)
+                        .map(|n| n.range.clone());
+                    if target.is_some() {
+                        i += 1;
+                    }
+                    g.cur.redirects.push(FbRedirect {
+                        fd,
+                        op,
+                        strip,
+                        start: t.range.start,
+                        target,
+                    });
+                    g.cur.subshell = g.depth > 0;
+                    g.continued = false;
+                }
+                Tok::HereBody => g.bodies.push(t.range.clone()),
+                Tok::Pipe => {
+                    g.end_command();
+                    g.continued = true;
+                }
+                Tok::AndAnd | Tok::OrOr => {
+                    g.end_command();
+                    g.end_pipeline(t.tok == Tok::OrOr);
+                    g.continued = true;
+                }
+                Tok::Newline if g.continued => {}
+                Tok::Semi | Tok::Amp | Tok::Newline => g.end_list(),
+                Tok::LParen => {
+                    let function = g.cur.words.len() == 1
+                        && g.cur.redirects.is_empty()
+                        && tokens.get(i).is_some_and(|n| n.tok == Tok::RParen);
+                    if function {
+                        g.cur = FbCommand::default();
+                        i += 1;
+                    } else {
+                        g.end_list();
+                        g.depth += 1;
+                    }
+                }
+                Tok::RParen => {
+                    let pattern = |c: &FbCommand| c.words.len() == 1 && c.redirects.is_empty();
+                    if g.depth == 0 && pattern(&g.cur) && g.pipe.iter().all(pattern) {
+                        // A `case` pattern such as `amd64)` or `a|b)`.
+                        g.cur = FbCommand::default();
+                        g.pipe.clear();
+                        g.header = false;
+                    } else if g.depth == 0 {
+                        g.end_list();
+                    } else {
+                        g.end_list();
+                        g.depth -= 1;
+                    }
+                }
+            }
+        }
+        g.end_list();
+        let bodies = std::mem::take(&mut g.bodies);
+        let mut body_index = 0;
+        for list in std::mem::take(&mut g.lists) {
+            let id = self.next_list();
+            for (k, (cmds, after_or)) in list.iter().enumerate() {
+                let before_or = list.get(k + 1).is_some_and(|n| n.1);
+                let pipeline = (cmds.len() >= 2).then(|| {
+                    self.pipelines.push(Vec::new());
+                    self.pipelines.len() - 1
+                });
+                for (pos, c) in cmds.iter().enumerate() {
+                    let place = Place {
+                        pipeline: pipeline.map(|p| (p, pos)),
+                        and_or_list: id,
+                        and_or_index: k,
+                        after_or: *after_or,
+                        before_or,
+                    };
+                    let d = fallback_draft(u, c, &bodies, &mut body_index);
+                    let cx = Ctx {
+                        in_subshell: cx.in_subshell || c.subshell,
+                        ..cx
+                    };
+                    self.finish(u, cx, place, d);
+                }
+            }
+        }
+    }
+}
+
+/// Adds one prefix or suffix item of a simple command to the draft.
+fn simple_item<'a>(
+    u: &Unit,
+    item: &'a ast::CommandPrefixOrSuffixItem,
+    prefix: bool,
+    d: &mut Draft<'a>,
+) {
+    match item {
+        ast::CommandPrefixOrSuffixItem::IoRedirect(r) => {
+            let r = redirect(u, r, &mut d.jobs);
+            d.redirects.push(r);
+        }
+        ast::CommandPrefixOrSuffixItem::Word(w) => d.argv.push(built_word(u, w)),
+        ast::CommandPrefixOrSuffixItem::AssignmentWord(_, w) => {
+            let b = built_word(u, w);
+            if prefix {
+                d.assignments.push(b);
+            } else {
+                d.argv.push(b);
+            }
+        }
+        ast::CommandPrefixOrSuffixItem::ProcessSubstitution(_, sub) => {
+            let b = process_word(u, sub);
+            d.jobs
+                .push((b.local.as_ref().map_or(0, |l| l.start), Job::Proc(sub)));
+            d.argv.push(b);
+        }
+    }
+}
+
+/// Builds a redirection; its nested work goes to `jobs`. The flag says whether
+/// its range is known.
+fn redirect<'a>(
+    u: &Unit,
+    r: &'a ast::IoRedirect,
+    jobs: &mut Vec<(usize, Job<'a>)>,
+) -> (Redirect, bool) {
+    let make = |fd: Option<i32>, op, target: Option<Built>, heredoc| {
+        let local = target.as_ref().and_then(|t| t.local.clone());
+        let range = local.as_ref().map_or_else(
+            || u.map.empty(),
+            |l| u.map.range(redirect_start(u.text, l.start)..l.end),
+        );
+        let redirect = Redirect {
+            fd,
+            op,
+            target: target.map(|t| t.word),
+            heredoc,
+            range,
+        };
+        (redirect, local.is_some())
+    };
+    match r {
+        ast::IoRedirect::File(fd, kind, target) => {
+            let op = match kind {
+                ast::IoFileRedirectKind::Read => RedirectOp::Read,
+                ast::IoFileRedirectKind::Write => RedirectOp::Write,
+                ast::IoFileRedirectKind::Append => RedirectOp::Append,
+                ast::IoFileRedirectKind::ReadAndWrite => RedirectOp::ReadWrite,
+                ast::IoFileRedirectKind::Clobber => RedirectOp::Clobber,
+                ast::IoFileRedirectKind::DuplicateInput => RedirectOp::DupInput,
+                ast::IoFileRedirectKind::DuplicateOutput => RedirectOp::DupOutput,
+            };
+            let target = match target {
+                ast::IoFileRedirectTarget::Filename(w)
+                | ast::IoFileRedirectTarget::Duplicate(w) => {
+                    let b = built_word(u, w);
+                    push_scan(&b, jobs);
+                    Some(b)
+                }
+                ast::IoFileRedirectTarget::Fd(n) => Some(Built {
+                    word: Word {
+                        text: n.to_string(),
+                        raw: n.to_string(),
+                        range: u.map.empty(),
+                    },
+                    local: None,
+                    pieces: None,
+                }),
+                ast::IoFileRedirectTarget::ProcessSubstitution(_, sub) => {
+                    let b = process_word(u, sub);
+                    jobs.push((b.local.as_ref().map_or(0, |l| l.start), Job::Proc(sub)));
+                    Some(b)
+                }
+            };
+            make(*fd, op, target, None)
+        }
+        ast::IoRedirect::HereDocument(fd, h) => {
+            let tag = built_word(u, &h.here_end);
+            let body_local = u.local(h.doc.loc.as_ref()).map(|l| l.start).filter(|&s| {
+                s < u.visible && u.text.get(s..s + h.doc.value.len()) == Some(&h.doc.value)
+            });
+            let appended = u
+                .local(h.doc.loc.as_ref())
+                .is_none_or(|l| l.start >= u.visible);
+            let body = (!appended || u.bodies_given).then(|| h.doc.value.clone());
+            let (redirect, located) = make(
+                *fd,
+                RedirectOp::HereDoc,
+                Some(tag),
+                Some(HereDoc {
+                    body,
+                    quoted: !h.requires_expansion,
+                    strip_tabs: h.remove_tabs,
+                }),
+            );
+            if h.requires_expansion && (h.doc.value.contains("$(") || h.doc.value.contains('`')) {
+                let range = match body_local {
+                    Some(s) => u.map.range(s..s + h.doc.value.len()),
+                    None => redirect.range,
+                };
+                jobs.push((
+                    body_local.unwrap_or(usize::MAX),
+                    Job::HereBody {
+                        body: h.doc.value.clone(),
+                        local: body_local,
+                        range,
+                    },
+                ));
+            }
+            (redirect, located)
+        }
+        ast::IoRedirect::HereString(fd, w) => {
+            let b = built_word(u, w);
+            push_scan(&b, jobs);
+            make(*fd, RedirectOp::HereString, Some(b), None)
+        }
+        ast::IoRedirect::OutputAndError(w, append) => {
+            let b = built_word(u, w);
+            push_scan(&b, jobs);
+            let op = if *append {
+                RedirectOp::AppendOutputAndError
+            } else {
+                RedirectOp::OutputAndError
+            };
+            make(None, op, Some(b), None)
+        }
+    }
+}
+
+/// The byte where the redirection whose target starts at `start` begins: back
+/// over blanks, the operator and an fd number.
+fn redirect_start(text: &str, start: usize) -> usize {
+    let b = text.as_bytes();
+    let prev = |i: usize| i.checked_sub(1).and_then(|j| b.get(j)).copied();
+    let mut i = start.min(b.len());
+    while matches!(prev(i), Some(b' ' | b'\t')) {
+        i -= 1;
+    }
+    let op_end = i;
+    while op_end - i < 3 && matches!(prev(i), Some(b'<' | b'>' | b'&' | b'|' | b'-')) {
+        i -= 1;
+    }
+    if i == op_end {
+        return start;
+    }
+    let digits_end = i;
+    while prev(i).is_some_and(|c| c.is_ascii_digit()) {
+        i -= 1;
+    }
+    let separated = prev(i).is_none_or(|c| {
+        matches!(
+            c,
+            b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'{' | b'}'
+        )
+    });
+    if i < digits_end && !separated {
+        i = digits_end;
+    }
+    i
+}
+
+/// The `<( … )` word of a process substitution brush parsed.
+fn process_word(u: &Unit, sub: &ast::SubshellCommand) -> Built {
+    let local = u.local(Some(&sub.loc)).map(|l| {
+        let start =
+            if l.start > 0 && matches!(u.text.as_bytes().get(l.start - 1), Some(b'<' | b'>')) {
+                l.start - 1
+            } else {
+                l.start
+            };
+        start..l.end
+    });
+    let raw = local
+        .clone()
+        .and_then(|l| u.text.get(l))
+        .unwrap_or("<(…)")
+        .to_owned();
+    Built {
+        word: Word {
+            text: raw.clone(),
+            raw,
+            range: local
+                .clone()
+                .map_or_else(|| u.map.empty(), |l| u.map.range(l)),
+        },
+        local,
+        pieces: None,
+    }
+}
+
+/// A word brush parsed, with quotes removed.
+fn built_word(u: &Unit, w: &ast::Word) -> Built {
+    let local = u.local(w.loc.as_ref());
+    let raw = local
+        .clone()
+        .and_then(|l| u.text.get(l))
+        .map_or_else(|| w.value.clone(), str::to_owned);
+    let range = local
+        .clone()
+        .map_or_else(|| u.map.empty(), |l| u.map.range(l));
+    built_from(raw, local, range)
+}
+
+/// A word the fallback found at `local`.
+fn built_local(u: &Unit, local: Range<usize>) -> Built {
+    let raw = u.text.get(local.clone()).unwrap_or("").to_owned();
+    let range = u.map.range(local.clone());
+    built_from(raw, Some(local), range)
+}
+
+fn built_from(raw: String, local: Option<Range<usize>>, range: TextRange) -> Built {
+    let pieces = parse_word(&raw);
+    let text = match &pieces {
+        Some(pieces) => {
+            let mut text = String::with_capacity(raw.len());
+            render(&raw, pieces, &mut text);
+            text
+        }
+        None => simple_unquote(&raw),
+    };
+    Built {
+        word: Word { text, raw, range },
+        local,
+        pieces,
+    }
+}
+
+/// Queues the substitutions of a word, if it may have any.
+fn push_scan(b: &Built, jobs: &mut Vec<(usize, Job<'_>)>) {
+    let raw = &b.word.raw;
+    if !raw.contains("$(") && !raw.contains('`') {
+        return;
+    }
+    let Some(pieces) = &b.pieces else { return };
+    let local = b.local.as_ref().map(|l| l.start);
+    jobs.push((
+        local.unwrap_or(0),
+        Job::Scan {
+            raw: raw.clone(),
+            local,
+            range: b.word.range,
+            pieces: pieces.clone(),
+        },
+    ));
+}
+
+/// The job parsing the script argument `b` of `sh -c`, unless the outer shell
+/// substitutes parts of it (then only those substitutions are walked, so no
+/// command is listed twice).
+fn sh_c_job(
+    u: &Unit,
+    word: &Word,
+    local: Option<&Range<usize>>,
+    pieces: Option<&[WordPieceWithSource]>,
+) -> Option<Job<'static>> {
+    if pieces.is_some_and(has_substitution) {
+        return None;
+    }
+    let text = word.text.clone();
+    let raw = word.raw.as_str();
+    let offset = if raw == text {
+        Some(0)
+    } else if raw.len() == text.len() + 2
+        && ((raw.starts_with('\'') && raw.ends_with('\''))
+            || (raw.starts_with('"') && raw.ends_with('"')))
+        && raw.get(1..raw.len() - 1) == Some(text.as_str())
+    {
+        Some(1)
+    } else {
+        None
+    };
+    let map = match (offset, local) {
+        (Some(o), Some(l)) => u.map.at(l.start + o),
+        _ => Mapping::Collapsed(word.range),
+    };
+    Some(Job::ShC { text, map })
+}
+
+fn has_substitution(pieces: &[WordPieceWithSource]) -> bool {
+    pieces.iter().any(|p| match &p.piece {
+        WordPiece::CommandSubstitution(_) | WordPiece::BackquotedCommandSubstitution(_) => true,
+        WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
+            has_substitution(inner)
+        }
+        _ => false,
+    })
+}
+
+/// brush's word parser, guarded: None for words it would choke on.
+fn parse_word(raw: &str) -> Option<Vec<WordPieceWithSource>> {
+    if word_is_risky(raw) {
+        return None;
+    }
+    let opts = ParserOptions::default();
+    catch_unwind(AssertUnwindSafe(|| brush_parser::word::parse(raw, &opts)))
+        .ok()?
+        .ok()
+}
+
+/// brush's heredoc-body parser, guarded like [`parse_word`].
+fn parse_heredoc_word(raw: &str) -> Option<Vec<WordPieceWithSource>> {
+    if word_is_risky(raw) {
+        return None;
+    }
+    let opts = ParserOptions::default();
+    catch_unwind(AssertUnwindSafe(|| {
+        brush_parser::word::parse_heredoc(raw, &opts)
+    }))
+    .ok()?
+    .ok()
+}
+
+/// Words nested too deeply for brush's recursive word parser, or with a
+/// `~NNN…` it would unwrap into an overflowing integer.
+fn word_is_risky(raw: &str) -> bool {
+    if raw.len() > MAX_PARSE_LEN || nesting(raw) > MAX_NESTING {
+        return true;
+    }
+    let b = raw.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        if c != b'~' {
+            return false;
+        }
+        let mut j = i + 1;
+        if matches!(b.get(j), Some(b'+' | b'-')) {
+            j += 1;
+        }
+        b.get(j..)
+            .is_some_and(|rest| rest.iter().take_while(|c| c.is_ascii_digit()).count() >= 19)
+    })
+}
+
+/// Appends the text of `pieces` of `raw` with quotes removed.
+fn render(raw: &str, pieces: &[WordPieceWithSource], out: &mut String) {
+    for p in pieces {
+        match &p.piece {
+            WordPiece::Text(s) | WordPiece::SingleQuotedText(s) | WordPiece::AnsiCQuotedText(s) => {
+                out.push_str(s);
+            }
+            WordPiece::DoubleQuotedSequence(inner)
+            | WordPiece::GettextDoubleQuotedSequence(inner) => render(raw, inner, out),
+            WordPiece::EscapeSequence(s) => {
+                let rest = s.strip_prefix('\\').unwrap_or(s);
+                if rest != "\n" {
+                    out.push_str(rest);
+                }
+            }
+            _ => out.push_str(raw.get(p.start_index..p.end_index).unwrap_or("")),
+        }
+    }
+}
+
+/// Quote removal for words brush's word parser rejects.
+fn simple_unquote(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    let mut double = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if !double => {
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    out.push(c);
+                }
+            }
+            '"' => double = !double,
+            '\\' => match chars.next() {
+                Some('\n') | None => {}
+                Some(n) if double && !matches!(n, '$' | '`' | '"' | '\\') => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                Some(n) => out.push(n),
+            },
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Fallback splitter
+
+/// Reserved words that start no command.
+const RESERVED: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac",
+    "in", "select", "function", "!", "{", "}", "[[", "]]", "time",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tok {
+    Word,
+    AndAnd,
+    OrOr,
+    Pipe,
+    Semi,
+    Amp,
+    Newline,
+    LParen,
+    RParen,
+    /// fd, operator, strip tabs (`<<-`).
+    Redir(Option<i32>, RedirectOp, bool),
+    /// The body of a heredoc, in operator order.
+    HereBody,
+}
+
+#[derive(Clone, Debug)]
+struct Token {
+    tok: Tok,
+    range: Range<usize>,
+}
+
+/// Splits `text` into tokens; also returns the heredoc delimiters in order.
+fn lex(text: &str) -> (Vec<Token>, Vec<String>) {
+    let b = text.as_bytes();
+    let mut out: Vec<Token> = Vec::new();
+    let mut tags: Vec<String> = Vec::new();
+    let mut pending: Vec<(String, bool)> = Vec::new();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let next = b.get(i + 1).copied();
+        let start = i;
+        let (tok, len) = match c {
+            b' ' | b'\t' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'\\' if next == Some(b'\n') => {
+                i += 2;
+                continue;
+            }
+            b'#' => {
+                while b.get(i).is_some_and(|&c| c != b'\n') {
+                    i += 1;
+                }
+                continue;
+            }
+            b'\n' => {
+                out.push(Token {
+                    tok: Tok::Newline,
+                    range: i..i + 1,
+                });
+                i += 1;
+                for (tag, strip) in pending.drain(..) {
+                    let body_start = i;
+                    let mut body_end = i;
+                    loop {
+                        let line_end = b
+                            .get(i..)
+                            .and_then(|r| r.iter().position(|&c| c == b'\n'))
+                            .map_or(b.len(), |p| i + p);
+                        let line = text.get(i..line_end).unwrap_or("");
+                        let line = if strip {
+                            line.trim_start_matches('\t')
+                        } else {
+                            line
+                        };
+                        if line == tag || i >= b.len() {
+                            i = (line_end + 1).min(b.len());
+                            break;
+                        }
+                        i = (line_end + 1).min(b.len());
+                        body_end = i;
+                    }
+                    out.push(Token {
+                        tok: Tok::HereBody,
+                        range: body_start..body_end,
+                    });
+                }
+                continue;
+            }
+            b'&' => match (next, b.get(i + 2)) {
+                (Some(b'&'), _) => (Tok::AndAnd, 2),
+                (Some(b'>'), Some(b'>')) => {
+                    (Tok::Redir(None, RedirectOp::AppendOutputAndError, false), 3)
+                }
+                (Some(b'>'), _) => (Tok::Redir(None, RedirectOp::OutputAndError, false), 2),
+                _ => (Tok::Amp, 1),
+            },
+            b'|' => match next {
+                Some(b'|') => (Tok::OrOr, 2),
+                Some(b'&') => (Tok::Pipe, 2),
+                _ => (Tok::Pipe, 1),
+            },
+            b';' => (Tok::Semi, if next == Some(b';') { 2 } else { 1 }),
+            b'(' => (Tok::LParen, 1),
+            b')' => (Tok::RParen, 1),
+            b'<' | b'>' if next != Some(b'(') => {
+                let (op, strip, len) = redirect_op(b, i);
+                (Tok::Redir(None, op, strip), len)
+            }
+            _ => {
+                let end = scan_word(b, i).max(i + 1).min(b.len());
+                let word = text.get(i..end).unwrap_or("");
+                let fd_op =
+                    matches!(b.get(end), Some(b'<' | b'>')) && b.get(end + 1) != Some(&b'(');
+                if fd_op
+                    && word.len() <= 9
+                    && word.bytes().all(|c| c.is_ascii_digit())
+                    && let Ok(fd) = word.parse::<i32>()
+                {
+                    let (op, strip, len) = redirect_op(b, end);
+                    (Tok::Redir(Some(fd), op, strip), end - i + len)
+                } else {
+                    (Tok::Word, end - i)
+                }
+            }
+        };
+        i = (start + len).min(b.len());
+        if let Tok::Redir(_, RedirectOp::HereDoc, strip) = tok {
+            // The delimiter is the next word.
+            let mut j = i;
+            while matches!(b.get(j), Some(b' ' | b'\t')) {
+                j += 1;
+            }
+            if b.get(j).is_some_and(|&c| {
+                !matches!(c, b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')')
+            }) {
+                let end = scan_word(b, j).max(j + 1).min(b.len());
+                let tag = simple_unquote(text.get(j..end).unwrap_or(""));
+                tags.push(tag.clone());
+                pending.push((tag, strip));
+            }
+        }
+        out.push(Token {
+            tok,
+            range: start..i,
+        });
+    }
+    (out, tags)
+}
+
+/// The redirection operator at `b[i]` (`<` or `>`): operator, `<<-`, length.
+fn redirect_op(b: &[u8], i: usize) -> (RedirectOp, bool, usize) {
+    let at = |k: usize| b.get(i + k).copied();
+    match (at(0), at(1), at(2)) {
+        (Some(b'<'), Some(b'<'), Some(b'<')) => (RedirectOp::HereString, false, 3),
+        (Some(b'<'), Some(b'<'), Some(b'-')) => (RedirectOp::HereDoc, true, 3),
+        (Some(b'<'), Some(b'<'), _) => (RedirectOp::HereDoc, false, 2),
+        (Some(b'<'), Some(b'>'), _) => (RedirectOp::ReadWrite, false, 2),
+        (Some(b'<'), Some(b'&'), _) => (RedirectOp::DupInput, false, 2),
+        (Some(b'<'), _, _) => (RedirectOp::Read, false, 1),
+        (Some(b'>'), Some(b'>'), _) => (RedirectOp::Append, false, 2),
+        (Some(b'>'), Some(b'&'), _) => (RedirectOp::DupOutput, false, 2),
+        (Some(b'>'), Some(b'|'), _) => (RedirectOp::Clobber, false, 2),
+        _ => (RedirectOp::Write, false, 1),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nest {
+    Paren,
+    Brace,
+    Double,
+    Back,
+}
+
+/// The end of the word starting at `b[start]`: quotes, escapes and
+/// substitutions are skipped as units.
+fn scan_word(b: &[u8], start: usize) -> usize {
+    let mut i = start;
+    if matches!(b.get(i), Some(b'<' | b'>')) && b.get(i + 1) == Some(&b'(') {
+        i = skip_nested(b, i + 2, Nest::Paren);
+    }
+    while let Some(&c) = b.get(i) {
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>' => break,
+            b'\\' => i += 2,
+            b'\'' => i = skip_single(b, i + 1),
+            b'"' => i = skip_nested(b, i + 1, Nest::Double),
+            b'`' => i = skip_nested(b, i + 1, Nest::Back),
+            b'$' if b.get(i + 1) == Some(&b'(') => i = skip_nested(b, i + 2, Nest::Paren),
+            b'$' if b.get(i + 1) == Some(&b'{') => i = skip_nested(b, i + 2, Nest::Brace),
+            _ => i += 1,
+        }
+    }
+    i.min(b.len())
+}
+
+/// The index after the `'` closing a single-quoted string whose text starts at `i`.
+fn skip_single(b: &[u8], i: usize) -> usize {
+    b.get(i..)
+        .and_then(|rest| rest.iter().position(|&c| c == b'\''))
+        .map_or(b.len(), |p| i + p + 1)
+}
+
+/// The index after the end of the construct `first` whose inside starts at
+/// `i`. Iterative, so nesting depth costs no stack.
+fn skip_nested(b: &[u8], mut i: usize, first: Nest) -> usize {
+    let mut stack = vec![first];
+    while let Some(&top) = stack.last() {
+        let Some(&c) = b.get(i) else {
+            return b.len();
+        };
+        let next = b.get(i + 1).copied();
+        match (top, c) {
+            (_, b'\\') => {
+                i += 2;
+                continue;
+            }
+            (Nest::Double, b'"')
+            | (Nest::Back, b'`')
+            | (Nest::Paren, b')')
+            | (Nest::Brace, b'}') => {
+                stack.pop();
+            }
+            (Nest::Back, _) => {}
+            (_, b'`') => stack.push(Nest::Back),
+            (_, b'$') if next == Some(b'(') => {
+                stack.push(Nest::Paren);
+                i += 1;
+            }
+            (_, b'$') if next == Some(b'{') => {
+                stack.push(Nest::Brace);
+                i += 1;
+            }
+            (Nest::Double, _) => {}
+            (_, b'\'') => {
+                i = skip_single(b, i + 1);
+                continue;
+            }
+            (_, b'"') => stack.push(Nest::Double),
+            (Nest::Paren, b'(') => stack.push(Nest::Paren),
+            (Nest::Brace, b'{') => stack.push(Nest::Brace),
+            _ => {}
+        }
+        i += 1;
+    }
+    i.min(b.len())
+}
+
+/// A command the fallback found.
+#[derive(Default, Clone)]
+struct FbCommand {
+    words: Vec<Range<usize>>,
+    redirects: Vec<FbRedirect>,
+    subshell: bool,
+}
+
+/// A redirection the fallback found.
+#[derive(Clone)]
+struct FbRedirect {
+    fd: Option<i32>,
+    op: RedirectOp,
+    /// `<<-`
+    strip: bool,
+    /// Where the fd or operator starts.
+    start: usize,
+    target: Option<Range<usize>>,
+}
+
+impl FbCommand {
+    fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.redirects.is_empty()
+    }
+}
+
+/// Groups the fallback's tokens into `&&`/`||` lists of pipelines.
+#[derive(Default)]
+struct Grouper {
+    cur: FbCommand,
+    pipe: Vec<FbCommand>,
+    chain: Vec<(Vec<FbCommand>, bool)>,
+    after_or: bool,
+    lists: Vec<Vec<(Vec<FbCommand>, bool)>>,
+    bodies: Vec<Range<usize>>,
+    depth: usize,
+    /// In a `for`/`case` header, whose words are no command.
+    header: bool,
+    /// After `|`, `&&` or `||`: a newline does not end the list.
+    continued: bool,
+}
+
+impl Grouper {
+    fn end_command(&mut self) {
+        let cur = std::mem::take(&mut self.cur);
+        if !cur.is_empty() {
+            self.pipe.push(cur);
+        }
+        self.header = false;
+    }
+
+    fn end_pipeline(&mut self, next_after_or: bool) {
+        let pipe = std::mem::take(&mut self.pipe);
+        if !pipe.is_empty() {
+            self.chain.push((pipe, self.after_or));
+        }
+        self.after_or = next_after_or;
+    }
+
+    fn end_list(&mut self) {
+        self.end_command();
+        self.end_pipeline(false);
+        let chain = std::mem::take(&mut self.chain);
+        if !chain.is_empty() {
+            self.lists.push(chain);
+        }
+        self.continued = false;
+    }
+}
+
+/// The draft of a command the fallback found.
+fn fallback_draft<'a>(
+    u: &Unit,
+    c: &FbCommand,
+    bodies: &[Range<usize>],
+    body_index: &mut usize,
+) -> Draft<'a> {
+    let mut d = Draft::default();
+    let mut leading = true;
+    for w in &c.words {
+        let b = built_local(u, w.clone());
+        if leading && is_assignment(&b.word.raw) {
+            d.assignments.push(b);
+            continue;
+        }
+        leading = false;
+        let raw = b.word.raw.as_bytes();
+        if matches!(raw.first(), Some(b'<' | b'>'))
+            && raw.get(1) == Some(&b'(')
+            && raw.last() == Some(&b')')
+            && raw.len() >= 3
+        {
+            d.jobs
+                .push((w.start, Job::ProcText(w.start + 2..w.end - 1)));
+        }
+        d.argv.push(b);
+    }
+    for r in &c.redirects {
+        let target = r.target.clone().map(|t| built_local(u, t));
+        let end = target
+            .as_ref()
+            .and_then(|t| t.local.as_ref())
+            .map_or(r.start, |l| l.end);
+        let heredoc = (r.op == RedirectOp::HereDoc).then(|| {
+            let body = bodies.get(*body_index).and_then(|b| u.text.get(b.clone()));
+            *body_index += 1;
+            let raw = target.as_ref().map_or("", |t| t.word.raw.as_str());
+            HereDoc {
+                body: body.map(str::to_owned),
+                quoted: raw.contains(['\'', '"', '\\']),
+                strip_tabs: r.strip,
+            }
+        });
+        let redirect = Redirect {
+            fd: r.fd,
+            op: r.op,
+            target: target.map(|t| t.word),
+            heredoc,
+            range: u.map.range(r.start..end),
+        };
+        d.redirects.push((redirect, true));
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(c: &SimpleCommand) -> Vec<&str> {
+        c.argv.iter().map(|w| w.text.as_str()).collect()
+    }
+
+    fn names(s: &Script) -> Vec<&str> {
+        s.commands.iter().map(SimpleCommand::name).collect()
+    }
+
+    fn slice(src: &str, r: TextRange) -> &str {
+        r.slice(src)
+    }
+
+    #[test]
+    fn apt_chain() {
+        let src = "apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u5 ca-certificates && rm -rf /var/lib/apt/lists/*";
+        let s = parse_script(src);
+        assert_eq!(s.error, None);
+        assert!(!s.fallback);
+        assert_eq!(names(&s), ["apt-get", "apt-get", "rm"]);
+        assert_eq!(
+            argv(&s.commands[1]),
+            [
+                "apt-get",
+                "install",
+                "-y",
+                "--no-install-recommends",
+                "curl=7.88.1-10+deb12u5",
+                "ca-certificates"
+            ]
+        );
+        assert_eq!(
+            s.commands
+                .iter()
+                .map(|c| c.and_or_index)
+                .collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+        assert!(s.commands.iter().all(|c| c.and_or_list == 0));
+        assert_eq!(slice(src, s.commands[0].range), "apt-get update");
+        let pin = &s.commands[1].argv[4];
+        assert_eq!(pin.range, TextRange::new(61, 83));
+        assert_eq!(slice(src, pin.range), "curl=7.88.1-10+deb12u5");
+        assert!(s.commands[1].assignments.is_empty());
+        assert_eq!(
+            slice(src, s.commands[2].range),
+            "rm -rf /var/lib/apt/lists/*"
+        );
+    }
+
+    #[test]
+    fn assignment_word_after_name_is_an_argument() {
+        let s = parse_script("apt-get install -y curl=7.88.1-10+deb12u5");
+        assert_eq!(
+            argv(&s.commands[0]),
+            ["apt-get", "install", "-y", "curl=7.88.1-10+deb12u5"]
+        );
+        let s = parse_script("pip install ansible==2.9.* 'requests>=2'");
+        assert_eq!(
+            argv(&s.commands[0]),
+            ["pip", "install", "ansible==2.9.*", "requests>=2"]
+        );
+    }
+
+    #[test]
+    fn leading_assignments_are_separate() {
+        let src = "DEBIAN_FRONTEND=noninteractive TZ=UTC apt-get install -y tzdata";
+        let s = parse_script(src);
+        let c = &s.commands[0];
+        assert_eq!(argv(c), ["apt-get", "install", "-y", "tzdata"]);
+        assert_eq!(
+            c.assignments
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>(),
+            ["DEBIAN_FRONTEND=noninteractive", "TZ=UTC"]
+        );
+        assert_eq!(c.range, TextRange::new(0, to_u32(src.len())));
+        assert_eq!(c.assignments[1].range, TextRange::new(31, 37));
+    }
+
+    #[test]
+    fn curl_pipe_bash_dash() {
+        let src = "curl -fsSL https://deb.nodesource.com/setup_20.x | bash -";
+        let s = parse_script(src);
+        assert_eq!(names(&s), ["curl", "bash"]);
+        assert_eq!(s.pipelines, vec![vec![0, 1]]);
+        assert_eq!(s.commands[0].pipeline, Some((0, 0)));
+        assert_eq!(s.commands[1].pipeline, Some((0, 1)));
+        assert_eq!(argv(&s.commands[1]), ["bash", "-"]);
+        assert_eq!(slice(src, s.commands[1].range), "bash -");
+        assert_eq!(
+            s.pipe_to_shell(),
+            [PipeToShell {
+                downloader: 0,
+                shell: 1,
+                form: PipeToShellForm::Pipe
+            }]
+        );
+    }
+
+    #[test]
+    fn official_image_style_case() {
+        let src = "set -eux; arch=\"$(dpkg --print-architecture)\"; case \"$arch\" in amd64) url='https://x/amd64.tgz' ;; arm64) url='https://x/arm64.tgz' ;; *) echo >&2 \"unsupported $arch\"; exit 1 ;; esac; wget -O go.tgz \"$url\"";
+        let s = parse_script(src);
+        assert_eq!(s.error, None);
+        assert_eq!(
+            names(&s),
+            ["set", "", "dpkg", "", "", "echo", "exit", "wget"]
+        );
+        let assign = &s.commands[1];
+        assert!(assign.argv.is_empty());
+        assert_eq!(
+            assign.assignments[0].text,
+            "arch=$(dpkg --print-architecture)"
+        );
+        let dpkg = &s.commands[2];
+        assert_eq!(dpkg.nested, Nesting::Substitution);
+        assert_eq!(dpkg.depth, 1);
+        assert_eq!(dpkg.parent, Some(1));
+        assert_eq!(argv(dpkg), ["dpkg", "--print-architecture"]);
+        assert_eq!(slice(src, dpkg.range), "dpkg --print-architecture");
+        assert_eq!(s.commands[3].assignments[0].text, "url=https://x/amd64.tgz");
+        let echo = &s.commands[5];
+        assert_eq!(argv(echo), ["echo", "unsupported $arch"]);
+        assert_eq!(echo.redirects[0].op, RedirectOp::DupOutput);
+        assert_eq!(
+            echo.redirects[0].target.as_ref().map(|t| t.text.as_str()),
+            Some("2")
+        );
+        assert_eq!(slice(src, echo.redirects[0].range), ">&2");
+        assert_eq!(argv(&s.commands[7]), ["wget", "-O", "go.tgz", "$url"]);
+        assert_eq!(s.commands[7].argv[3].raw, "\"$url\"");
+    }
+
+    #[test]
+    fn or_subshell() {
+        let src = "pip install -r requirements.txt || (apt-get update && apt-get install -y gcc && pip install -r requirements.txt)";
+        let s = parse_script(src);
+        assert_eq!(names(&s), ["pip", "apt-get", "apt-get", "pip"]);
+        let c = &s.commands;
+        assert!(!c[0].in_subshell && c[0].before_or && !c[0].after_or);
+        assert!(c[1].in_subshell && c[2].in_subshell && c[3].in_subshell);
+        assert_eq!(c[1].and_or_index, 0);
+        assert_eq!(c[3].and_or_index, 2);
+        assert_ne!(c[0].and_or_list, c[1].and_or_list);
+        assert!(!c[1].after_or);
+    }
+
+    #[test]
+    fn make_with_nproc() {
+        let src = "cd /src && make -j\"$(nproc)\" && make install";
+        let s = parse_script(src);
+        assert_eq!(names(&s), ["cd", "make", "nproc", "make"]);
+        assert_eq!(argv(&s.commands[1]), ["make", "-j$(nproc)"]);
+        assert_eq!(s.commands[2].parent, Some(1));
+        assert_eq!(s.commands[2].range, TextRange::new(21, 26));
+        assert_eq!(slice(src, s.commands[2].range), "nproc");
+        assert_eq!(s.commands[3].and_or_index, 2);
+    }
+
+    #[test]
+    fn if_then_export_and_ldflags() {
+        let src = "if [ -z \"$VERSION\" ]; then export VERSION=dev; fi && CGO_ENABLED=0 go build -ldflags=\"-X main.version=${VERSION:-dev}\" -o /out/app .";
+        let s = parse_script(src);
+        assert_eq!(names(&s), ["[", "export", "go"]);
+        assert_eq!(argv(&s.commands[0]), ["[", "-z", "$VERSION", "]"]);
+        assert_eq!(argv(&s.commands[1]), ["export", "VERSION=dev"]);
+        let go = &s.commands[2];
+        assert_eq!(go.assignments[0].text, "CGO_ENABLED=0");
+        assert_eq!(
+            argv(go),
+            [
+                "go",
+                "build",
+                "-ldflags=-X main.version=${VERSION:-dev}",
+                "-o",
+                "/out/app",
+                "."
+            ]
+        );
+        assert_eq!(go.and_or_index, 1);
+    }
+
+    #[test]
+    fn sudo_effective() {
+        let s = parse_script("sudo -E apt-get install -y git");
+        let c = &s.commands[0];
+        assert_eq!(c.name(), "sudo");
+        assert_eq!(c.effective_name(), "apt-get");
+        assert_eq!(
+            c.effective()
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>(),
+            ["apt-get", "install", "-y", "git"]
+        );
+        assert_eq!(c.effective_args().len(), 3);
+    }
+
+    #[test]
+    fn effective_strips_wrappers() {
+        let cases = [
+            (
+                "sudo -u root -H env DEBIAN_FRONTEND=noninteractive apt-get -y install x",
+                "apt-get",
+            ),
+            ("env -i PATH=/bin nice -n 10 /usr/bin/make", "make"),
+            ("command -p exec -a foo python3 app.py", "python3"),
+            ("find . -print0 | xargs -0 -n 1 -I {} rm {}", "rm"),
+            ("time -p nohup pip install x", "pip"),
+            ("command -v curl", "command"),
+            ("sudo", "sudo"),
+            ("env", "env"),
+            ("sudo --user=root -- apt-get update", "apt-get"),
+        ];
+        for (src, want) in cases {
+            let s = parse_script(src);
+            let last = s.commands.last().unwrap();
+            assert_eq!(last.effective_name(), want, "{src}");
+        }
+    }
+
+    #[test]
+    fn heredoc_body_in_text() {
+        let src = "cat > /etc/app.conf <<'EOF'\nkey = $value\nEOF\necho done";
+        let s = parse_script(src);
+        assert_eq!(s.error, None);
+        assert_eq!(names(&s), ["cat", "echo"]);
+        let r = &s.commands[0].redirects;
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].op, RedirectOp::Write);
+        assert_eq!(r[0].target.as_ref().unwrap().text, "/etc/app.conf");
+        assert_eq!(slice(src, r[0].range), "> /etc/app.conf");
+        assert_eq!(r[1].op, RedirectOp::HereDoc);
+        assert_eq!(r[1].target.as_ref().unwrap().text, "EOF");
+        assert_eq!(slice(src, r[1].range), "<<'EOF'");
+        assert_eq!(
+            r[1].heredoc,
+            Some(HereDoc {
+                body: Some("key = $value\n".into()),
+                quoted: true,
+                strip_tabs: false
+            })
+        );
+        assert_eq!(
+            slice(src, s.commands[0].range),
+            "cat > /etc/app.conf <<'EOF'"
+        );
+    }
+
+    #[test]
+    fn heredoc_body_given_separately() {
+        let src = "cat <<-EOF > /app/run.sh && chmod +x /app/run.sh";
+        let s = parse_script(src);
+        assert_eq!(s.error, None);
+        assert_eq!(names(&s), ["cat", "chmod"]);
+        assert_eq!(
+            s.commands[0].redirects[0].heredoc,
+            Some(HereDoc {
+                body: None,
+                quoted: false,
+                strip_tabs: true
+            })
+        );
+        assert_eq!(slice(src, s.commands[0].redirects[0].range), "<<-EOF");
+        let s = parse_script_with_heredocs(src, &["#!/bin/sh\nexec app\n"]);
+        assert_eq!(s.error, None);
+        assert_eq!(names(&s), ["cat", "chmod"]);
+        assert_eq!(
+            s.commands[0].redirects[0]
+                .heredoc
+                .as_ref()
+                .and_then(|h| h.body.as_deref()),
+            Some("#!/bin/sh\nexec app\n")
+        );
+        assert_eq!(slice(src, s.commands[1].range), "chmod +x /app/run.sh");
+    }
+
+    #[test]
+    fn expanded_heredoc_substitution() {
+        let src = "cat <<EOF > /v\n$(curl -s https://x)\nEOF";
+        let s = parse_script(src);
+        assert_eq!(names(&s), ["cat", "curl"]);
+        assert_eq!(s.commands[1].nested, Nesting::Substitution);
+        assert_eq!(slice(src, s.commands[1].range), "curl -s https://x");
+    }
+
+    #[test]
+    fn wget_pipe_sh_with_args() {
+        let src = "wget -qO- https://get.example.com/install.sh | sh -s -- --version 1.2 2>/dev/null || true";
+        let s = parse_script(src);
+        assert_eq!(names(&s), ["wget", "sh", "true"]);
+        let sh = &s.commands[1];
+        assert_eq!(argv(sh), ["sh", "-s", "--", "--version", "1.2"]);
+        assert_eq!(sh.redirects[0].fd, Some(2));
+        assert_eq!(sh.redirects[0].op, RedirectOp::Write);
+        assert_eq!(slice(src, sh.redirects[0].range), "2>/dev/null");
+        assert!(sh.before_or && s.commands[0].before_or);
+        assert!(s.commands[2].after_or);
+        assert_eq!(slice(src, sh.range), "sh -s -- --version 1.2 2>/dev/null");
+        assert_eq!(s.pipe_to_shell().len(), 1);
+    }
+
+    #[test]
+    fn for_loop_groups_and_pipes() {
+        let src = "for f in $(ls /etc/*.conf); do { echo \"$f\"; cat \"$f\"; } | grep -v '^#' > /tmp/$(basename $f); (cd /tmp && tar czf x.tgz .); done";
+        let s = parse_script(src);
+        assert_eq!(s.error, None);
+        assert_eq!(
+            names(&s),
+            ["ls", "echo", "cat", "grep", "basename", "cd", "tar"]
+        );
+        assert_eq!(s.commands[0].parent, None);
+        assert_eq!(s.commands[0].nested, Nesting::Substitution);
+        assert_eq!(s.commands[3].pipeline, Some((0, 1)));
+        assert_eq!(s.pipelines, vec![vec![3]]);
+        assert_eq!(s.commands[4].parent, Some(3));
+        assert!(s.commands[5].in_subshell && s.commands[6].in_subshell);
+        assert!(!s.commands[1].in_subshell);
+    }
+
+    #[test]
+    fn bashisms() {
+        let src = "[[ -f /etc/os-release ]] && source /etc/os-release; pkgs=(curl git); diff <(sort a) <(sort b); echo $(( 1 + $(nproc) ))";
+        let s = parse_script(src);
+        assert_eq!(s.error, None);
+        assert_eq!(
+            names(&s),
+            ["source", "", "diff", "sort", "sort", "echo", "nproc"]
+        );
+        assert_eq!(s.commands[0].and_or_index, 1);
+        assert_eq!(s.commands[1].assignments[0].raw, "pkgs=(curl git)");
+        assert_eq!(argv(&s.commands[2]), ["diff", "<(sort a)", "<(sort b)"]);
+        assert_eq!(s.commands[3].nested, Nesting::ProcessSubstitution);
+        assert!(s.commands[3].in_subshell);
+        assert_eq!(s.commands[3].parent, Some(2));
+        assert_eq!(slice(src, s.commands[4].range), "sort b");
+        assert_eq!(slice(src, s.commands[6].range), "nproc");
+        assert_eq!(s.commands[6].parent, Some(5));
+    }
+
+    #[test]
+    fn sh_c_substitution() {
+        let src = "sh -c \"$(curl -fsSL https://raw.example.com/install.sh)\"";
+        let s = parse_script(src);
+        assert_eq!(names(&s), ["sh", "curl"]);
+        assert_eq!(s.commands[1].nested, Nesting::Substitution);
+        assert_eq!(s.commands[1].parent, Some(0));
+        assert_eq!(
+            slice(src, s.commands[1].range),
+            "curl -fsSL https://raw.example.com/install.sh"
+        );
+        assert_eq!(
+            s.pipe_to_shell(),
+            [PipeToShell {
+                downloader: 1,
+                shell: 0,
+                form: PipeToShellForm::CommandSubstitution
+            }]
+        );
+    }
+
+    #[test]
+    fn sh_c_script_is_parsed() {
+        let src = "su-exec app sh -c 'cd /app && npm ci | tee log'";
+        let s = parse_script(src);
+        assert_eq!(names(&s), ["su-exec", "cd", "npm", "tee"]);
+        assert_eq!(s.commands[1].nested, Nesting::ShC);
+        assert_eq!(s.commands[1].parent, Some(0));
+        assert_eq!(s.commands[1].depth, 1);
+        assert_eq!(slice(src, s.commands[1].range), "cd /app");
+        assert_eq!(slice(src, s.commands[2].range), "npm ci");
+        assert_eq!(s.pipelines, vec![vec![2, 3]]);
+    }
+
+    #[test]
+    fn sh_c_escaped_script_collapses_ranges() {
+        let src = r#"bash -ec "echo \"hi\" && curl -sL x | bash""#;
+        let s = parse_script(src);
+        assert_eq!(names(&s), ["bash", "echo", "curl", "bash"]);
+        let word = s.commands[0].argv[2].range;
+        assert_eq!(s.commands[1].range, word);
+        assert_eq!(argv(&s.commands[1]), ["echo", "hi"]);
+        assert_eq!(s.pipe_to_shell().len(), 1);
+        assert_eq!(s.pipe_to_shell()[0].form, PipeToShellForm::Pipe);
+    }
+
+    #[test]
+    fn process_substitution_to_shell() {
+        let s = parse_script("bash <(curl -fsSL https://x/i.sh) --yes");
+        assert_eq!(names(&s), ["bash", "curl"]);
+        assert_eq!(
+            s.pipe_to_shell(),
+            [PipeToShell {
+                downloader: 1,
+                shell: 0,
+                form: PipeToShellForm::ProcessSubstitution
+            }]
+        );
+    }
+
+    #[test]
+    fn pipe_to_shell_negatives_and_sudo() {
+        for src in [
+            "curl -s https://api/x | python3 -c 'import json,sys; print(json.load(sys.stdin))'",
+            "curl -sL https://x/a.tgz | tar xz -C /opt",
+            "wget -qO- https://x/key | gpg --dearmor -o /k.gpg",
+            "curl -s x | bash script.sh",
+            "curl -s x | perl -e 'print 1'",
+            "VERSION=$(curl -s https://api/latest)",
+        ] {
+            assert_eq!(parse_script(src).pipe_to_shell(), [], "{src}");
+        }
+        for src in [
+            "curl -sSL https://x | sudo -E bash -s -- -y",
+            "wget -O - https://x | tee /tmp/i.sh | sh",
+            "curl https://x | python3",
+            "curl -fsSL https://x | sudo python3 - --install",
+            "eval \"$(curl -fsSL https://x)\"",
+            "source <(wget -qO- https://x)",
+        ] {
+            assert_eq!(parse_script(src).pipe_to_shell().len(), 1, "{src}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_byte_offsets() {
+        let src = "echo 'héllo wörld' && ünïcode --flag=日本 \"$(cat fïle)\"";
+        let s = parse_script(src);
+        assert_eq!(s.error, None);
+        assert_eq!(names(&s), ["echo", "ünïcode", "cat"]);
+        let hello = &s.commands[0].argv[1];
+        assert_eq!(hello.text, "héllo wörld");
+        assert_eq!(hello.range, TextRange::new(5, 20));
+        assert_eq!(slice(src, hello.range), "'héllo wörld'");
+        let uni = &s.commands[1];
+        assert_eq!(slice(src, uni.argv[0].range), "ünïcode");
+        assert_eq!(uni.argv[0].range, TextRange::new(24, 33));
+        assert_eq!(slice(src, uni.argv[1].range), "--flag=日本");
+        assert_eq!(uni.argv[2].text, "$(cat fïle)");
+        let cat = &s.commands[2];
+        assert_eq!(slice(src, cat.range), "cat fïle");
+        assert_eq!(slice(src, cat.argv[1].range), "fïle");
+        assert_eq!(cat.argv[1].range.end as usize, src.len() - 2);
+    }
+
+    #[test]
+    fn word_text_unquoting() {
+        let src = r#"echo "a b" 'x' a\ b "q\"d" ${V:-x} "$HOME/p" ~/.cache 'it'"'"'s'"#;
+        let s = parse_script(src);
+        let c = &s.commands[0];
+        assert_eq!(
+            argv(c),
+            [
+                "echo", "a b", "x", "a b", "q\"d", "${V:-x}", "$HOME/p", "~/.cache", "it's"
+            ]
+        );
+        assert_eq!(c.argv[3].raw, "a\\ b");
+        assert_eq!(slice(src, c.argv[8].range), r#"'it'"'"'s'"#);
+    }
+
+    #[test]
+    fn redirect_forms() {
+        let src = "make >/dev/null 2>&1 &>>/log < in.txt 3<> f <<< \"word\"";
+        let s = parse_script(src);
+        let r: Vec<_> = s.commands[0]
+            .redirects
+            .iter()
+            .map(|r| {
+                (
+                    r.fd,
+                    r.op.as_str(),
+                    r.target.as_ref().unwrap().text.as_str(),
+                    slice(src, r.range),
+                )
+            })
+            .collect();
+        assert_eq!(
+            r,
+            [
+                (None, ">", "/dev/null", ">/dev/null"),
+                (Some(2), ">&", "1", "2>&1"),
+                (None, "&>>", "/log", "&>>/log"),
+                (None, "<", "in.txt", "< in.txt"),
+                (Some(3), "<>", "f", "3<> f"),
+                (None, "<<<", "word", "<<< \"word\""),
+            ]
+        );
+        assert_eq!(slice(src, s.commands[0].range), src);
+    }
+
+    #[test]
+    fn functions_while_until_and_background() {
+        let src = "f() { apk add --no-cache x; }; f & while read l; do echo $l; done < list; until false; do break; done";
+        let s = parse_script(src);
+        assert_eq!(names(&s), ["apk", "f", "read", "echo", "false", "break"]);
+    }
+
+    #[test]
+    fn pipelines_and_positions() {
+        let s = parse_script("a | b | c && d | e; f");
+        assert_eq!(s.pipelines, vec![vec![0, 1, 2], vec![3, 4]]);
+        assert_eq!(s.commands[2].pipeline, Some((0, 2)));
+        assert_eq!(s.commands[4].and_or_index, 1);
+        assert_eq!(s.commands[5].pipeline, None);
+        assert_ne!(s.commands[5].and_or_list, s.commands[0].and_or_list);
+    }
+
+    #[test]
+    fn backticks_are_followed() {
+        let src = "echo `uname -m` done";
+        let s = parse_script(src);
+        assert_eq!(names(&s), ["echo", "uname"]);
+        assert_eq!(slice(src, s.commands[1].range), "uname -m");
+        assert_eq!(s.commands[0].argv[1].text, "`uname -m`");
+    }
+
+    #[test]
+    fn parameter_default_substitution() {
+        let src = "echo \"${ARCH:-$(uname -m)}\"";
+        let s = parse_script(src);
+        assert_eq!(names(&s), ["echo", "uname"]);
+        assert_eq!(slice(src, s.commands[1].range), "uname -m");
+    }
+
+    #[test]
+    fn syntax_error_falls_back() {
+        let src = "apt-get update && apt-get install -y 'a b' \"c\" && (echo \"unterminated";
+        let s = parse_script(src);
+        assert!(s.fallback);
+        assert!(s.error.is_some());
+        assert_eq!(names(&s), ["apt-get", "apt-get", "echo"]);
+        assert_eq!(
+            argv(&s.commands[1]),
+            ["apt-get", "install", "-y", "a b", "c"]
+        );
+        assert_eq!(s.commands[1].and_or_index, 1);
+        assert_eq!(slice(src, s.commands[1].argv[3].range), "'a b'");
+        assert!(s.commands[2].in_subshell);
+    }
+
+    #[test]
+    fn fallback_structure() {
+        let src = "if [ -f x ]; then curl -s x | sh; fi; X=1 make >/dev/null 2>&1 || true; esac )";
+        let s = parse_script(src);
+        assert!(s.fallback);
+        assert_eq!(names(&s), ["[", "curl", "sh", "make", "true"]);
+        assert_eq!(s.pipelines, vec![vec![1, 2]]);
+        assert_eq!(s.pipe_to_shell().len(), 1);
+        let make = &s.commands[3];
+        assert_eq!(make.assignments[0].text, "X=1");
+        assert!(make.before_or);
+        assert!(s.commands[4].after_or);
+        assert_eq!(
+            make.redirects
+                .iter()
+                .map(|r| (r.fd, r.op, slice(src, r.range)))
+                .collect::<Vec<_>>(),
+            [
+                (None, RedirectOp::Write, ">/dev/null"),
+                (Some(2), RedirectOp::DupOutput, "2>&1")
+            ]
+        );
+    }
+
+    #[test]
+    fn fallback_follows_substitutions() {
+        let src = "x=$(curl -s https://x) && bash -c \"$x\" )";
+        let s = parse_script(src);
+        assert!(s.fallback);
+        // The script of `bash -c "$x"` is unknown; its literal text is parsed.
+        assert_eq!(names(&s), ["", "curl", "bash", "$x"]);
+        assert_eq!(slice(src, s.commands[1].range), "curl -s https://x");
+        assert_eq!(s.commands[1].parent, Some(0));
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let deep = format!("{}echo hi{}", "$(".repeat(200), ")".repeat(200));
+        let s = parse_script(&deep);
+        assert!(s.fallback);
+        assert!(s.commands.len() <= usize::from(MAX_DEPTH) + 2);
+        let parens = "(".repeat(30);
+        let s = parse_script(&parens);
+        assert!(s.fallback);
+        assert_eq!(
+            s.error.as_deref(),
+            Some("script has too many unclosed `(` to parse as shell")
+        );
+        let sh = "sh -c \"sh -c 'echo ok'\"";
+        let s = parse_script(sh);
+        assert_eq!(names(&s), ["sh", "sh", "echo"]);
+        assert_eq!(s.commands[2].depth, 2);
+    }
+
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        for src in [
+            "",
+            "   ",
+            "\n\n",
+            "# only a comment",
+            "99999999999>x",
+            "echo ~99999999999999999999999/x",
+            "cat <<",
+            "echo $((",
+            "echo ${",
+            "))))",
+            "a=(",
+            "\u{0}\u{7f}\r\n",
+            "é ü ö",
+            "`",
+            "\\",
+            "case",
+            "sudo -u",
+            "x=~99999999999999999999999 y",
+            "<<EOF",
+            "cat <<A <<B\nx\nA",
+        ] {
+            let s = parse_script(src);
+            for c in &s.commands {
+                assert!(c.range.end as usize <= src.len(), "{src:?}");
+                for w in &c.argv {
+                    assert!(w.range.end as usize <= src.len(), "{src:?}");
+                }
+            }
+        }
+        assert!(parse_script("99999999999>x").fallback);
+    }
+
+    #[test]
+    fn huge_input_uses_fallback() {
+        let src = "apt-get install -y foo && ".repeat(8000) + "true";
+        let s = parse_script(&src);
+        assert!(s.fallback);
+        assert_eq!(s.commands.len(), 8001);
+        assert_eq!(s.commands[7999].and_or_index, 7999);
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn check(src: &str) {
+            let s = parse_script(src);
+            let len = to_u32(src.len());
+            for c in &s.commands {
+                assert!(c.range.start <= c.range.end && c.range.end <= len);
+                for w in c.argv.iter().chain(&c.assignments) {
+                    assert!(w.range.end <= len);
+                    assert!(src.is_char_boundary(w.range.start as usize));
+                    assert!(src.is_char_boundary(w.range.end as usize));
+                }
+                if let Some(p) = c.parent {
+                    assert!(p < s.commands.len());
+                }
+            }
+            for p in &s.pipelines {
+                assert!(p.iter().all(|&i| i < s.commands.len()));
+            }
+            let _ = s.pipe_to_shell();
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn never_panics_on_arbitrary_strings(src in "\\PC{0,80}") {
+                check(&src);
+            }
+
+            #[test]
+            fn never_panics_on_shell_like_strings(
+                src in "([a-z0-9 é=\\-./~]|[|&;<>()$`'\"\\\\{}\\[\\]#\n]|\\$\\(|\\)|<<|EOF|sh -c |curl |if |then |fi|case |esac|do |done){0,40}"
+            ) {
+                check(&src);
+            }
+        }
+    }
 }
