@@ -265,16 +265,10 @@ impl Script {
             }
             let members = self.pipelines.get(p).map_or(&[][..], Vec::as_slice);
             let downloader = members.iter().rev().copied().find(|&m| {
-                self.commands
-                    .get(m)
-                    .is_some_and(|c| c.pipeline.is_some_and(|(_, mp)| mp < pos) && is_downloader(c))
+                self.commands.get(m).is_some_and(|c| c.pipeline.is_some_and(|(_, mp)| mp < pos) && is_downloader(c))
             });
             if let Some(d) = downloader {
-                out.push(PipeToShell {
-                    downloader: d,
-                    shell: si,
-                    form: PipeToShellForm::Pipe,
-                });
+                out.push(PipeToShell { downloader: d, shell: si, form: PipeToShellForm::Pipe });
             }
         }
         for (di, dl) in self.commands.iter().enumerate() {
@@ -286,21 +280,13 @@ impl Script {
             };
             let name = parent.1.effective_name();
             let form = match dl.nested {
-                Nesting::Substitution if is_interpreter(name) || name == "eval" => {
-                    PipeToShellForm::CommandSubstitution
-                }
-                Nesting::ProcessSubstitution
-                    if is_interpreter(name) || name == "source" || name == "." =>
-                {
+                Nesting::Substitution if is_interpreter(name) || name == "eval" => PipeToShellForm::CommandSubstitution,
+                Nesting::ProcessSubstitution if is_interpreter(name) || name == "source" || name == "." => {
                     PipeToShellForm::ProcessSubstitution
                 }
                 _ => continue,
             };
-            out.push(PipeToShell {
-                downloader: di,
-                shell: parent.0,
-                form,
-            });
+            out.push(PipeToShell { downloader: di, shell: parent.0, form });
         }
         out.sort_by_key(|p| (p.downloader, p.shell));
         out
@@ -335,21 +321,13 @@ pub fn parse_script_with_heredocs(src: &str, bodies: &[&str]) -> Script {
         let unit = Unit::new(src, Mapping::Exact(0), src.len(), false);
         b.fallback(&unit, cx);
     }
-    Script {
-        commands: b.commands,
-        pipelines: b.pipelines,
-        error,
-        fallback,
-    }
+    Script { commands: b.commands, pipelines: b.pipelines, error, fallback }
 }
 
 /// Runs brush on the top-level script, appending heredoc bodies (given, or
 /// empty ones) when the text lacks them. Returns the text parsed, its AST and
 /// whether the appended bodies were given.
-fn parse_top<'s>(
-    src: &'s str,
-    bodies: &[&str],
-) -> Result<(Cow<'s, str>, ast::Program, bool), String> {
+fn parse_top<'s>(src: &'s str, bodies: &[&str]) -> Result<(Cow<'s, str>, ast::Program, bool), String> {
     if !bodies.is_empty() {
         let work = with_heredoc_bodies(src, bodies);
         if let Ok(program) = brush_parse(&work) {
@@ -405,16 +383,13 @@ fn brush_parse(text: &str) -> Result<ast::Program, BrushError> {
         Ok(Err(e)) => {
             let message = e.to_string();
             match e {
-                ParseError::Tokenizing {
-                    inner: TokenizerError::UnterminatedHereDocuments(..),
-                    ..
-                } => Err(BrushError::UnterminatedHeredoc(message)),
+                ParseError::Tokenizing { inner: TokenizerError::UnterminatedHereDocuments(..), .. } => {
+                    Err(BrushError::UnterminatedHeredoc(message))
+                }
                 _ => Err(BrushError::Other(message)),
             }
         }
-        Err(_) => Err(BrushError::Other(
-            "the shell parser failed on this script".to_owned(),
-        )),
+        Err(_) => Err(BrushError::Other("the shell parser failed on this script".to_owned())),
     }
 }
 
@@ -460,16 +435,10 @@ fn nesting(text: &str) -> usize {
             b')' | b'}' | b']' => depth = depth.saturating_sub(1),
             c if c.is_ascii_alphabetic() => {
                 let start = i;
-                while b
-                    .get(i)
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
-                {
+                while b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
                     i += 1;
                 }
-                let boundary = start == 0
-                    || !b
-                        .get(start - 1)
-                        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+                let boundary = start == 0 || !b.get(start - 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
                 if boundary {
                     match b.get(start..i) {
                         Some(b"if" | b"case" | b"do") => depth += 1,
@@ -500,9 +469,7 @@ fn is_assignment(s: &str) -> bool {
     };
     let name = name.strip_suffix('+').unwrap_or(name);
     let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+    chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
         && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
@@ -511,8 +478,7 @@ fn is_downloader(c: &SimpleCommand) -> bool {
 }
 
 fn is_python(name: &str) -> bool {
-    name.strip_prefix("python")
-        .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    name.strip_prefix("python").is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
 }
 
 fn is_interpreter(name: &str) -> bool {
@@ -545,11 +511,7 @@ fn reads_program_from_stdin(eff: &[Word]) -> bool {
             return eff.get(i + 1).is_none_or(|w| w.text == "-");
         }
         if let Some(long) = t.strip_prefix("--") {
-            i += if shell && matches!(long, "rcfile" | "init-file") {
-                2
-            } else {
-                1
-            };
+            i += if shell && matches!(long, "rcfile" | "init-file") { 2 } else { 1 };
             continue;
         }
         if t.len() > 1 && (t.starts_with('-') || (shell && t.starts_with('+'))) {
@@ -585,11 +547,7 @@ fn sh_c_script(argv: &[Word]) -> Option<usize> {
             break;
         }
         if let Some(long) = t.strip_prefix("--") {
-            i += if matches!(long, "rcfile" | "init-file") {
-                2
-            } else {
-                1
-            };
+            i += if matches!(long, "rcfile" | "init-file") { 2 } else { 1 };
             continue;
         }
         if t.len() > 1 && (t.starts_with('-') || t.starts_with('+')) {
@@ -632,10 +590,7 @@ fn effective_argv(argv: &[Word]) -> &[Word] {
             "doas" => skip_options(rest, "uC", &[], false),
             "env" => skip_options(rest, "uCSP", &["unset", "chdir", "split-string"], true),
             "command" => {
-                if rest
-                    .get(1)
-                    .is_some_and(|w| w.text.starts_with("-v") || w.text.starts_with("-V"))
-                {
+                if rest.get(1).is_some_and(|w| w.text.starts_with("-v") || w.text.starts_with("-V")) {
                     None
                 } else {
                     skip_options(rest, "", &[], false)
@@ -649,14 +604,7 @@ fn effective_argv(argv: &[Word]) -> &[Word] {
             "xargs" => skip_options(
                 rest,
                 "adEILnPs",
-                &[
-                    "arg-file",
-                    "delimiter",
-                    "max-args",
-                    "max-procs",
-                    "max-chars",
-                    "process-slot-var",
-                ],
+                &["arg-file", "delimiter", "max-args", "max-procs", "max-chars", "process-slot-var"],
                 false,
             ),
             _ => None,
@@ -672,12 +620,7 @@ fn effective_argv(argv: &[Word]) -> &[Word] {
 /// The index of the first operand after a wrapper's options: `short_arg` lists
 /// short options that take a value, `long_arg` long ones; `assignments` skips
 /// `NAME=value` words too. None when no operand follows.
-fn skip_options(
-    words: &[Word],
-    short_arg: &str,
-    long_arg: &[&str],
-    assignments: bool,
-) -> Option<usize> {
+fn skip_options(words: &[Word], short_arg: &str, long_arg: &[&str], assignments: bool) -> Option<usize> {
     let mut i = 1;
     while let Some(w) = words.get(i) {
         let t = w.text.as_str();
@@ -685,11 +628,7 @@ fn skip_options(
             return (i + 1 < words.len()).then_some(i + 1);
         }
         if let Some(long) = t.strip_prefix("--") {
-            i += if !long.contains('=') && long_arg.contains(&long) {
-                2
-            } else {
-                1
-            };
+            i += if !long.contains('=') && long_arg.contains(&long) { 2 } else { 1 };
             continue;
         }
         if t.starts_with('-') {
@@ -726,10 +665,9 @@ enum Mapping {
 impl Mapping {
     fn range(self, r: Range<usize>) -> TextRange {
         match self {
-            Self::Exact(base) => TextRange::new(
-                base.saturating_add(to_u32(r.start)),
-                base.saturating_add(to_u32(r.end)),
-            ),
+            Self::Exact(base) => {
+                TextRange::new(base.saturating_add(to_u32(r.start)), base.saturating_add(to_u32(r.end)))
+            }
             Self::Collapsed(range) => range,
         }
     }
@@ -761,15 +699,9 @@ impl CharMap {
         let starts = if text.is_ascii() {
             Vec::new()
         } else {
-            text.char_indices()
-                .map(|(i, _)| to_u32(i))
-                .chain(std::iter::once(to_u32(text.len())))
-                .collect()
+            text.char_indices().map(|(i, _)| to_u32(i)).chain(std::iter::once(to_u32(text.len()))).collect()
         };
-        Self {
-            starts,
-            len: text.len(),
-        }
+        Self { starts, len: text.len() }
     }
 
     fn byte(&self, index: usize) -> usize {
@@ -795,13 +727,7 @@ struct Unit<'t> {
 
 impl<'t> Unit<'t> {
     fn new(text: &'t str, map: Mapping, visible: usize, bodies_given: bool) -> Self {
-        Self {
-            text,
-            chars: CharMap::new(text),
-            map,
-            visible,
-            bodies_given,
-        }
+        Self { text, chars: CharMap::new(text), map, visible, bodies_given }
     }
 
     fn local(&self, loc: Option<&brush_parser::SourceSpan>) -> Option<Range<usize>> {
@@ -823,12 +749,7 @@ struct Ctx {
 
 impl Ctx {
     fn top() -> Self {
-        Self {
-            nesting: Nesting::None,
-            depth: 0,
-            in_subshell: false,
-            parent: None,
-        }
+        Self { nesting: Nesting::None, depth: 0, in_subshell: false, parent: None }
     }
 
     fn child(self, nesting: Nesting) -> Option<Self> {
@@ -861,22 +782,13 @@ struct Built {
 /// Nested work found while building a command, run after it is pushed.
 enum Job<'a> {
     /// Substitutions inside a word.
-    Scan {
-        raw: String,
-        local: Option<usize>,
-        range: TextRange,
-        pieces: Vec<WordPieceWithSource>,
-    },
+    Scan { raw: String, local: Option<usize>, range: TextRange, pieces: Vec<WordPieceWithSource> },
     /// A process substitution brush parsed.
     Proc(&'a ast::SubshellCommand),
     /// A process substitution the fallback found: the text between the parens.
     ProcText(Range<usize>),
     /// Substitutions in an expanded heredoc body.
-    HereBody {
-        body: String,
-        local: Option<usize>,
-        range: TextRange,
-    },
+    HereBody { body: String, local: Option<usize>, range: TextRange },
     /// The script of `sh -c`.
     ShC { text: String, map: Mapping },
 }
@@ -904,9 +816,7 @@ impl Builder {
             commands: Vec::new(),
             pipelines: Vec::new(),
             lists: 0,
-            budget: len
-                .saturating_mul(NESTED_BUDGET_FACTOR)
-                .saturating_add(4096),
+            budget: len.saturating_mul(NESTED_BUDGET_FACTOR).saturating_add(4096),
         }
     }
 
@@ -972,10 +882,7 @@ impl Builder {
             self.pipelines.len() - 1
         });
         for (pos, command) in p.seq.iter().enumerate() {
-            let place = Place {
-                pipeline: index.map(|i| (i, pos)),
-                ..place
-            };
+            let place = Place { pipeline: index.map(|i| (i, pos)), ..place };
             self.command(u, cx, command, place);
         }
     }
@@ -1005,10 +912,7 @@ impl Builder {
             C::ArithmeticForClause(f) => self.list(u, cx, &f.body.list),
             C::BraceGroup(g) => self.list(u, cx, &g.list),
             C::Subshell(s) => {
-                let inner = Ctx {
-                    in_subshell: true,
-                    ..cx
-                };
+                let inner = Ctx { in_subshell: true, ..cx };
                 self.list(u, inner, &s.list);
             }
             C::ForClause(f) => {
@@ -1043,10 +947,7 @@ impl Builder {
                 self.list(u, cx, &w.1.list);
             }
             C::Coprocess(c) => {
-                let place = Place {
-                    and_or_list: self.next_list(),
-                    ..Place::default()
-                };
+                let place = Place { and_or_list: self.next_list(), ..Place::default() };
                 self.command(u, cx, &c.body, place);
             }
         }
@@ -1157,35 +1058,22 @@ impl Builder {
             members.push(idx);
         }
         jobs.sort_by_key(|j| j.0);
-        self.run_jobs(
-            u,
-            Ctx {
-                parent: Some(idx),
-                ..cx
-            },
-            jobs,
-        );
+        self.run_jobs(u, Ctx { parent: Some(idx), ..cx }, jobs);
     }
 
     fn run_jobs(&mut self, u: &Unit, cx: Ctx, jobs: Vec<(usize, Job<'_>)>) {
         for (_, job) in jobs {
             match job {
-                Job::Scan {
-                    raw,
-                    local,
-                    range,
-                    pieces,
-                } => self.scan(u, cx, &raw, &pieces, local, range),
+                Job::Scan { raw, local, range, pieces } => self.scan(u, cx, &raw, &pieces, local, range),
                 Job::Proc(sub) => {
                     if let Some(inner) = cx.child(Nesting::ProcessSubstitution) {
                         self.list(u, inner, &sub.list);
                     }
                 }
                 Job::ProcText(inner) => {
-                    if let (Some(child), Some(text)) = (
-                        cx.child(Nesting::ProcessSubstitution),
-                        u.text.get(inner.clone()),
-                    ) {
+                    if let (Some(child), Some(text)) =
+                        (cx.child(Nesting::ProcessSubstitution), u.text.get(inner.clone()))
+                    {
                         self.nested(text, u.map.at(inner.start), child);
                     }
                 }
@@ -1216,11 +1104,9 @@ impl Builder {
     ) {
         for p in pieces {
             let piece_raw = raw.get(p.start_index..p.end_index).unwrap_or("");
-            let piece_range =
-                local.map_or(range, |s| u.map.range(s + p.start_index..s + p.end_index));
+            let piece_range = local.map_or(range, |s| u.map.range(s + p.start_index..s + p.end_index));
             let (content, open, close) = match &p.piece {
-                WordPiece::DoubleQuotedSequence(inner)
-                | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
                     self.scan(u, cx, raw, inner, local, range);
                     continue;
                 }
@@ -1290,20 +1176,11 @@ impl Builder {
                     g.continued = false;
                 }
                 Tok::Redir(fd, op, strip) => {
-                    let target = tokens
-                        .get(i)
-                        .filter(|n| n.tok == Tok::Word)
-                        .map(|n| n.range.clone());
+                    let target = tokens.get(i).filter(|n| n.tok == Tok::Word).map(|n| n.range.clone());
                     if target.is_some() {
                         i += 1;
                     }
-                    g.cur.redirects.push(FbRedirect {
-                        fd,
-                        op,
-                        strip,
-                        start: t.range.start,
-                        target,
-                    });
+                    g.cur.redirects.push(FbRedirect { fd, op, strip, start: t.range.start, target });
                     g.cur.subshell = g.depth > 0;
                     g.continued = false;
                 }
@@ -1367,10 +1244,7 @@ impl Builder {
                         before_or,
                     };
                     let d = fallback_draft(u, c, &bodies, &mut body_index);
-                    let cx = Ctx {
-                        in_subshell: cx.in_subshell || c.subshell,
-                        ..cx
-                    };
+                    let cx = Ctx { in_subshell: cx.in_subshell || c.subshell, ..cx };
                     self.finish(u, cx, place, d);
                 }
             }
@@ -1379,12 +1253,7 @@ impl Builder {
 }
 
 /// Adds one prefix or suffix item of a simple command to the draft.
-fn simple_item<'a>(
-    u: &Unit,
-    item: &'a ast::CommandPrefixOrSuffixItem,
-    prefix: bool,
-    d: &mut Draft<'a>,
-) {
+fn simple_item<'a>(u: &Unit, item: &'a ast::CommandPrefixOrSuffixItem, prefix: bool, d: &mut Draft<'a>) {
     match item {
         ast::CommandPrefixOrSuffixItem::IoRedirect(r) => {
             let r = redirect(u, r, &mut d.jobs);
@@ -1401,8 +1270,7 @@ fn simple_item<'a>(
         }
         ast::CommandPrefixOrSuffixItem::ProcessSubstitution(_, sub) => {
             let b = process_word(u, sub);
-            d.jobs
-                .push((b.local.as_ref().map_or(0, |l| l.start), Job::Proc(sub)));
+            d.jobs.push((b.local.as_ref().map_or(0, |l| l.start), Job::Proc(sub)));
             d.argv.push(b);
         }
     }
@@ -1410,24 +1278,12 @@ fn simple_item<'a>(
 
 /// Builds a redirection; its nested work goes to `jobs`. The flag says whether
 /// its range is known.
-fn redirect<'a>(
-    u: &Unit,
-    r: &'a ast::IoRedirect,
-    jobs: &mut Vec<(usize, Job<'a>)>,
-) -> (Redirect, bool) {
+fn redirect<'a>(u: &Unit, r: &'a ast::IoRedirect, jobs: &mut Vec<(usize, Job<'a>)>) -> (Redirect, bool) {
     let make = |fd: Option<i32>, op, target: Option<Built>, heredoc| {
         let local = target.as_ref().and_then(|t| t.local.clone());
-        let range = local.as_ref().map_or_else(
-            || u.map.empty(),
-            |l| u.map.range(redirect_start(u.text, l.start)..l.end),
-        );
-        let redirect = Redirect {
-            fd,
-            op,
-            target: target.map(|t| t.word),
-            heredoc,
-            range,
-        };
+        let range =
+            local.as_ref().map_or_else(|| u.map.empty(), |l| u.map.range(redirect_start(u.text, l.start)..l.end));
+        let redirect = Redirect { fd, op, target: target.map(|t| t.word), heredoc, range };
         (redirect, local.is_some())
     };
     match r {
@@ -1442,18 +1298,13 @@ fn redirect<'a>(
                 ast::IoFileRedirectKind::DuplicateOutput => RedirectOp::DupOutput,
             };
             let target = match target {
-                ast::IoFileRedirectTarget::Filename(w)
-                | ast::IoFileRedirectTarget::Duplicate(w) => {
+                ast::IoFileRedirectTarget::Filename(w) | ast::IoFileRedirectTarget::Duplicate(w) => {
                     let b = built_word(u, w);
                     push_scan(&b, jobs);
                     Some(b)
                 }
                 ast::IoFileRedirectTarget::Fd(n) => Some(Built {
-                    word: Word {
-                        text: n.to_string(),
-                        raw: n.to_string(),
-                        range: u.map.empty(),
-                    },
+                    word: Word { text: n.to_string(), raw: n.to_string(), range: u.map.empty() },
                     local: None,
                     pieces: None,
                 }),
@@ -1467,22 +1318,17 @@ fn redirect<'a>(
         }
         ast::IoRedirect::HereDocument(fd, h) => {
             let tag = built_word(u, &h.here_end);
-            let body_local = u.local(h.doc.loc.as_ref()).map(|l| l.start).filter(|&s| {
-                s < u.visible && u.text.get(s..s + h.doc.value.len()) == Some(&h.doc.value)
-            });
-            let appended = u
+            let body_local = u
                 .local(h.doc.loc.as_ref())
-                .is_none_or(|l| l.start >= u.visible);
+                .map(|l| l.start)
+                .filter(|&s| s < u.visible && u.text.get(s..s + h.doc.value.len()) == Some(&h.doc.value));
+            let appended = u.local(h.doc.loc.as_ref()).is_none_or(|l| l.start >= u.visible);
             let body = (!appended || u.bodies_given).then(|| h.doc.value.clone());
             let (redirect, located) = make(
                 *fd,
                 RedirectOp::HereDoc,
                 Some(tag),
-                Some(HereDoc {
-                    body,
-                    quoted: !h.requires_expansion,
-                    strip_tabs: h.remove_tabs,
-                }),
+                Some(HereDoc { body, quoted: !h.requires_expansion, strip_tabs: h.remove_tabs }),
             );
             if h.requires_expansion && (h.doc.value.contains("$(") || h.doc.value.contains('`')) {
                 let range = match body_local {
@@ -1491,11 +1337,7 @@ fn redirect<'a>(
                 };
                 jobs.push((
                     body_local.unwrap_or(usize::MAX),
-                    Job::HereBody {
-                        body: h.doc.value.clone(),
-                        local: body_local,
-                        range,
-                    },
+                    Job::HereBody { body: h.doc.value.clone(), local: body_local, range },
                 ));
             }
             (redirect, located)
@@ -1508,11 +1350,7 @@ fn redirect<'a>(
         ast::IoRedirect::OutputAndError(w, append) => {
             let b = built_word(u, w);
             push_scan(&b, jobs);
-            let op = if *append {
-                RedirectOp::AppendOutputAndError
-            } else {
-                RedirectOp::OutputAndError
-            };
+            let op = if *append { RedirectOp::AppendOutputAndError } else { RedirectOp::OutputAndError };
             make(None, op, Some(b), None)
         }
     }
@@ -1538,12 +1376,8 @@ fn redirect_start(text: &str, start: usize) -> usize {
     while prev(i).is_some_and(|c| c.is_ascii_digit()) {
         i -= 1;
     }
-    let separated = prev(i).is_none_or(|c| {
-        matches!(
-            c,
-            b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'{' | b'}'
-        )
-    });
+    let separated =
+        prev(i).is_none_or(|c| matches!(c, b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'{' | b'}'));
     if i < digits_end && !separated {
         i = digits_end;
     }
@@ -1553,27 +1387,16 @@ fn redirect_start(text: &str, start: usize) -> usize {
 /// The `<( … )` word of a process substitution brush parsed.
 fn process_word(u: &Unit, sub: &ast::SubshellCommand) -> Built {
     let local = u.local(Some(&sub.loc)).map(|l| {
-        let start =
-            if l.start > 0 && matches!(u.text.as_bytes().get(l.start - 1), Some(b'<' | b'>')) {
-                l.start - 1
-            } else {
-                l.start
-            };
+        let start = if l.start > 0 && matches!(u.text.as_bytes().get(l.start - 1), Some(b'<' | b'>')) {
+            l.start - 1
+        } else {
+            l.start
+        };
         start..l.end
     });
-    let raw = local
-        .clone()
-        .and_then(|l| u.text.get(l))
-        .unwrap_or("<(…)")
-        .to_owned();
+    let raw = local.clone().and_then(|l| u.text.get(l)).unwrap_or("<(…)").to_owned();
     Built {
-        word: Word {
-            text: raw.clone(),
-            raw,
-            range: local
-                .clone()
-                .map_or_else(|| u.map.empty(), |l| u.map.range(l)),
-        },
+        word: Word { text: raw.clone(), raw, range: local.clone().map_or_else(|| u.map.empty(), |l| u.map.range(l)) },
         local,
         pieces: None,
     }
@@ -1582,13 +1405,8 @@ fn process_word(u: &Unit, sub: &ast::SubshellCommand) -> Built {
 /// A word brush parsed, with quotes removed.
 fn built_word(u: &Unit, w: &ast::Word) -> Built {
     let local = u.local(w.loc.as_ref());
-    let raw = local
-        .clone()
-        .and_then(|l| u.text.get(l))
-        .map_or_else(|| w.value.clone(), str::to_owned);
-    let range = local
-        .clone()
-        .map_or_else(|| u.map.empty(), |l| u.map.range(l));
+    let raw = local.clone().and_then(|l| u.text.get(l)).map_or_else(|| w.value.clone(), str::to_owned);
+    let range = local.clone().map_or_else(|| u.map.empty(), |l| u.map.range(l));
     built_from(raw, local, range)
 }
 
@@ -1609,11 +1427,7 @@ fn built_from(raw: String, local: Option<Range<usize>>, range: TextRange) -> Bui
         }
         None => simple_unquote(&raw),
     };
-    Built {
-        word: Word { text, raw, range },
-        local,
-        pieces,
-    }
+    Built { word: Word { text, raw, range }, local, pieces }
 }
 
 /// Queues the substitutions of a word, if it may have any.
@@ -1624,15 +1438,7 @@ fn push_scan(b: &Built, jobs: &mut Vec<(usize, Job<'_>)>) {
     }
     let Some(pieces) = &b.pieces else { return };
     let local = b.local.as_ref().map(|l| l.start);
-    jobs.push((
-        local.unwrap_or(0),
-        Job::Scan {
-            raw: raw.clone(),
-            local,
-            range: b.word.range,
-            pieces: pieces.clone(),
-        },
-    ));
+    jobs.push((local.unwrap_or(0), Job::Scan { raw: raw.clone(), local, range: b.word.range, pieces: pieces.clone() }));
 }
 
 /// The job parsing the script argument `b` of `sh -c`, unless the outer shell
@@ -1652,8 +1458,7 @@ fn sh_c_job(
     let offset = if raw == text {
         Some(0)
     } else if raw.len() == text.len() + 2
-        && ((raw.starts_with('\'') && raw.ends_with('\''))
-            || (raw.starts_with('"') && raw.ends_with('"')))
+        && ((raw.starts_with('\'') && raw.ends_with('\'')) || (raw.starts_with('"') && raw.ends_with('"')))
         && raw.get(1..raw.len() - 1) == Some(text.as_str())
     {
         Some(1)
@@ -1683,9 +1488,7 @@ fn parse_word(raw: &str) -> Option<Vec<WordPieceWithSource>> {
         return None;
     }
     let opts = ParserOptions::default();
-    catch_unwind(AssertUnwindSafe(|| brush_parser::word::parse(raw, &opts)))
-        .ok()?
-        .ok()
+    catch_unwind(AssertUnwindSafe(|| brush_parser::word::parse(raw, &opts))).ok()?.ok()
 }
 
 /// brush's heredoc-body parser, guarded like [`parse_word`].
@@ -1694,11 +1497,7 @@ fn parse_heredoc_word(raw: &str) -> Option<Vec<WordPieceWithSource>> {
         return None;
     }
     let opts = ParserOptions::default();
-    catch_unwind(AssertUnwindSafe(|| {
-        brush_parser::word::parse_heredoc(raw, &opts)
-    }))
-    .ok()?
-    .ok()
+    catch_unwind(AssertUnwindSafe(|| brush_parser::word::parse_heredoc(raw, &opts))).ok()?.ok()
 }
 
 /// Words nested too deeply for brush's recursive word parser, or with a
@@ -1716,8 +1515,7 @@ fn word_is_risky(raw: &str) -> bool {
         if matches!(b.get(j), Some(b'+' | b'-')) {
             j += 1;
         }
-        b.get(j..)
-            .is_some_and(|rest| rest.iter().take_while(|c| c.is_ascii_digit()).count() >= 19)
+        b.get(j..).is_some_and(|rest| rest.iter().take_while(|c| c.is_ascii_digit()).count() >= 19)
     })
 }
 
@@ -1728,8 +1526,9 @@ fn render(raw: &str, pieces: &[WordPieceWithSource], out: &mut String) {
             WordPiece::Text(s) | WordPiece::SingleQuotedText(s) | WordPiece::AnsiCQuotedText(s) => {
                 out.push_str(s);
             }
-            WordPiece::DoubleQuotedSequence(inner)
-            | WordPiece::GettextDoubleQuotedSequence(inner) => render(raw, inner, out),
+            WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                render(raw, inner, out)
+            }
             WordPiece::EscapeSequence(s) => {
                 let rest = s.strip_prefix('\\').unwrap_or(s);
                 if rest != "\n" {
@@ -1776,8 +1575,8 @@ fn simple_unquote(raw: &str) -> String {
 
 /// Reserved words that start no command.
 const RESERVED: &[&str] = &[
-    "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac",
-    "in", "select", "function", "!", "{", "}", "[[", "]]", "time",
+    "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac", "in", "select",
+    "function", "!", "{", "}", "[[", "]]", "time",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1829,25 +1628,16 @@ fn lex(text: &str) -> (Vec<Token>, Vec<String>) {
                 continue;
             }
             b'\n' => {
-                out.push(Token {
-                    tok: Tok::Newline,
-                    range: i..i + 1,
-                });
+                out.push(Token { tok: Tok::Newline, range: i..i + 1 });
                 i += 1;
                 for (tag, strip) in pending.drain(..) {
                     let body_start = i;
                     let mut body_end = i;
                     loop {
-                        let line_end = b
-                            .get(i..)
-                            .and_then(|r| r.iter().position(|&c| c == b'\n'))
-                            .map_or(b.len(), |p| i + p);
+                        let line_end =
+                            b.get(i..).and_then(|r| r.iter().position(|&c| c == b'\n')).map_or(b.len(), |p| i + p);
                         let line = text.get(i..line_end).unwrap_or("");
-                        let line = if strip {
-                            line.trim_start_matches('\t')
-                        } else {
-                            line
-                        };
+                        let line = if strip { line.trim_start_matches('\t') } else { line };
                         if line == tag || i >= b.len() {
                             i = (line_end + 1).min(b.len());
                             break;
@@ -1855,18 +1645,13 @@ fn lex(text: &str) -> (Vec<Token>, Vec<String>) {
                         i = (line_end + 1).min(b.len());
                         body_end = i;
                     }
-                    out.push(Token {
-                        tok: Tok::HereBody,
-                        range: body_start..body_end,
-                    });
+                    out.push(Token { tok: Tok::HereBody, range: body_start..body_end });
                 }
                 continue;
             }
             b'&' => match (next, b.get(i + 2)) {
                 (Some(b'&'), _) => (Tok::AndAnd, 2),
-                (Some(b'>'), Some(b'>')) => {
-                    (Tok::Redir(None, RedirectOp::AppendOutputAndError, false), 3)
-                }
+                (Some(b'>'), Some(b'>')) => (Tok::Redir(None, RedirectOp::AppendOutputAndError, false), 3),
                 (Some(b'>'), _) => (Tok::Redir(None, RedirectOp::OutputAndError, false), 2),
                 _ => (Tok::Amp, 1),
             },
@@ -1885,8 +1670,7 @@ fn lex(text: &str) -> (Vec<Token>, Vec<String>) {
             _ => {
                 let end = scan_word(b, i).max(i + 1).min(b.len());
                 let word = text.get(i..end).unwrap_or("");
-                let fd_op =
-                    matches!(b.get(end), Some(b'<' | b'>')) && b.get(end + 1) != Some(&b'(');
+                let fd_op = matches!(b.get(end), Some(b'<' | b'>')) && b.get(end + 1) != Some(&b'(');
                 if fd_op
                     && word.len() <= 9
                     && word.bytes().all(|c| c.is_ascii_digit())
@@ -1906,19 +1690,14 @@ fn lex(text: &str) -> (Vec<Token>, Vec<String>) {
             while matches!(b.get(j), Some(b' ' | b'\t')) {
                 j += 1;
             }
-            if b.get(j).is_some_and(|&c| {
-                !matches!(c, b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')')
-            }) {
+            if b.get(j).is_some_and(|&c| !matches!(c, b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')')) {
                 let end = scan_word(b, j).max(j + 1).min(b.len());
                 let tag = simple_unquote(text.get(j..end).unwrap_or(""));
                 tags.push(tag.clone());
                 pending.push((tag, strip));
             }
         }
-        out.push(Token {
-            tok,
-            range: start..i,
-        });
+        out.push(Token { tok, range: start..i });
     }
     (out, tags)
 }
@@ -1972,9 +1751,7 @@ fn scan_word(b: &[u8], start: usize) -> usize {
 
 /// The index after the `'` closing a single-quoted string whose text starts at `i`.
 fn skip_single(b: &[u8], i: usize) -> usize {
-    b.get(i..)
-        .and_then(|rest| rest.iter().position(|&c| c == b'\''))
-        .map_or(b.len(), |p| i + p + 1)
+    b.get(i..).and_then(|rest| rest.iter().position(|&c| c == b'\'')).map_or(b.len(), |p| i + p + 1)
 }
 
 /// The index after the end of the construct `first` whose inside starts at
@@ -1991,10 +1768,7 @@ fn skip_nested(b: &[u8], mut i: usize, first: Nest) -> usize {
                 i += 2;
                 continue;
             }
-            (Nest::Double, b'"')
-            | (Nest::Back, b'`')
-            | (Nest::Paren, b')')
-            | (Nest::Brace, b'}') => {
+            (Nest::Double, b'"') | (Nest::Back, b'`') | (Nest::Paren, b')') | (Nest::Brace, b'}') => {
                 stack.pop();
             }
             (Nest::Back, _) => {}
@@ -2093,12 +1867,7 @@ impl Grouper {
 }
 
 /// The draft of a command the fallback found.
-fn fallback_draft<'a>(
-    u: &Unit,
-    c: &FbCommand,
-    bodies: &[Range<usize>],
-    body_index: &mut usize,
-) -> Draft<'a> {
+fn fallback_draft<'a>(u: &Unit, c: &FbCommand, bodies: &[Range<usize>], body_index: &mut usize) -> Draft<'a> {
     let mut d = Draft::default();
     let mut leading = true;
     for w in &c.words {
@@ -2114,34 +1883,21 @@ fn fallback_draft<'a>(
             && raw.last() == Some(&b')')
             && raw.len() >= 3
         {
-            d.jobs
-                .push((w.start, Job::ProcText(w.start + 2..w.end - 1)));
+            d.jobs.push((w.start, Job::ProcText(w.start + 2..w.end - 1)));
         }
         d.argv.push(b);
     }
     for r in &c.redirects {
         let target = r.target.clone().map(|t| built_local(u, t));
-        let end = target
-            .as_ref()
-            .and_then(|t| t.local.as_ref())
-            .map_or(r.start, |l| l.end);
+        let end = target.as_ref().and_then(|t| t.local.as_ref()).map_or(r.start, |l| l.end);
         let heredoc = (r.op == RedirectOp::HereDoc).then(|| {
             let body = bodies.get(*body_index).and_then(|b| u.text.get(b.clone()));
             *body_index += 1;
             let raw = target.as_ref().map_or("", |t| t.word.raw.as_str());
-            HereDoc {
-                body: body.map(str::to_owned),
-                quoted: raw.contains(['\'', '"', '\\']),
-                strip_tabs: r.strip,
-            }
+            HereDoc { body: body.map(str::to_owned), quoted: raw.contains(['\'', '"', '\\']), strip_tabs: r.strip }
         });
-        let redirect = Redirect {
-            fd: r.fd,
-            op: r.op,
-            target: target.map(|t| t.word),
-            heredoc,
-            range: u.map.range(r.start..end),
-        };
+        let redirect =
+            Redirect { fd: r.fd, op: r.op, target: target.map(|t| t.word), heredoc, range: u.map.range(r.start..end) };
         d.redirects.push((redirect, true));
     }
     d
@@ -2172,46 +1928,24 @@ mod tests {
         assert_eq!(names(&s), ["apt-get", "apt-get", "rm"]);
         assert_eq!(
             argv(&s.commands[1]),
-            [
-                "apt-get",
-                "install",
-                "-y",
-                "--no-install-recommends",
-                "curl=7.88.1-10+deb12u5",
-                "ca-certificates"
-            ]
+            ["apt-get", "install", "-y", "--no-install-recommends", "curl=7.88.1-10+deb12u5", "ca-certificates"]
         );
-        assert_eq!(
-            s.commands
-                .iter()
-                .map(|c| c.and_or_index)
-                .collect::<Vec<_>>(),
-            [0, 1, 2]
-        );
+        assert_eq!(s.commands.iter().map(|c| c.and_or_index).collect::<Vec<_>>(), [0, 1, 2]);
         assert!(s.commands.iter().all(|c| c.and_or_list == 0));
         assert_eq!(slice(src, s.commands[0].range), "apt-get update");
         let pin = &s.commands[1].argv[4];
         assert_eq!(pin.range, TextRange::new(61, 83));
         assert_eq!(slice(src, pin.range), "curl=7.88.1-10+deb12u5");
         assert!(s.commands[1].assignments.is_empty());
-        assert_eq!(
-            slice(src, s.commands[2].range),
-            "rm -rf /var/lib/apt/lists/*"
-        );
+        assert_eq!(slice(src, s.commands[2].range), "rm -rf /var/lib/apt/lists/*");
     }
 
     #[test]
     fn assignment_word_after_name_is_an_argument() {
         let s = parse_script("apt-get install -y curl=7.88.1-10+deb12u5");
-        assert_eq!(
-            argv(&s.commands[0]),
-            ["apt-get", "install", "-y", "curl=7.88.1-10+deb12u5"]
-        );
+        assert_eq!(argv(&s.commands[0]), ["apt-get", "install", "-y", "curl=7.88.1-10+deb12u5"]);
         let s = parse_script("pip install ansible==2.9.* 'requests>=2'");
-        assert_eq!(
-            argv(&s.commands[0]),
-            ["pip", "install", "ansible==2.9.*", "requests>=2"]
-        );
+        assert_eq!(argv(&s.commands[0]), ["pip", "install", "ansible==2.9.*", "requests>=2"]);
     }
 
     #[test]
@@ -2221,10 +1955,7 @@ mod tests {
         let c = &s.commands[0];
         assert_eq!(argv(c), ["apt-get", "install", "-y", "tzdata"]);
         assert_eq!(
-            c.assignments
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>(),
+            c.assignments.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
             ["DEBIAN_FRONTEND=noninteractive", "TZ=UTC"]
         );
         assert_eq!(c.range, TextRange::new(0, to_u32(src.len())));
@@ -2241,14 +1972,7 @@ mod tests {
         assert_eq!(s.commands[1].pipeline, Some((0, 1)));
         assert_eq!(argv(&s.commands[1]), ["bash", "-"]);
         assert_eq!(slice(src, s.commands[1].range), "bash -");
-        assert_eq!(
-            s.pipe_to_shell(),
-            [PipeToShell {
-                downloader: 0,
-                shell: 1,
-                form: PipeToShellForm::Pipe
-            }]
-        );
+        assert_eq!(s.pipe_to_shell(), [PipeToShell { downloader: 0, shell: 1, form: PipeToShellForm::Pipe }]);
     }
 
     #[test]
@@ -2256,16 +1980,10 @@ mod tests {
         let src = "set -eux; arch=\"$(dpkg --print-architecture)\"; case \"$arch\" in amd64) url='https://x/amd64.tgz' ;; arm64) url='https://x/arm64.tgz' ;; *) echo >&2 \"unsupported $arch\"; exit 1 ;; esac; wget -O go.tgz \"$url\"";
         let s = parse_script(src);
         assert_eq!(s.error, None);
-        assert_eq!(
-            names(&s),
-            ["set", "", "dpkg", "", "", "echo", "exit", "wget"]
-        );
+        assert_eq!(names(&s), ["set", "", "dpkg", "", "", "echo", "exit", "wget"]);
         let assign = &s.commands[1];
         assert!(assign.argv.is_empty());
-        assert_eq!(
-            assign.assignments[0].text,
-            "arch=$(dpkg --print-architecture)"
-        );
+        assert_eq!(assign.assignments[0].text, "arch=$(dpkg --print-architecture)");
         let dpkg = &s.commands[2];
         assert_eq!(dpkg.nested, Nesting::Substitution);
         assert_eq!(dpkg.depth, 1);
@@ -2276,10 +1994,7 @@ mod tests {
         let echo = &s.commands[5];
         assert_eq!(argv(echo), ["echo", "unsupported $arch"]);
         assert_eq!(echo.redirects[0].op, RedirectOp::DupOutput);
-        assert_eq!(
-            echo.redirects[0].target.as_ref().map(|t| t.text.as_str()),
-            Some("2")
-        );
+        assert_eq!(echo.redirects[0].target.as_ref().map(|t| t.text.as_str()), Some("2"));
         assert_eq!(slice(src, echo.redirects[0].range), ">&2");
         assert_eq!(argv(&s.commands[7]), ["wget", "-O", "go.tgz", "$url"]);
         assert_eq!(s.commands[7].argv[3].raw, "\"$url\"");
@@ -2320,17 +2035,7 @@ mod tests {
         assert_eq!(argv(&s.commands[1]), ["export", "VERSION=dev"]);
         let go = &s.commands[2];
         assert_eq!(go.assignments[0].text, "CGO_ENABLED=0");
-        assert_eq!(
-            argv(go),
-            [
-                "go",
-                "build",
-                "-ldflags=-X main.version=${VERSION:-dev}",
-                "-o",
-                "/out/app",
-                "."
-            ]
-        );
+        assert_eq!(argv(go), ["go", "build", "-ldflags=-X main.version=${VERSION:-dev}", "-o", "/out/app", "."]);
         assert_eq!(go.and_or_index, 1);
     }
 
@@ -2341,10 +2046,7 @@ mod tests {
         assert_eq!(c.name(), "sudo");
         assert_eq!(c.effective_name(), "apt-get");
         assert_eq!(
-            c.effective()
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>(),
+            c.effective().iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
             ["apt-get", "install", "-y", "git"]
         );
         assert_eq!(c.effective_args().len(), 3);
@@ -2353,10 +2055,7 @@ mod tests {
     #[test]
     fn effective_strips_wrappers() {
         let cases = [
-            (
-                "sudo -u root -H env DEBIAN_FRONTEND=noninteractive apt-get -y install x",
-                "apt-get",
-            ),
+            ("sudo -u root -H env DEBIAN_FRONTEND=noninteractive apt-get -y install x", "apt-get"),
             ("env -i PATH=/bin nice -n 10 /usr/bin/make", "make"),
             ("command -p exec -a foo python3 app.py", "python3"),
             ("find . -print0 | xargs -0 -n 1 -I {} rm {}", "rm"),
@@ -2389,16 +2088,9 @@ mod tests {
         assert_eq!(slice(src, r[1].range), "<<'EOF'");
         assert_eq!(
             r[1].heredoc,
-            Some(HereDoc {
-                body: Some("key = $value\n".into()),
-                quoted: true,
-                strip_tabs: false
-            })
+            Some(HereDoc { body: Some("key = $value\n".into()), quoted: true, strip_tabs: false })
         );
-        assert_eq!(
-            slice(src, s.commands[0].range),
-            "cat > /etc/app.conf <<'EOF'"
-        );
+        assert_eq!(slice(src, s.commands[0].range), "cat > /etc/app.conf <<'EOF'");
     }
 
     #[test]
@@ -2407,23 +2099,13 @@ mod tests {
         let s = parse_script(src);
         assert_eq!(s.error, None);
         assert_eq!(names(&s), ["cat", "chmod"]);
-        assert_eq!(
-            s.commands[0].redirects[0].heredoc,
-            Some(HereDoc {
-                body: None,
-                quoted: false,
-                strip_tabs: true
-            })
-        );
+        assert_eq!(s.commands[0].redirects[0].heredoc, Some(HereDoc { body: None, quoted: false, strip_tabs: true }));
         assert_eq!(slice(src, s.commands[0].redirects[0].range), "<<-EOF");
         let s = parse_script_with_heredocs(src, &["#!/bin/sh\nexec app\n"]);
         assert_eq!(s.error, None);
         assert_eq!(names(&s), ["cat", "chmod"]);
         assert_eq!(
-            s.commands[0].redirects[0]
-                .heredoc
-                .as_ref()
-                .and_then(|h| h.body.as_deref()),
+            s.commands[0].redirects[0].heredoc.as_ref().and_then(|h| h.body.as_deref()),
             Some("#!/bin/sh\nexec app\n")
         );
         assert_eq!(slice(src, s.commands[1].range), "chmod +x /app/run.sh");
@@ -2459,10 +2141,7 @@ mod tests {
         let src = "for f in $(ls /etc/*.conf); do { echo \"$f\"; cat \"$f\"; } | grep -v '^#' > /tmp/$(basename $f); (cd /tmp && tar czf x.tgz .); done";
         let s = parse_script(src);
         assert_eq!(s.error, None);
-        assert_eq!(
-            names(&s),
-            ["ls", "echo", "cat", "grep", "basename", "cd", "tar"]
-        );
+        assert_eq!(names(&s), ["ls", "echo", "cat", "grep", "basename", "cd", "tar"]);
         assert_eq!(s.commands[0].parent, None);
         assert_eq!(s.commands[0].nested, Nesting::Substitution);
         assert_eq!(s.commands[3].pipeline, Some((0, 1)));
@@ -2477,10 +2156,7 @@ mod tests {
         let src = "[[ -f /etc/os-release ]] && source /etc/os-release; pkgs=(curl git); diff <(sort a) <(sort b); echo $(( 1 + $(nproc) ))";
         let s = parse_script(src);
         assert_eq!(s.error, None);
-        assert_eq!(
-            names(&s),
-            ["source", "", "diff", "sort", "sort", "echo", "nproc"]
-        );
+        assert_eq!(names(&s), ["source", "", "diff", "sort", "sort", "echo", "nproc"]);
         assert_eq!(s.commands[0].and_or_index, 1);
         assert_eq!(s.commands[1].assignments[0].raw, "pkgs=(curl git)");
         assert_eq!(argv(&s.commands[2]), ["diff", "<(sort a)", "<(sort b)"]);
@@ -2499,17 +2175,10 @@ mod tests {
         assert_eq!(names(&s), ["sh", "curl"]);
         assert_eq!(s.commands[1].nested, Nesting::Substitution);
         assert_eq!(s.commands[1].parent, Some(0));
-        assert_eq!(
-            slice(src, s.commands[1].range),
-            "curl -fsSL https://raw.example.com/install.sh"
-        );
+        assert_eq!(slice(src, s.commands[1].range), "curl -fsSL https://raw.example.com/install.sh");
         assert_eq!(
             s.pipe_to_shell(),
-            [PipeToShell {
-                downloader: 1,
-                shell: 0,
-                form: PipeToShellForm::CommandSubstitution
-            }]
+            [PipeToShell { downloader: 1, shell: 0, form: PipeToShellForm::CommandSubstitution }]
         );
     }
 
@@ -2544,11 +2213,7 @@ mod tests {
         assert_eq!(names(&s), ["bash", "curl"]);
         assert_eq!(
             s.pipe_to_shell(),
-            [PipeToShell {
-                downloader: 1,
-                shell: 0,
-                form: PipeToShellForm::ProcessSubstitution
-            }]
+            [PipeToShell { downloader: 1, shell: 0, form: PipeToShellForm::ProcessSubstitution }]
         );
     }
 
@@ -2602,12 +2267,7 @@ mod tests {
         let src = r#"echo "a b" 'x' a\ b "q\"d" ${V:-x} "$HOME/p" ~/.cache 'it'"'"'s'"#;
         let s = parse_script(src);
         let c = &s.commands[0];
-        assert_eq!(
-            argv(c),
-            [
-                "echo", "a b", "x", "a b", "q\"d", "${V:-x}", "$HOME/p", "~/.cache", "it's"
-            ]
-        );
+        assert_eq!(argv(c), ["echo", "a b", "x", "a b", "q\"d", "${V:-x}", "$HOME/p", "~/.cache", "it's"]);
         assert_eq!(c.argv[3].raw, "a\\ b");
         assert_eq!(slice(src, c.argv[8].range), r#"'it'"'"'s'"#);
     }
@@ -2619,14 +2279,7 @@ mod tests {
         let r: Vec<_> = s.commands[0]
             .redirects
             .iter()
-            .map(|r| {
-                (
-                    r.fd,
-                    r.op.as_str(),
-                    r.target.as_ref().unwrap().text.as_str(),
-                    slice(src, r.range),
-                )
-            })
+            .map(|r| (r.fd, r.op.as_str(), r.target.as_ref().unwrap().text.as_str(), slice(src, r.range)))
             .collect();
         assert_eq!(
             r,
@@ -2644,7 +2297,8 @@ mod tests {
 
     #[test]
     fn functions_while_until_and_background() {
-        let src = "f() { apk add --no-cache x; }; f & while read l; do echo $l; done < list; until false; do break; done";
+        let src =
+            "f() { apk add --no-cache x; }; f & while read l; do echo $l; done < list; until false; do break; done";
         let s = parse_script(src);
         assert_eq!(names(&s), ["apk", "f", "read", "echo", "false", "break"]);
     }
@@ -2683,10 +2337,7 @@ mod tests {
         assert!(s.fallback);
         assert!(s.error.is_some());
         assert_eq!(names(&s), ["apt-get", "apt-get", "echo"]);
-        assert_eq!(
-            argv(&s.commands[1]),
-            ["apt-get", "install", "-y", "a b", "c"]
-        );
+        assert_eq!(argv(&s.commands[1]), ["apt-get", "install", "-y", "a b", "c"]);
         assert_eq!(s.commands[1].and_or_index, 1);
         assert_eq!(slice(src, s.commands[1].argv[3].range), "'a b'");
         assert!(s.commands[2].in_subshell);
@@ -2705,14 +2356,8 @@ mod tests {
         assert!(make.before_or);
         assert!(s.commands[4].after_or);
         assert_eq!(
-            make.redirects
-                .iter()
-                .map(|r| (r.fd, r.op, slice(src, r.range)))
-                .collect::<Vec<_>>(),
-            [
-                (None, RedirectOp::Write, ">/dev/null"),
-                (Some(2), RedirectOp::DupOutput, "2>&1")
-            ]
+            make.redirects.iter().map(|r| (r.fd, r.op, slice(src, r.range))).collect::<Vec<_>>(),
+            [(None, RedirectOp::Write, ">/dev/null"), (Some(2), RedirectOp::DupOutput, "2>&1")]
         );
     }
 
@@ -2736,10 +2381,7 @@ mod tests {
         let parens = "(".repeat(30);
         let s = parse_script(&parens);
         assert!(s.fallback);
-        assert_eq!(
-            s.error.as_deref(),
-            Some("script has too many unclosed `(` to parse as shell")
-        );
+        assert_eq!(s.error.as_deref(), Some("script has too many unclosed `(` to parse as shell"));
         let sh = "sh -c \"sh -c 'echo ok'\"";
         let s = parse_script(sh);
         assert_eq!(names(&s), ["sh", "sh", "echo"]);

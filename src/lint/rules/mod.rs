@@ -20,6 +20,7 @@ mod dd072_secret_file_copied;
 mod dd080_service_without_healthcheck;
 mod dd100_empty_continuation_line;
 mod dd101_unknown_instruction;
+mod dd102_missing_target_stage;
 mod dl1000_parse_error;
 mod dl3000_relative_workdir;
 mod dl3002_last_user_root;
@@ -191,6 +192,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dd080_service_without_healthcheck::ServiceWithoutHealthcheck,
     &dd100_empty_continuation_line::EmptyContinuationLine,
     &dd101_unknown_instruction::UnknownInstruction,
+    &dd102_missing_target_stage::MissingTargetStage,
     &dl1000_parse_error::ParseError,
     &dl3000_relative_workdir::RelativeWorkdir,
     &dl3002_last_user_root::LastUserRoot,
