@@ -82,7 +82,7 @@ fn main() {
                 })
                 .collect();
             let bytes: usize = texts.iter().map(|t| t.0.len()).sum();
-            let passes = 20;
+            let passes: u32 = std::env::var("DRYDOCK_BENCH_PASSES").ok().and_then(|p| p.parse().ok()).unwrap_or(20);
             let settings = Settings::default();
             let (findings, elapsed) = time(|| {
                 let mut n = 0;
@@ -98,9 +98,9 @@ fn main() {
                         n += check(&input, &settings).len();
                     }
                 }
-                n / passes
+                n / passes as usize
             });
-            let per_pass = elapsed / passes as u32;
+            let per_pass = elapsed / passes;
             println!(
                 "corpus, in process: {} files, {:.2} MB, {findings} findings; {:.1} ms per pass ({:.0} files/s)",
                 texts.len(),
@@ -150,6 +150,9 @@ fn main() {
                 }
             }
         }
+    }
+    if std::env::var_os("DRYDOCK_BENCH_CORPUS_ONLY").is_some() {
+        return;
     }
     let big = generated(8 * 1024 * 1024);
     let ((), parse_time) = time(|| {

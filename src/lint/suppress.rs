@@ -240,13 +240,22 @@ impl Layout {
 
 /// The last line of the instructions that start before `line`.
 fn last_end_before(spans: &[(u32, u32)], line: u32) -> u32 {
+    // Instructions do not overlap, so the one starting last before `line` ends last.
     let idx = spans.partition_point(|s| s.0 < line);
-    spans.get(..idx).unwrap_or_default().iter().map(|s| s.1).max().unwrap_or(0)
+    idx.checked_sub(1).and_then(|i| spans.get(i)).map_or(0, |s| s.1)
 }
 
 impl Suppressions {
     /// Collects the pragmas of `file`.
     pub fn from_dockerfile(file: &Dockerfile) -> Self {
+        let is_pragma = |text: &str| {
+            let t = text.trim_start().as_bytes();
+            t.len() >= 7
+                && (t[..7].eq_ignore_ascii_case(b"drydock") || t.len() >= 8 && t[..8].eq_ignore_ascii_case(b"hadolint"))
+        };
+        if !file.comments.iter().any(|c| is_pragma(&c.text)) {
+            return Self::default();
+        }
         let layout = Layout::new(file);
         let mut comments: Vec<_> = file.comments.iter().filter(|c| !layout.in_heredoc(c.line)).collect();
         comments.sort_by_key(|c| c.line);

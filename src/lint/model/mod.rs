@@ -405,6 +405,7 @@ impl<'a> Builder<'a> {
         let globals = global_scope(&self.model.global_args);
         let global_defaults: HashMap<&str, &ArgDecl> =
             self.model.global_args.iter().map(|a| (a.name.as_str(), a)).collect();
+        let mut by_name: HashMap<String, usize> = HashMap::new();
         for (k, &from) in froms.iter().enumerate() {
             let end = froms.get(k + 1).copied().unwrap_or(n);
             let inst = &file.instructions[from];
@@ -426,9 +427,7 @@ impl<'a> Builder<'a> {
                     let lower = text.expanded.to_ascii_lowercase();
                     if lower == "scratch" {
                         Base::Scratch
-                    } else if let Some(parent) =
-                        self.model.stages.iter().find(|s| s.name.as_deref() == Some(lower.as_str())).map(|s| s.index)
-                    {
+                    } else if let Some(&parent) = by_name.get(lower.as_str()) {
                         Base::Stage(parent)
                     } else {
                         Base::Image(text)
@@ -441,6 +440,9 @@ impl<'a> Builder<'a> {
                 Base::Scratch => file.escape != '`',
             };
             let index = self.model.stages.len();
+            if let Some(n) = &name {
+                by_name.entry(n.clone()).or_insert(index);
+            }
             self.model.stages.push(Stage {
                 index,
                 name,

@@ -1527,7 +1527,7 @@ fn render(raw: &str, pieces: &[WordPieceWithSource], out: &mut String) {
                 out.push_str(s);
             }
             WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
-                render(raw, inner, out)
+                render(raw, inner, out);
             }
             WordPiece::EscapeSequence(s) => {
                 let rest = s.strip_prefix('\\').unwrap_or(s);

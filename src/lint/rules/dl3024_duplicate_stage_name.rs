@@ -37,11 +37,13 @@ declare_rule! {
 impl Rule for DuplicateStageName {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
-        for (k, stage) in model.stages.iter().enumerate() {
+        let mut seen: std::collections::HashMap<&str, &crate::lint::model::Stage> = std::collections::HashMap::new();
+        for stage in &model.stages {
             let (Some(name), Some(range)) = (stage.name.as_deref(), stage.name_range) else {
                 continue;
             };
-            let Some(first) = model.stages.iter().take(k).find(|s| s.name.as_deref() == Some(name)) else {
+            let Some(first) = seen.get(name).copied() else {
+                seen.insert(name, stage);
                 continue;
             };
             let line = file.instructions.get(first.from).map_or(0, |f| f.start_line);
