@@ -5,6 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::lint::report::Format;
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
 /// drydock: enforce the containerisation standard on Dockerfiles and
 /// `.dockerignore` files.
 #[derive(Debug, Parser)]
@@ -25,23 +31,6 @@ pub enum Command {
     /// Print a rule's documentation.
     #[command(alias = "rule")]
     Explain(ExplainArgs),
-}
-
-/// Output formats of `lint`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// Code frames for people (colored on a terminal).
-    Tty,
-    /// `{"findings":[…]}`.
-    Json,
-    /// SARIF 2.1.0 (GitHub code scanning).
-    Sarif,
-    /// Checkstyle XML.
-    Checkstyle,
-    /// GitLab Code Quality (Code Climate JSON).
-    Gitlab,
-    /// GitHub Actions workflow commands (annotations).
-    Github,
 }
 
 /// Failure thresholds of `lint`.
@@ -66,9 +55,10 @@ pub struct LintArgs {
     /// for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.* and .dockerignore.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, env = "DRYDOCK_FORMAT")]
-    pub format: Option<FormatArg>,
+    /// Output format: tty, json, sarif, checkstyle, gitlab (Code Quality) or
+    /// github (workflow commands).
+    #[arg(long, short = 'f', env = "DRYDOCK_FORMAT", value_parser = parse_format)]
+    pub format: Option<Format>,
     /// Exit 1 only for findings at or above this severity.
     #[arg(long, short = 't', value_enum, env = "DRYDOCK_FAILURE_THRESHOLD")]
     pub failure_threshold: Option<ThresholdArg>,

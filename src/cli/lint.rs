@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 
-use super::args::{FormatArg, LintArgs, ThresholdArg};
+use super::args::{LintArgs, ThresholdArg};
 use super::config::ConfigResolver;
 use crate::lint::diagnostic::apply_safe_fixes;
 use crate::lint::report::{FileReport, Format, RenderOptions, render};
@@ -84,16 +84,11 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             }
         }
     }
-    let format = match args.format {
-        Some(FormatArg::Tty) => Format::Tty,
-        Some(FormatArg::Json) => Format::Json,
-        Some(FormatArg::Sarif) => Format::Sarif,
-        Some(FormatArg::Checkstyle) => Format::Checkstyle,
-        Some(FormatArg::Gitlab) => Format::Gitlab,
-        Some(FormatArg::Github) => Format::Github,
-        // A config file's `format` (hadolint's key) is a default the flag overrides.
-        None => defaults.format.as_deref().and_then(|f| f.parse::<Format>().ok()).unwrap_or(Format::Tty),
-    };
+    // A config file's `format` (hadolint's key) is a default the flag overrides.
+    let format = args
+        .format
+        .or_else(|| defaults.format.as_deref().and_then(|f| f.parse::<Format>().ok()))
+        .unwrap_or(Format::Tty);
     let color = format == Format::Tty
         && !args.no_color
         && !defaults.no_color
