@@ -4,3 +4,5 @@
 
 pub mod cli;
 pub mod lint;
+#[cfg(feature = "service")]
+pub mod store;

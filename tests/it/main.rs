@@ -7,3 +7,5 @@ mod corpus;
 mod parser;
 mod parser_diff;
 mod rules;
+#[cfg(feature = "service")]
+mod store;
