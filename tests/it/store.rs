@@ -343,8 +343,9 @@ on_each_database! {
 
         // Coalescing applies to jobs recorded with a delivery too.
         let d = store.enqueue(&lint_job(5).coalesce("pr:acme/app#14"), at(70)).await.unwrap();
-        let recorded = store.record_delivery(&delivery("d-2"), &[lint_job(6).coalesce("pr:acme/app#14")], at(80));
-        let Recorded::New { jobs } = recorded.await.unwrap() else { panic!("new delivery") };
+        let (d2, jobs2) = (delivery("d-2"), [lint_job(6).coalesce("pr:acme/app#14")]);
+        let recorded = store.record_delivery(&d2, &jobs2, at(80)).await.unwrap();
+        let Recorded::New { jobs } = recorded else { panic!("new delivery") };
         assert_eq!(store.job(d).await.unwrap().unwrap().state, JobState::Superseded);
         assert_eq!(store.job(jobs[0]).await.unwrap().unwrap().state, JobState::Queued);
     }
