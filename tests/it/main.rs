@@ -5,3 +5,5 @@ mod common;
 mod corpus;
 mod parser_diff;
 mod rules;
+#[cfg(feature = "service")]
+mod webhook;
