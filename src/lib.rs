@@ -3,6 +3,8 @@
 //! ([`cli`]).
 
 pub mod cli;
+#[cfg(feature = "service")]
+pub mod github;
 pub mod lint;
 #[cfg(feature = "service")]
 pub mod store;

@@ -9,3 +9,5 @@ mod parser_diff;
 mod rules;
 #[cfg(feature = "service")]
 mod store;
+#[cfg(feature = "service")]
+mod webhook;
