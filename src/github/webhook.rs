@@ -290,7 +290,7 @@ mod tests {
         let odd = &VECTOR_SIG[..VECTOR_SIG.len() - 1];
         assert_eq!(verify(&s, Some(odd), VECTOR_BODY), Err(SignatureError::Malformed));
         assert_eq!(verify(&s, Some(&format!("{VECTOR_SIG}00")), VECTOR_BODY), Err(SignatureError::Malformed));
-        let non_hex = format!("{}zz", truncated);
+        let non_hex = format!("{truncated}zz");
         assert_eq!(verify(&s, Some(&non_hex), VECTOR_BODY), Err(SignatureError::Malformed));
         assert_eq!(verify(&s, Some("sha256="), VECTOR_BODY), Err(SignatureError::Malformed));
         assert_eq!(verify(&s, Some(&format!(" {VECTOR_SIG}")), VECTOR_BODY), Err(SignatureError::UnsupportedAlgorithm));

@@ -193,7 +193,7 @@ fn every_fixture_parses_to_its_event_and_jobs() {
     let mut on_disk: Vec<String> = std::fs::read_dir(fixture_dir())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".json"))
+        .filter(|n| std::path::Path::new(n).extension().is_some_and(|e| e == "json"))
         .collect();
     on_disk.sort();
     let mut covered: Vec<String> = expected.iter().map(|(n, ..)| (*n).to_owned()).collect();
