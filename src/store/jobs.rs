@@ -25,11 +25,13 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 /// The first retry waits this long; each later one waits twice as long as the one before.
 pub const BACKOFF_BASE: Duration = Duration::from_secs(2);
 /// No retry waits longer than this.
-pub const BACKOFF_CAP: Duration = Duration::from_secs(600);
+pub const BACKOFF_CAP: Duration = Duration::from_mins(10);
 /// `last_error` is cut to this many bytes (at a character boundary).
 const MAX_ERROR_LEN: usize = 4_096;
 /// How often a transaction is retried when a concurrent enqueue with the same coalesce key wins the race.
-pub(super) const COALESCE_RETRIES: u32 = 5;
+/// Each lost race means another enqueue with the key committed, so N concurrent enqueues of one key
+/// need at most N - 1 retries.
+pub(super) const COALESCE_RETRIES: u32 = 32;
 
 /// The id of a job (the table's primary key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -559,8 +561,7 @@ impl Store {
 
     /// Counts queued, delayed, running and dead jobs, and the age of the oldest due one.
     pub async fn queue_stats(&self, now: Timestamp) -> Result<QueueStats, StoreError> {
-        let (queued, delayed, running, dead, oldest): (i64, i64, i64, i64, Option<i64>) =
-            on_backend!(self, pool => sqlx::query_as(
+        let (queued, delayed, running, dead, oldest): (i64, i64, i64, i64, Option<i64>) = on_backend!(self, pool => sqlx::query_as(
                 "SELECT \
                      COUNT(*) FILTER (WHERE state = 'queued' AND run_at <= $1), \
                      COUNT(*) FILTER (WHERE state = 'queued' AND run_at > $1), \
@@ -616,7 +617,7 @@ mod tests {
         let secs: Vec<u64> = (1..=11).map(|a| backoff(a).as_secs()).collect();
         assert_eq!(secs, [2, 4, 8, 16, 32, 64, 128, 256, 512, 600, 600]);
         assert_eq!(backoff(0), Duration::from_secs(2));
-        assert_eq!(backoff(u32::MAX), Duration::from_secs(600));
+        assert_eq!(backoff(u32::MAX), Duration::from_mins(10));
     }
 
     #[test]
@@ -626,7 +627,7 @@ mod tests {
                 let d = retry_delay(JobId(id), attempt);
                 assert_eq!(d, retry_delay(JobId(id), attempt));
                 assert!(d <= backoff(attempt), "{id}/{attempt}: {d:?}");
-                assert!(d >= backoff(attempt) - backoff(attempt) / 8, "{id}/{attempt}: {d:?}");
+                assert!(d >= backoff(attempt).saturating_sub(backoff(attempt) / 8), "{id}/{attempt}: {d:?}");
             }
         }
         // Jobs that fail together do not all retry at the same instant.

@@ -81,7 +81,13 @@ impl Store {
         .await?);
         // The row can vanish when the installation is deleted concurrently; waiting one gap is harmless.
         let Some((held_by, held_until, last_write_at)) = row else { return Ok(SlotAttempt::Wait(min_gap)) };
-        Ok(SlotAttempt::Wait(wait_hint(now, held_by.is_some(), held_until.map(Timestamp), Timestamp(last_write_at), min_gap)))
+        Ok(SlotAttempt::Wait(wait_hint(
+            now,
+            held_by.is_some(),
+            held_until.map(Timestamp),
+            Timestamp(last_write_at),
+            min_gap,
+        )))
     }
 
     /// Gives the slot back and stamps the end of the write, starting the `min_gap` before the next one.
