@@ -46,6 +46,7 @@ CREATE INDEX jobs_queued ON jobs (run_at, id) WHERE state = 'queued';
 CREATE INDEX jobs_running ON jobs (locked_until) WHERE state = 'running';
 CREATE INDEX jobs_running_key ON jobs (coalesce_key) WHERE state = 'running';
 CREATE INDEX jobs_installation ON jobs (installation_id);
+CREATE INDEX jobs_state ON jobs (state, updated_at);
 -- Coalescing keeps at most one queued job per key; enqueue supersedes the older one.
 CREATE UNIQUE INDEX jobs_queued_coalesce_key ON jobs (coalesce_key) WHERE state = 'queued';
 
