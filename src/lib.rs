@@ -3,4 +3,6 @@
 //! ([`cli`]).
 
 pub mod cli;
+#[cfg(feature = "service")]
+pub mod github;
 pub mod lint;

@@ -3,5 +3,9 @@
 
 mod common;
 mod corpus;
+#[cfg(feature = "service")]
+mod fake_github;
+#[cfg(feature = "service")]
+mod github_client;
 mod parser_diff;
 mod rules;
