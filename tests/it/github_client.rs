@@ -398,6 +398,13 @@ async fn review_with_a_suggestion_comment() {
     let err = c.delete_review_comment(&repo(), stored[0].id).await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
 
+    // A push that changes the hunk makes the comment outdated.
+    let pushed = "@@ -1,2 +1,2 @@\n FROM debian\n-RUN apt-get update\n+RUN apt-get update && apt-get install -y curl";
+    gh.add_pull_request(REPO, PullRequest::new(3, HEAD).file("Dockerfile", "modified", Some(pushed)));
+    let listed = c.list_review_comments(&repo(), 3).await.unwrap();
+    assert_eq!((listed[0].line, listed[0].original_line), (None, Some(4)));
+    gh.add_pull_request(REPO, PullRequest::new(3, HEAD).file("Dockerfile", "modified", Some(patch)));
+
     // One comment off the diff fails the whole review, as on GitHub.
     let off_diff =
         [ReviewCommentDraft { path: "Dockerfile".to_owned(), line: 40, start_line: None, body: "x".to_owned() }];

@@ -218,8 +218,10 @@ pub struct ReviewComment {
     pub review_id: Option<u64>,
     /// Path.
     pub path: String,
-    /// Line (RIGHT side).
+    /// Line (RIGHT side) at the current head; `None` once outdated.
     pub line: Option<u64>,
+    /// Line when posted.
+    pub original_line: Option<u64>,
     /// First line of a multi-line comment.
     pub start_line: Option<u64>,
     /// `RIGHT` or `LEFT`.
@@ -390,9 +392,20 @@ impl FakeGithub {
         r.files.insert((git_ref.to_owned(), path.to_owned()), content);
     }
 
-    /// Adds (or replaces) a pull request.
+    /// Adds a pull request, or replaces it (a push): comments whose line is no
+    /// longer in the diff become outdated (`line: null`), as on GitHub.
     pub fn add_pull_request(&self, repo: &str, pr: PullRequest) {
-        self.shared.lock().repo_mut(repo).pulls.insert(pr.number, pr);
+        let mut s = self.shared.lock();
+        let r = s.repo_mut(repo);
+        for c in r.comments.iter_mut().filter(|c| c.pull_number == pr.number) {
+            let file = pr.files.iter().find(|f| f.filename == c.path);
+            let lines = diff::right_lines(file.and_then(|f| f.patch.as_deref()).unwrap_or(""));
+            if c.line.is_some_and(|l| !lines.contains_key(&l)) {
+                c.line = None;
+                c.start_line = None;
+            }
+        }
+        r.pulls.insert(pr.number, pr);
     }
 
     /// The check runs of `repo`, in creation order.
