@@ -5,6 +5,10 @@ mod cli;
 mod common;
 mod corpus;
 mod parser;
+#[cfg(feature = "service")]
+mod fake_github;
+#[cfg(feature = "service")]
+mod github_client;
 mod parser_diff;
 mod rules;
 #[cfg(feature = "service")]
