@@ -4,11 +4,11 @@
 mod cli;
 mod common;
 mod corpus;
-mod parser;
 #[cfg(feature = "service")]
 mod fake_github;
 #[cfg(feature = "service")]
 mod github_client;
+mod parser;
 mod parser_diff;
 mod rules;
 #[cfg(feature = "service")]
