@@ -4,6 +4,7 @@
 //! and one `impl Rule`. [`RULES`] lists them sorted by code; tests guard that
 //! order, the docs' headings and that every rule has a fixture.
 
+mod commands;
 mod dd001_unpinned_image;
 mod dd002_unresolved_image;
 mod dd010_non_minimal_final_base;
@@ -25,6 +26,7 @@ mod dl3000_relative_workdir;
 mod dl3002_last_user_root;
 mod dl3006_untagged_image;
 mod dl3007_latest_tag;
+mod dl3008_unpinned_apt_package;
 mod dl3011_expose_port_out_of_range;
 mod dl3012_multiple_healthchecks;
 mod dl3020_add_for_local_files;
@@ -196,6 +198,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dl3002_last_user_root::LastUserRoot,
     &dl3006_untagged_image::UntaggedImage,
     &dl3007_latest_tag::LatestTag,
+    &dl3008_unpinned_apt_package::UnpinnedAptPackage,
     &dl3011_expose_port_out_of_range::ExposePortOutOfRange,
     &dl3012_multiple_healthchecks::MultipleHealthchecks,
     &dl3020_add_for_local_files::AddForLocalFiles,
