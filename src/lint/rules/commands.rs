@@ -58,6 +58,45 @@ impl<'s> RunCmd<'s> {
         self.cmd.effective_args()
     }
 
+    /// Source span from the command name that actually runs to `last` (one of
+    /// its words): `npm install` in `sudo npm install -g x`.
+    pub fn span_to(&self, last: Option<&Word>) -> TextRange {
+        let Some(first) = self.cmd.effective().first() else { return self.range() };
+        let start = self.word_range(first);
+        last.map_or(start, |w| start.cover(self.word_range(w)))
+    }
+
+    /// The arguments after `pip` when the command runs pip: `pip`, `pip3`,
+    /// `pip3.12`, `python -m pip`, `python3 -m pip` or `uv pip`.
+    pub fn pip_args(&self) -> Option<&'s [Word]> {
+        let name = self.name();
+        let args = self.args();
+        if is_pip(name) {
+            return Some(args);
+        }
+        if name == "uv" {
+            return args.first().filter(|w| w.text == "pip").map(|_| args.get(1..).unwrap_or_default());
+        }
+        if is_python(name) {
+            // `python [-u -B -W x …] -m pip …`
+            let mut i = 0;
+            while let Some(w) = args.get(i) {
+                let t = w.text.as_str();
+                if t == "-m" {
+                    return args.get(i + 1).filter(|m| is_pip(&m.text)).map(|_| args.get(i + 2..).unwrap_or_default());
+                }
+                if let Some(m) = t.strip_prefix("-m") {
+                    return is_pip(m).then(|| args.get(i + 1..).unwrap_or_default());
+                }
+                if !t.starts_with('-') || t == "-c" {
+                    return None;
+                }
+                i += if matches!(t, "-W" | "-X") { 2 } else { 1 };
+            }
+        }
+        None
+    }
+
     /// Whether a `NAME=value` assignment before the command (or inside an `env`
     /// wrapper) sets `name`; returns the value.
     pub fn assignment(&self, name: &str) -> Option<&'s str> {
@@ -302,6 +341,16 @@ pub(crate) fn parse_args<'w>(args: &'w [Word], spec: OptSpec<'_>) -> Parsed<'w> 
         }
     }
     out
+}
+
+/// `pip`, `pip3`, `pip3.12`.
+fn is_pip(name: &str) -> bool {
+    name.strip_prefix("pip").is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+/// `python`, `python3`, `python3.12`.
+pub(crate) fn is_python(name: &str) -> bool {
+    name.strip_prefix("python").is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
 }
 
 /// Whether a word's value is unknown to a linter: it holds a variable or a

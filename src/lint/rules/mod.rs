@@ -8,7 +8,10 @@ mod commands;
 mod dd001_unpinned_image;
 mod dd002_unresolved_image;
 mod dd010_non_minimal_final_base;
+mod dd020_toolchain_in_final_stage;
 mod dd030_root_by_default;
+mod dd040_unlocked_dependency_install;
+mod dd041_remote_script_piped_to_shell;
 mod dd042_remote_add_without_checksum;
 mod dd050_whole_context_copy;
 mod dd060_missing_dockerignore;
@@ -180,7 +183,10 @@ pub static RULES: &[&dyn Rule] = &[
     &dd001_unpinned_image::UnpinnedImage,
     &dd002_unresolved_image::UnresolvedImage,
     &dd010_non_minimal_final_base::NonMinimalFinalBase,
+    &dd020_toolchain_in_final_stage::ToolchainInFinalStage,
     &dd030_root_by_default::RootByDefault,
+    &dd040_unlocked_dependency_install::UnlockedDependencyInstall,
+    &dd041_remote_script_piped_to_shell::RemoteScriptPipedToShell,
     &dd042_remote_add_without_checksum::RemoteAddWithoutChecksum,
     &dd050_whole_context_copy::WholeContextCopy,
     &dd060_missing_dockerignore::MissingDockerignore,
