@@ -32,15 +32,20 @@ mod dl3007_latest_tag;
 mod dl3008_unpinned_apt_package;
 mod dl3011_expose_port_out_of_range;
 mod dl3012_multiple_healthchecks;
+mod dl3013_unpinned_pip_package;
+mod dl3016_unpinned_npm_package;
+mod dl3018_unpinned_apk_package;
 mod dl3020_add_for_local_files;
 mod dl3021_copy_sources_to_non_directory;
 mod dl3022_copy_from_unknown_stage;
 mod dl3023_copy_from_own_stage;
 mod dl3024_duplicate_stage_name;
 mod dl3025_shell_form_cmd;
+mod dl3028_unpinned_gem;
 mod dl3029_constant_from_platform;
 mod dl3043_invalid_onbuild_trigger;
 mod dl3061_instruction_before_from;
+mod dl3062_unpinned_go_package;
 mod dl3063_reserved_stage_name;
 mod dl3064_secret_name_in_arg_or_env;
 mod dl3067_copy_entire_filesystem;
@@ -207,15 +212,20 @@ pub static RULES: &[&dyn Rule] = &[
     &dl3008_unpinned_apt_package::UnpinnedAptPackage,
     &dl3011_expose_port_out_of_range::ExposePortOutOfRange,
     &dl3012_multiple_healthchecks::MultipleHealthchecks,
+    &dl3013_unpinned_pip_package::UnpinnedPipPackage,
+    &dl3016_unpinned_npm_package::UnpinnedNpmPackage,
+    &dl3018_unpinned_apk_package::UnpinnedApkPackage,
     &dl3020_add_for_local_files::AddForLocalFiles,
     &dl3021_copy_sources_to_non_directory::CopySourcesToNonDirectory,
     &dl3022_copy_from_unknown_stage::CopyFromUnknownStage,
     &dl3023_copy_from_own_stage::CopyFromOwnStage,
     &dl3024_duplicate_stage_name::DuplicateStageName,
     &dl3025_shell_form_cmd::ShellFormCmd,
+    &dl3028_unpinned_gem::UnpinnedGem,
     &dl3029_constant_from_platform::ConstantFromPlatform,
     &dl3043_invalid_onbuild_trigger::InvalidOnbuildTrigger,
     &dl3061_instruction_before_from::InstructionBeforeFrom,
+    &dl3062_unpinned_go_package::UnpinnedGoPackage,
     &dl3063_reserved_stage_name::ReservedStageName,
     &dl3064_secret_name_in_arg_or_env::SecretNameInArgOrEnv,
     &dl3067_copy_entire_filesystem::CopyEntireFilesystem,
