@@ -17,6 +17,7 @@ mod dd050_whole_context_copy;
 mod dd060_missing_dockerignore;
 mod dd061_dockerignore_keeps_git;
 mod dd062_dockerignore_keeps_secrets;
+mod dd063_dockerignore_keeps_build_artefacts;
 mod dd064_copy_of_ignored_path;
 mod dd070_secret_value;
 mod dd071_url_credentials;
@@ -197,6 +198,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dd060_missing_dockerignore::MissingDockerignore,
     &dd061_dockerignore_keeps_git::DockerignoreKeepsGit,
     &dd062_dockerignore_keeps_secrets::DockerignoreKeepsSecrets,
+    &dd063_dockerignore_keeps_build_artefacts::DockerignoreKeepsBuildArtefacts,
     &dd064_copy_of_ignored_path::CopyOfIgnoredPath,
     &dd070_secret_value::SecretValue,
     &dd071_url_credentials::UrlCredentials,
