@@ -4,15 +4,20 @@
 //! and one `impl Rule`. [`RULES`] lists them sorted by code; tests guard that
 //! order, the docs' headings and that every rule has a fixture.
 
+mod commands;
 mod dd001_unpinned_image;
 mod dd002_unresolved_image;
 mod dd010_non_minimal_final_base;
+mod dd020_toolchain_in_final_stage;
 mod dd030_root_by_default;
+mod dd040_unlocked_dependency_install;
+mod dd041_remote_script_piped_to_shell;
 mod dd042_remote_add_without_checksum;
 mod dd050_whole_context_copy;
 mod dd060_missing_dockerignore;
 mod dd061_dockerignore_keeps_git;
 mod dd062_dockerignore_keeps_secrets;
+mod dd063_dockerignore_keeps_build_artefacts;
 mod dd064_copy_of_ignored_path;
 mod dd070_secret_value;
 mod dd071_url_credentials;
@@ -26,17 +31,23 @@ mod dl3000_relative_workdir;
 mod dl3002_last_user_root;
 mod dl3006_untagged_image;
 mod dl3007_latest_tag;
+mod dl3008_unpinned_apt_package;
 mod dl3011_expose_port_out_of_range;
 mod dl3012_multiple_healthchecks;
+mod dl3013_unpinned_pip_package;
+mod dl3016_unpinned_npm_package;
+mod dl3018_unpinned_apk_package;
 mod dl3020_add_for_local_files;
 mod dl3021_copy_sources_to_non_directory;
 mod dl3022_copy_from_unknown_stage;
 mod dl3023_copy_from_own_stage;
 mod dl3024_duplicate_stage_name;
 mod dl3025_shell_form_cmd;
+mod dl3028_unpinned_gem;
 mod dl3029_constant_from_platform;
 mod dl3043_invalid_onbuild_trigger;
 mod dl3061_instruction_before_from;
+mod dl3062_unpinned_go_package;
 mod dl3063_reserved_stage_name;
 mod dl3064_secret_name_in_arg_or_env;
 mod dl3067_copy_entire_filesystem;
@@ -179,12 +190,16 @@ pub static RULES: &[&dyn Rule] = &[
     &dd001_unpinned_image::UnpinnedImage,
     &dd002_unresolved_image::UnresolvedImage,
     &dd010_non_minimal_final_base::NonMinimalFinalBase,
+    &dd020_toolchain_in_final_stage::ToolchainInFinalStage,
     &dd030_root_by_default::RootByDefault,
+    &dd040_unlocked_dependency_install::UnlockedDependencyInstall,
+    &dd041_remote_script_piped_to_shell::RemoteScriptPipedToShell,
     &dd042_remote_add_without_checksum::RemoteAddWithoutChecksum,
     &dd050_whole_context_copy::WholeContextCopy,
     &dd060_missing_dockerignore::MissingDockerignore,
     &dd061_dockerignore_keeps_git::DockerignoreKeepsGit,
     &dd062_dockerignore_keeps_secrets::DockerignoreKeepsSecrets,
+    &dd063_dockerignore_keeps_build_artefacts::DockerignoreKeepsBuildArtefacts,
     &dd064_copy_of_ignored_path::CopyOfIgnoredPath,
     &dd070_secret_value::SecretValue,
     &dd071_url_credentials::UrlCredentials,
@@ -198,17 +213,23 @@ pub static RULES: &[&dyn Rule] = &[
     &dl3002_last_user_root::LastUserRoot,
     &dl3006_untagged_image::UntaggedImage,
     &dl3007_latest_tag::LatestTag,
+    &dl3008_unpinned_apt_package::UnpinnedAptPackage,
     &dl3011_expose_port_out_of_range::ExposePortOutOfRange,
     &dl3012_multiple_healthchecks::MultipleHealthchecks,
+    &dl3013_unpinned_pip_package::UnpinnedPipPackage,
+    &dl3016_unpinned_npm_package::UnpinnedNpmPackage,
+    &dl3018_unpinned_apk_package::UnpinnedApkPackage,
     &dl3020_add_for_local_files::AddForLocalFiles,
     &dl3021_copy_sources_to_non_directory::CopySourcesToNonDirectory,
     &dl3022_copy_from_unknown_stage::CopyFromUnknownStage,
     &dl3023_copy_from_own_stage::CopyFromOwnStage,
     &dl3024_duplicate_stage_name::DuplicateStageName,
     &dl3025_shell_form_cmd::ShellFormCmd,
+    &dl3028_unpinned_gem::UnpinnedGem,
     &dl3029_constant_from_platform::ConstantFromPlatform,
     &dl3043_invalid_onbuild_trigger::InvalidOnbuildTrigger,
     &dl3061_instruction_before_from::InstructionBeforeFrom,
+    &dl3062_unpinned_go_package::UnpinnedGoPackage,
     &dl3063_reserved_stage_name::ReservedStageName,
     &dl3064_secret_name_in_arg_or_env::SecretNameInArgOrEnv,
     &dl3067_copy_entire_filesystem::CopyEntireFilesystem,

@@ -1,0 +1,486 @@
+//! Shared access to the shell commands that RUN instructions run, for the rules
+//! about package managers, build tools and downloads.
+//!
+//! The model parses the shell-form scripts of plain `RUN`s. These rules also
+//! need `ONBUILD RUN` (hadolint checks it) and exec-form `RUN ["…"]`, so this
+//! module gathers all three as [`RunScript`]s with maps back to the source, and
+//! hands out their simple commands. It also holds a small option parser, so each
+//! rule only lists which options of its tool take a value.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use crate::lint::model::shell::{self, Script, SimpleCommand, Word};
+use crate::lint::model::{Model, RunScript, ScriptOrigin};
+use crate::lint::parser::{Dockerfile, Instruction, JoinedText, Keyword};
+use crate::lint::source::{TextRange, to_u32};
+
+/// Shells whose `-c` argument is a script, for exec-form RUN.
+const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"];
+
+/// The scripts one instruction runs.
+pub(crate) struct InstScripts<'a> {
+    /// Index of the instruction.
+    pub inst: usize,
+    /// Whether the instruction is `ONBUILD RUN` (it runs in child builds).
+    pub onbuild: bool,
+    /// The scripts, shell form first.
+    pub scripts: Cow<'a, [RunScript]>,
+}
+
+/// One simple command of a RUN, with the script it came from.
+#[derive(Clone, Copy)]
+pub(crate) struct RunCmd<'s> {
+    /// The script, for mapping ranges back to the source.
+    pub script: &'s RunScript,
+    /// The command.
+    pub cmd: &'s SimpleCommand,
+}
+
+impl<'s> RunCmd<'s> {
+    /// Source span of the whole command.
+    pub fn range(&self) -> TextRange {
+        self.script.source_range(self.cmd.range)
+    }
+
+    /// Source span of one of the command's words.
+    pub fn word_range(&self, word: &Word) -> TextRange {
+        self.script.source_range(word.range)
+    }
+
+    /// Basename of the command that actually runs (after `sudo`, `env` and the like).
+    pub fn name(&self) -> &'s str {
+        self.cmd.effective_name()
+    }
+
+    /// Arguments of the command that actually runs.
+    pub fn args(&self) -> &'s [Word] {
+        self.cmd.effective_args()
+    }
+
+    /// Source span from the command name that actually runs to `last` (one of
+    /// its words): `npm install` in `sudo npm install -g x`.
+    pub fn span_to(&self, last: Option<&Word>) -> TextRange {
+        let Some(first) = self.cmd.effective().first() else { return self.range() };
+        let start = self.word_range(first);
+        last.map_or(start, |w| start.cover(self.word_range(w)))
+    }
+
+    /// The arguments after `pip` when the command runs pip: `pip`, `pip3`,
+    /// `pip3.12`, `python -m pip`, `python3 -m pip` or `uv pip`.
+    pub fn pip_args(&self) -> Option<&'s [Word]> {
+        let name = self.name();
+        let args = self.args();
+        if is_pip(name) {
+            return Some(args);
+        }
+        if name == "uv" {
+            return args.first().filter(|w| w.text == "pip").map(|_| args.get(1..).unwrap_or_default());
+        }
+        if is_python(name) {
+            // `python [-u -B -W x …] -m pip …`
+            let mut i = 0;
+            while let Some(w) = args.get(i) {
+                let t = w.text.as_str();
+                if t == "-m" {
+                    return args.get(i + 1).filter(|m| is_pip(&m.text)).map(|_| args.get(i + 2..).unwrap_or_default());
+                }
+                if let Some(m) = t.strip_prefix("-m") {
+                    return is_pip(m).then(|| args.get(i + 1..).unwrap_or_default());
+                }
+                if !t.starts_with('-') || t == "-c" {
+                    return None;
+                }
+                i += if matches!(t, "-W" | "-X") { 2 } else { 1 };
+            }
+        }
+        None
+    }
+
+    /// Whether a `NAME=value` assignment before the command (or inside an `env`
+    /// wrapper) sets `name`; returns the value.
+    pub fn assignment(&self, name: &str) -> Option<&'s str> {
+        let wrappers = self.cmd.argv.len() - self.cmd.effective().len();
+        let env_words = self.cmd.argv.get(..wrappers).unwrap_or_default();
+        self.cmd.assignments.iter().chain(env_words).find_map(|w| {
+            let (k, v) = w.text.split_once('=')?;
+            (k == name).then_some(v)
+        })
+    }
+}
+
+impl InstScripts<'_> {
+    /// Every simple command of the instruction, in order. A command that two
+    /// scripts share (a substitution in a heredoc body that is also run as a
+    /// script) is listed once.
+    pub fn commands(&self) -> Vec<RunCmd<'_>> {
+        let mut seen: HashSet<(TextRange, Vec<&str>)> = HashSet::new();
+        let mut out = Vec::new();
+        for (si, script) in self.scripts.iter().enumerate() {
+            for cmd in &script.script.commands {
+                let key = (script.source_range(cmd.range), cmd.argv.iter().map(|w| w.text.as_str()).collect());
+                if !seen.insert(key) && si > 0 {
+                    continue;
+                }
+                out.push(RunCmd { script, cmd });
+            }
+        }
+        out
+    }
+}
+
+/// The scripts of every `RUN` and `ONBUILD RUN` in the file, in file order.
+/// Instructions in stages whose shell is not POSIX (Windows images, `SHELL
+/// ["powershell"…]`) are left out.
+pub(crate) fn run_scripts<'a>(file: &'a Dockerfile, model: &'a Model) -> Vec<InstScripts<'a>> {
+    let mut out = Vec::new();
+    for (i, inst) in file.instructions.iter().enumerate() {
+        match inst.keyword {
+            // A non-POSIX exec form falls through to the next arm, which finds no
+            // parsed script for it.
+            Keyword::Run if inst.json && posix_at(file, model, i) => {
+                out.push(InstScripts { inst: i, onbuild: false, scripts: Cow::Owned(exec_scripts(inst)) });
+            }
+            Keyword::Run => {
+                if let Some(scripts) = model.scripts.get(i).filter(|s| !s.is_empty()) {
+                    out.push(InstScripts { inst: i, onbuild: false, scripts: Cow::Borrowed(scripts) });
+                }
+            }
+            Keyword::Onbuild => {
+                let Some(sub) = inst.sub.as_deref().filter(|s| s.keyword == Keyword::Run) else { continue };
+                if !posix_at(file, model, i) {
+                    continue;
+                }
+                let scripts = if sub.json { exec_scripts(sub) } else { shell_form_script(inst, sub) };
+                if !scripts.is_empty() {
+                    out.push(InstScripts { inst: i, onbuild: true, scripts: Cow::Owned(scripts) });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether instruction `at` runs under a POSIX shell: its stage's base says so
+/// and no earlier `SHELL` in the stage switched to another shell.
+fn posix_at(file: &Dockerfile, model: &Model, at: usize) -> bool {
+    let Some(stage) = model.stage_of.get(at).copied().flatten().and_then(|s| model.stages.get(s)) else {
+        return true;
+    };
+    let shell = (stage.body.start..at.min(stage.body.end))
+        .filter_map(|i| file.instructions.get(i))
+        .rfind(|i| i.keyword == Keyword::Shell);
+    match shell {
+        Some(sh) => sh.args.first().is_some_and(|a| {
+            let exe = a.value.rsplit(['/', '\\']).next().unwrap_or(&a.value).to_ascii_lowercase();
+            SHELLS.contains(&exe.trim_end_matches(".exe"))
+        }),
+        None => stage.posix_shell,
+    }
+}
+
+/// The shell-form script of `ONBUILD RUN …`: the command is the tail of the
+/// outer instruction's joined text; heredoc bodies are appended as the shell
+/// reads them.
+fn shell_form_script(outer: &Instruction, sub: &Instruction) -> Vec<RunScript> {
+    let Some(arg) = sub.args.first() else { return Vec::new() };
+    let text = &outer.text;
+    let trimmed_len = text.text.trim_end().len();
+    let Some(cmd_start) = trimmed_len.checked_sub(arg.value.len()) else { return Vec::new() };
+    let mut map = JoinedText::default();
+    let mut script = String::new();
+    for (k, &(t, s)) in text.segments.iter().enumerate() {
+        let t = t as usize;
+        let seg_end = text.segments.get(k + 1).map_or(trimmed_len, |&(nt, _)| nt as usize);
+        let lo = t.max(cmd_start);
+        let hi = seg_end.min(trimmed_len);
+        if lo >= hi {
+            continue;
+        }
+        map.segments.push((to_u32(script.len()), s + to_u32(lo - t)));
+        script.push_str(text.text.get(lo..hi).unwrap_or_default());
+    }
+    for doc in &outer.heredocs {
+        script.push('\n');
+        map.segments.push((to_u32(script.len()), doc.body_range.start));
+        script.push_str(&doc.content);
+        map.segments.push((to_u32(script.len()), doc.body_range.end));
+        script.push_str(&doc.name);
+    }
+    let parsed = shell::parse_script(&script);
+    vec![RunScript { text: script, script: parsed, map, origin: ScriptOrigin::ShellForm }]
+}
+
+/// Exec-form `RUN ["prog", "arg"…]`: one command whose words are the JSON
+/// strings; for `["sh", "-c", "script"]` the script is parsed too, mapped into
+/// the string when it has no JSON escapes.
+fn exec_scripts(inst: &Instruction) -> Vec<RunScript> {
+    let identity = JoinedText { text: String::new(), segments: vec![(0, 0)] };
+    let argv: Vec<Word> =
+        inst.args.iter().map(|a| Word { text: a.value.clone(), raw: a.value.clone(), range: a.range }).collect();
+    let Some(range) = inst.args.first().map(|a| a.range).map(|r| inst.args.iter().fold(r, |acc, a| acc.cover(a.range)))
+    else {
+        return Vec::new();
+    };
+    let cmd = SimpleCommand { argv, range, ..SimpleCommand::default() };
+    let mut out = vec![RunScript {
+        text: String::new(),
+        script: Script { commands: vec![cmd], ..Script::default() },
+        map: identity,
+        origin: ScriptOrigin::ShellForm,
+    }];
+    if let [exe, flag, body, ..] = inst.args.as_slice()
+        && SHELLS.contains(&exe.value.rsplit('/').next().unwrap_or(&exe.value))
+        && flag.value.starts_with('-')
+        && flag.value.ends_with('c')
+        && body.range.len() as usize == body.value.len() + 2
+    {
+        let map = JoinedText { text: String::new(), segments: vec![(0, body.range.start + 1)] };
+        out.push(RunScript {
+            text: body.value.clone(),
+            script: shell::parse_script(&body.value),
+            map,
+            origin: ScriptOrigin::ShellForm,
+        });
+    }
+    out
+}
+
+/// Which options of a tool take a value (so the value is not taken for an operand).
+#[derive(Clone, Copy)]
+pub(crate) struct OptSpec<'a> {
+    /// Short options (one letter after `-`) that take a value.
+    pub short: &'a str,
+    /// Long options (after `--`) that take a value.
+    pub long: &'a [&'a str],
+}
+
+/// An option as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Opt<'w> {
+    /// The name without dashes: one letter for short options.
+    pub name: String,
+    /// The value, from `--name=value`, `-nVALUE` or the next word.
+    pub value: Option<String>,
+    /// The word the option starts in.
+    pub word: &'w Word,
+}
+
+/// Arguments split into options and operands.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Parsed<'w> {
+    /// Options, in order.
+    pub opts: Vec<Opt<'w>>,
+    /// Operands (non-option words), in order; everything after `--` is one.
+    pub operands: Vec<&'w Word>,
+}
+
+impl Parsed<'_> {
+    /// Whether any option named in `names` was given.
+    pub fn has(&self, names: &[&str]) -> bool {
+        self.opts.iter().any(|o| names.contains(&o.name.as_str()))
+    }
+
+    /// The value of the last option named in `names`.
+    pub fn value(&self, names: &[&str]) -> Option<&str> {
+        self.opts.iter().rev().find(|o| names.contains(&o.name.as_str())).and_then(|o| o.value.as_deref())
+    }
+}
+
+/// Splits `args` GNU-style: `--name[=value]`, clustered short options (`-yq`,
+/// `-tVALUE`, `-t VALUE`), `--` ending the options, and `-` as an operand.
+pub(crate) fn parse_args<'w>(args: &'w [Word], spec: OptSpec<'_>) -> Parsed<'w> {
+    let mut out = Parsed::default();
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        i += 1;
+        let t = w.text.as_str();
+        if t == "--" {
+            out.operands.extend(args.get(i..).unwrap_or_default());
+            break;
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            let (name, value) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None if spec.long.contains(&long) => {
+                    let v = args.get(i).map(|n| n.text.clone());
+                    i += 1;
+                    (long, v)
+                }
+                None => (long, None),
+            };
+            out.opts.push(Opt { name: name.to_string(), value, word: w });
+            continue;
+        }
+        let Some(cluster) = t.strip_prefix('-').filter(|c| !c.is_empty()) else {
+            out.operands.push(w);
+            continue;
+        };
+        for (at, c) in cluster.char_indices() {
+            let rest = &cluster[at + c.len_utf8()..];
+            if c == '=' {
+                break;
+            }
+            if spec.short.contains(c) || rest.starts_with('=') {
+                let value = if let Some(v) = rest.strip_prefix('=') {
+                    Some(v.to_string())
+                } else if !rest.is_empty() {
+                    Some(rest.to_string())
+                } else if spec.short.contains(c) {
+                    let v = args.get(i).map(|n| n.text.clone());
+                    i += 1;
+                    v
+                } else {
+                    None
+                };
+                out.opts.push(Opt { name: c.to_string(), value, word: w });
+                break;
+            }
+            out.opts.push(Opt { name: c.to_string(), value: None, word: w });
+        }
+    }
+    out
+}
+
+/// `pip`, `pip3`, `pip3.12`.
+fn is_pip(name: &str) -> bool {
+    name.strip_prefix("pip").is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+/// `python`, `python3`, `python3.12`.
+pub(crate) fn is_python(name: &str) -> bool {
+    name.strip_prefix("python").is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+/// Whether a word's value is unknown to a linter: it holds a variable or a
+/// command substitution.
+pub(crate) fn is_dynamic(text: &str) -> bool {
+    text.contains('$') || text.contains('`')
+}
+
+/// Whether `text` ends with `suffix`, ignoring ASCII case (file extensions).
+pub(crate) fn ends_with_ci(text: &str, suffix: &str) -> bool {
+    text.len() >= suffix.len() && text.get(text.len() - suffix.len()..).is_some_and(|t| t.eq_ignore_ascii_case(suffix))
+}
+
+/// `a`, `a` and `b`, `a`, `b` and 3 more: a short list of backticked names.
+pub(crate) fn list(names: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    let quoted: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+    match names.len() {
+        0 => String::new(),
+        1 => quoted.concat(),
+        n if n <= SHOWN => {
+            let (last, first) = quoted.split_last().map_or((String::new(), &[][..]), |(l, f)| (l.clone(), f));
+            format!("{} and {last}", first.join(", "))
+        }
+        n => format!("{} and {} more", quoted.join(", "), n - SHOWN),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::parser::parse;
+
+    const NONE: OptSpec<'static> = OptSpec { short: "", long: &[] };
+
+    fn words(src: &str) -> Vec<Word> {
+        shell::parse_script(src)
+            .commands
+            .into_iter()
+            .next()
+            .map(|c| c.argv.into_iter().skip(1).collect())
+            .unwrap_or_default()
+    }
+
+    fn operands(src: &str, spec: OptSpec<'_>) -> Vec<String> {
+        let w = words(src);
+        parse_args(&w, spec).operands.iter().map(|w| w.text.clone()).collect()
+    }
+
+    #[test]
+    fn options_and_operands() {
+        let spec = OptSpec { short: "to", long: &["target-release", "option"] };
+        assert_eq!(
+            operands("x -yqq --no-install-recommends -t bookworm install a -o Dpkg::X=1 --option y b", spec),
+            ["install", "a", "b"]
+        );
+        assert_eq!(operands("x -tbookworm install --target-release=sid a", spec), ["install", "a"]);
+        assert_eq!(operands("x install -- -weird - b", spec), ["install", "-weird", "-", "b"]);
+        assert_eq!(operands("x -q=2 install a", NONE), ["install", "a"]);
+        let w = words("x -yt sid --config-file=c --flag");
+        let p = parse_args(&w, OptSpec { short: "t", long: &[] });
+        assert_eq!(p.value(&["t"]), Some("sid"));
+        assert_eq!(p.value(&["config-file"]), Some("c"));
+        assert!(p.has(&["y"]) && p.has(&["flag"]) && !p.has(&["q"]));
+        assert!(p.operands.is_empty());
+    }
+
+    #[test]
+    fn value_option_at_the_end_takes_nothing() {
+        let w = words("x -t");
+        let p = parse_args(&w, OptSpec { short: "t", long: &[] });
+        assert_eq!(p.opts.len(), 1);
+        assert_eq!(p.opts[0].value, None);
+    }
+
+    #[test]
+    fn lists() {
+        assert_eq!(list(&["a"]), "`a`");
+        assert_eq!(list(&["a", "b"]), "`a` and `b`");
+        assert_eq!(list(&["a", "b", "c"]), "`a`, `b` and `c`");
+        assert_eq!(list(&["a", "b", "c", "d", "e"]), "`a`, `b`, `c` and 2 more");
+    }
+
+    fn gathered(src: &str) -> Vec<(usize, bool, Vec<String>)> {
+        let (file, _) = parse(src);
+        let model = Model::build(&file, None);
+        run_scripts(&file, &model)
+            .iter()
+            .map(|s| {
+                let cmds = s.commands().iter().map(|c| c.range().slice(src).to_string()).collect();
+                (s.inst, s.onbuild, cmds)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn onbuild_and_exec_form_are_gathered() {
+        let src = "FROM alpine:3\nONBUILD RUN apk add \\\n    curl && make\nRUN [\"apk\", \"add\", \"git\"]\nRUN [\"sh\", \"-c\", \"curl x | sh\"]\nRUN echo hi\n";
+        assert_eq!(
+            gathered(src),
+            [
+                (1, true, vec!["apk add \\\n    curl".to_string(), "make".to_string()]),
+                (2, false, vec!["\"apk\", \"add\", \"git\"".to_string()]),
+                (3, false, vec!["\"sh\", \"-c\", \"curl x | sh\"".to_string(), "curl x".into(), "sh".into()]),
+                (4, false, vec!["echo hi".to_string()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn non_posix_shells_are_skipped() {
+        let src = "FROM alpine:3\nSHELL [\"pwsh\", \"-c\"]\nONBUILD RUN apk add x\nRUN [\"apk\", \"add\", \"y\"]\nSHELL [\"/bin/sh\", \"-c\"]\nONBUILD RUN apk add z\n";
+        let got = gathered(src);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, 5);
+    }
+
+    #[test]
+    fn assignments_before_and_inside_env() {
+        let s = shell::parse_script("A=1 env B=2 yarn install");
+        let script = RunScript {
+            text: String::new(),
+            script: s.clone(),
+            map: JoinedText { text: String::new(), segments: vec![(0, 0)] },
+            origin: ScriptOrigin::ShellForm,
+        };
+        let c = RunCmd { script: &script, cmd: &s.commands[0] };
+        assert_eq!(c.name(), "yarn");
+        assert_eq!(c.assignment("A"), Some("1"));
+        assert_eq!(c.assignment("B"), Some("2"));
+        assert_eq!(c.assignment("C"), None);
+    }
+}
