@@ -26,8 +26,9 @@ declare_rule! {
     /// JDKs (`openjdk-17-jdk`, `openjdk17-jdk`). Removing them later in the same
     /// `RUN` still ran the build in the final stage, so it is still reported.
     ///
-    /// `ONBUILD RUN` runs in other builds, not in this image, and is not
-    /// checked. One finding per `RUN`, at its first toolchain command.
+    /// Version checks (`rustc --version`) are not builds. `ONBUILD RUN` runs
+    /// in other builds, not in this image, and is not checked. One finding per
+    /// `RUN`, at its first toolchain command.
     ///
     /// ## Why is this bad?
     /// The standard says the build toolchain never enters the production image:
@@ -106,6 +107,22 @@ fn is_compiler(name: &str) -> bool {
         || versioned(name, "clang++-")
 }
 
+/// Flags that only print information (`--version`, `-dumpmachine`).
+fn is_info_flag(flag: &str) -> bool {
+    matches!(
+        flag,
+        "--version"
+            | "-version"
+            | "-v"
+            | "-V"
+            | "--help"
+            | "-h"
+            | "-dumpversion"
+            | "-dumpmachine"
+            | "-print-search-dirs"
+    )
+}
+
 /// The word (within `args`) that names a build step, if the first operand is one of `subs`.
 fn first_operand_in<'w>(args: &'w [Word], spec: OptSpec<'_>, subs: &[&str]) -> Option<&'w Word> {
     parse_args(args, spec).operands.first().copied().filter(|w| subs.contains(&w.text.as_str()))
@@ -169,7 +186,10 @@ fn toolchain_use(c: &RunCmd<'_>) -> Option<(TextRange, String)> {
             let pkg = pkgs.iter().find(|w| is_toolchain_package(&w.text))?;
             Some((c.word_range(pkg), format!("{name} {} {}", sub.text, pkg.text)))
         }
-        n if is_compiler(n) => Some((c.span_to(None), n.to_string())),
+        // `gcc --version`, `javac -version`: a version check, not a build.
+        n if is_compiler(n) && (args.is_empty() || !args.iter().all(|w| is_info_flag(&w.text))) => {
+            Some((c.span_to(None), n.to_string()))
+        }
         n if is_python(n) => {
             let first = args.iter().find(|w| !w.text.starts_with('-') || w.text == "-m")?;
             if first.text == "-m" {
@@ -225,6 +245,7 @@ mod tests {
         assert_eq!(single("RUN go build -o /s ./cmd/s"), ["go build"]);
         assert_eq!(single("RUN cargo +stable build --release --locked"), ["cargo +stable build"]);
         assert_eq!(single("RUN ./configure && make -j4 && make install"), ["make"]);
+        assert_eq!(single("RUN make"), ["make"]);
         assert_eq!(single("RUN mvn -B -DskipTests package"), ["mvn -B -DskipTests package"]);
         assert_eq!(single("RUN ./gradlew --no-daemon :app:bootJar"), ["./gradlew --no-daemon :app:bootJar"]);
         assert_eq!(single("RUN npm ci && npm run build:prod"), ["npm run build:prod"]);
@@ -257,6 +278,7 @@ mod tests {
             "RUN python app.py build && pip install flask==3",
             "ONBUILD RUN make",
             "RUN echo make",
+            "RUN rustc --version && javac -version && gcc -dumpmachine && cmake --version",
         ] {
             assert_eq!(single(run), Vec::<String>::new(), "{run}");
         }

@@ -11,7 +11,7 @@ declare_rule! {
     /// - `npm install` / `npm i` with no package arguments: it may rewrite
     ///   `package-lock.json` and install other versions; `npm ci` installs
     ///   exactly the lockfile and fails when it is out of date.
-    /// - `yarn install` or bare `yarn` without `--frozen-lockfile` (Yarn 1) or
+    /// - `yarn install` or bare `yarn` (not `yarn --version`) without `--frozen-lockfile` (Yarn 1) or
     ///   `--immutable` (Yarn 2+), unless `YARN_ENABLE_IMMUTABLE_INSTALLS=true` is
     ///   set on the command or by `ENV`.
     /// - `pnpm install` / `pnpm i` with no package arguments and without
@@ -26,7 +26,7 @@ declare_rule! {
     ///   unpinned transitive dependencies float.
     /// - `bundle install` without `--frozen` or `--deployment`, unless an
     ///   earlier `bundle config` or `BUNDLE_FROZEN`/`BUNDLE_DEPLOYMENT` sets it.
-    /// - `composer update`: it ignores `composer.lock` and rewrites it;
+    /// - `composer update` (not `--dry-run`): it ignores `composer.lock` and rewrites it;
     ///   `composer install` is the locked form.
     ///
     /// Package installs with explicit names (`npm install lodash`) are about
@@ -181,7 +181,9 @@ fn yarn<'w>(c: &RunCmd<'w>, p: &Parsed<'w>, immutable_env: bool) -> Option<Findi
     if sub.is_some_and(|s| s.text != "install") || p.operands.len() > 1 {
         return None;
     }
-    if immutable_env || p.has(&["frozen-lockfile", "immutable"]) {
+    // `yarn --version` and `yarn --help` install nothing.
+    let informational = sub.is_none() && p.has(&["version", "v", "help", "h"]);
+    if informational || immutable_env || p.has(&["frozen-lockfile", "immutable"]) {
         return None;
     }
     let what = if sub.is_some() { "yarn install" } else { "yarn" };
@@ -250,6 +252,9 @@ fn bundle<'w>(p: &Parsed<'w>, frozen: bool) -> Option<Finding<'w>> {
 
 fn composer<'w>(p: &Parsed<'w>) -> Option<Finding<'w>> {
     let sub = p.operands.first().filter(|w| matches!(w.text.as_str(), "update" | "u" | "upgrade"))?;
+    if p.has(&["dry-run"]) {
+        return None;
+    }
     Some(Finding {
         last: Some(sub),
         message: format!("`composer {}` ignores `composer.lock` and rewrites it", sub.text),
@@ -329,7 +334,7 @@ mod tests {
         assert_eq!(hits("RUN yarn --production"), ["yarn"]);
         assert_eq!(hits("RUN yarn install --cwd app"), ["yarn install"]);
         assert_eq!(hits("RUN pnpm i --prod"), ["pnpm i"]);
-        quiet("RUN yarn install --frozen-lockfile && yarn --immutable && yarn build && yarn add x");
+        quiet("RUN yarn install --frozen-lockfile && yarn --immutable && yarn build && yarn add x && yarn --version");
         quiet("RUN YARN_ENABLE_IMMUTABLE_INSTALLS=true yarn install");
         quiet("ENV YARN_ENABLE_IMMUTABLE_INSTALLS=1\nRUN yarn install");
         quiet("RUN pnpm install --frozen-lockfile && pnpm add x && pnpm fetch");
@@ -354,7 +359,7 @@ mod tests {
         quiet("RUN bundle config set --local deployment true && bundle install");
         quiet("ENV BUNDLE_FROZEN=true\nRUN bundle install");
         assert_eq!(hits("RUN composer update --no-dev"), ["composer update"]);
-        quiet("RUN composer install --no-dev && composer require x/y:1.0");
+        quiet("RUN composer install --no-dev && composer require x/y:1.0 && composer update --dry-run");
     }
 
     #[test]

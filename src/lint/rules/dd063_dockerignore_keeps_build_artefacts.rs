@@ -63,16 +63,17 @@ const GRADLE: Artefact = Artefact { folder: ".gradle", probe: ".gradle", pattern
 const BIN: Artefact = Artefact { folder: "bin", probe: "bin", pattern: "**/bin" };
 const OBJ: Artefact = Artefact { folder: "obj", probe: "obj", pattern: "**/obj" };
 
-/// The artefact folders of the tool a command runs.
-fn artefacts(name: &str) -> &'static [Artefact] {
+/// The ecosystem a command belongs to and its artefact folders.
+fn artefacts(name: &str) -> (&'static str, &'static [Artefact]) {
     match name {
-        "npm" | "npx" | "yarn" | "pnpm" => &[NODE_MODULES],
-        "pip" | "pip3" | "poetry" | "uv" | "pipenv" => &[PYCACHE, VENV],
-        n if is_python(n) || n.starts_with("pip3.") => &[PYCACHE, VENV],
-        "cargo" | "mvn" | "mvnw" => &[TARGET],
-        "gradle" | "gradlew" => &[BUILD, GRADLE],
-        "dotnet" => &[BIN, OBJ],
-        _ => &[],
+        "npm" | "npx" | "yarn" | "pnpm" => ("Node.js", &[NODE_MODULES]),
+        "pip" | "pip3" | "poetry" | "uv" | "pipenv" => ("Python", &[PYCACHE, VENV]),
+        n if is_python(n) || n.starts_with("pip3.") => ("Python", &[PYCACHE, VENV]),
+        "cargo" => ("Rust", &[TARGET]),
+        "mvn" | "mvnw" => ("Maven", &[TARGET]),
+        "gradle" | "gradlew" => ("Gradle", &[BUILD, GRADLE]),
+        "dotnet" => (".NET", &[BIN, OBJ]),
+        _ => ("", &[]),
     }
 }
 
@@ -108,31 +109,27 @@ impl Rule for DockerignoreKeepsBuildArtefacts {
         let Some(ignore) = cx.dockerignore else { return };
         let (file, model) = (cx.file, cx.model);
         let Some(at) = first_context_copy(&file.instructions) else { return };
-        let mut missing: Vec<(&Artefact, String)> = Vec::new();
+        let mut missing: Vec<(&Artefact, &str)> = Vec::new();
         for run in commands::run_scripts(file, model) {
             for c in run.commands() {
-                let tool = c.name();
-                for a in artefacts(tool) {
+                let (ecosystem, folders) = artefacts(c.name());
+                for a in folders {
                     if missing.iter().any(|(m, _)| m.folder == a.folder)
                         || ignore.excludes(a.probe)
                         || copied_on_purpose(&file.instructions, a.folder)
                     {
                         continue;
                     }
-                    missing.push((a, tool.to_string()));
+                    missing.push((a, ecosystem));
                 }
             }
         }
-        for (a, tool) in missing {
-            cx.report(
-                self,
-                at.range,
-                format!(
-                    "`.dockerignore` does not exclude `{}`, which `{tool}` creates, and this copies the context",
-                    a.folder
-                ),
-            )
-            .help(format!("add `{}` to `.dockerignore`", a.pattern));
+        for (a, ecosystem) in missing {
+            let message = format!(
+                "`.dockerignore` does not exclude `{}` ({ecosystem} build output), and this copies from the build context",
+                a.folder
+            );
+            cx.report(self, at.range, message).help(format!("add `{}` to `.dockerignore`", a.pattern));
         }
     }
 }
@@ -162,8 +159,8 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("package.json".to_string(), "`.dockerignore` does not exclude `node_modules`, which `npm` creates, and this copies the context".to_string()),
-                ("package.json".to_string(), "`.dockerignore` does not exclude `__pycache__`, which `python3` creates, and this copies the context".to_string()),
+                ("package.json".to_string(), "`.dockerignore` does not exclude `node_modules` (Node.js build output), and this copies from the build context".to_string()),
+                ("package.json".to_string(), "`.dockerignore` does not exclude `__pycache__` (Python build output), and this copies from the build context".to_string()),
             ]
         );
     }
