@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod corpus;
+mod deploy;
 #[cfg(feature = "service")]
 mod fake_github;
 #[cfg(feature = "service")]
