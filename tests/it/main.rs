@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod corpus;
+mod hadolint_compare;
 #[cfg(feature = "service")]
 mod fake_github;
 #[cfg(feature = "service")]

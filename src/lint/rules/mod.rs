@@ -99,6 +99,10 @@ pub struct Meta {
     pub target: Target,
     /// The doc comment: What it does / Why is this bad? / Example / Use instead.
     pub docs: &'static str,
+    /// Whether the rule runs without being asked for. hadolint's `ignore`-severity
+    /// rules (DL1001, DL3057) are off until a config names them (`rules: {DL3057: on}`
+    /// or hadolint's `override`).
+    pub enabled_by_default: bool,
 }
 
 impl Meta {
@@ -158,6 +162,7 @@ macro_rules! declare_rule {
             severity: $sev:ident,
             fix: $fix:ident
             $(, target: $target:ident)?
+            $(, default: $default:ident)?
             $(,)?
         }
     ) => {
@@ -175,6 +180,7 @@ macro_rules! declare_rule {
                     fix: $crate::lint::rules::FixKind::$fix,
                     target: declare_rule!(@target $($target)?),
                     docs: concat!($($doc, "\n"),+),
+                    enabled_by_default: declare_rule!(@default $($default)?),
                 };
                 &META
             }
@@ -182,6 +188,8 @@ macro_rules! declare_rule {
     };
     (@target) => { $crate::lint::rules::Target::Dockerfile };
     (@target $t:ident) => { $crate::lint::rules::Target::$t };
+    (@default) => { true };
+    (@default off) => { false };
 }
 pub(crate) use declare_rule;
 
