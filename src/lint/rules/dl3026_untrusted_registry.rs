@@ -48,6 +48,14 @@ fn allowed(list: &[String], registry: &str) -> bool {
     })
 }
 
+/// The registry of a reference that still holds variables without a value
+/// (`registry.k8s.io/etcd:${VERSION}`), when the registry part is literal.
+fn registry_of_template(expanded: &str) -> Option<String> {
+    let (head, _) = expanded.split_once('/')?;
+    let literal = !head.contains(['$', '`']) && !head.is_empty();
+    (literal && (head.contains(['.', ':']) || head == "localhost")).then(|| head.to_ascii_lowercase())
+}
+
 impl Rule for UntrustedRegistry {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (model, settings) = (cx.model, cx.settings);
@@ -55,22 +63,23 @@ impl Rule for UntrustedRegistry {
             return;
         }
         for image in model.images.iter().filter(|u| u.kind == ImageUseKind::From) {
-            let Some(reference) = image.image.reference.as_ref().filter(|_| image.image.unset.is_empty()) else {
-                continue;
+            let text = &image.image;
+            let registry = match text.reference.as_ref().filter(|_| text.unset.is_empty()) {
+                Some(reference) if reference.is_scratch() => continue,
+                Some(reference) => reference.registry.clone(),
+                None => match registry_of_template(&text.expanded) {
+                    Some(r) => r,
+                    None => continue,
+                },
             };
-            if reference.is_scratch() || allowed(&settings.trusted_registries, &reference.registry) {
+            if allowed(&settings.trusted_registries, &registry) {
                 continue;
             }
-            cx.report(
-                self,
-                image.image.range,
-                format!("`{}` comes from `{}`, which is not a trusted registry", image.image.expanded, reference.registry),
-            )
-            .help(format!(
-                "pull the image from one of {} (a mirror), or add `{}` to `trusted-registries`",
-                settings.trusted_registries.join(", "),
-                reference.registry
-            ));
+            cx.report(self, text.range, format!("`{}` comes from `{registry}`, which is not a trusted registry", text.expanded))
+                .help(format!(
+                    "pull the image from one of {} (a mirror), or add `{registry}` to `trusted-registries`",
+                    settings.trusted_registries.join(", ")
+                ));
         }
     }
 }
@@ -88,5 +97,12 @@ mod tests {
         assert!(!allowed(&list, "gcr.io"));
         assert!(!allowed(&list, "ghcr.io"));
         assert!(allowed(&["hub.docker.com".to_string()], "docker.io"));
+    }
+
+    #[test]
+    fn registry_of_a_template() {
+        assert_eq!(super::registry_of_template("registry.k8s.io/etcd:${V}").as_deref(), Some("registry.k8s.io"));
+        assert_eq!(super::registry_of_template("${REG}/etcd:1"), None);
+        assert_eq!(super::registry_of_template("library/${X}"), None);
     }
 }

@@ -1,11 +1,12 @@
-use super::commands::{self, OptSpec, parse_args};
+use super::commands::{self, OptSpec, is_dynamic, parse_args};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 
 declare_rule! {
     /// ## What it does
     /// Finds `useradd` commands that set a UID longer than five digits
-    /// (`-u 100000` and up) without `-l` / `--no-log-init`.
+    /// (`-u 100000` and up) without `-l` / `--no-log-init`. A UID given by a
+    /// variable (`-u $UID`) is not judged.
     ///
     /// ## Why is this bad?
     /// `useradd` records the new user in `/var/log/lastlog` and
@@ -66,7 +67,7 @@ impl Rule for UseraddWithoutNoLogInit {
                 let Some(uid) = parsed.opts.iter().rev().find(|o| matches!(o.name.as_str(), "u" | "uid")) else {
                     continue;
                 };
-                let Some(value) = uid.value.as_deref().filter(|v| v.chars().count() > 5) else { continue };
+                let Some(value) = uid.value.as_deref().filter(|v| v.chars().count() > 5 && !is_dynamic(v)) else { continue };
                 cx.report(self, c.span_to(Some(uid.word)), format!("`useradd` with the high UID `{value}` and without `-l`"))
                     .help("add `-l` (`--no-log-init`) so the sparse lastlog and faillog files do not bloat the layer");
             }

@@ -7,7 +7,7 @@ declare_rule! {
     /// ## What it does
     /// Finds `LABEL` keys that break Docker's key format: a key must start
     /// with a lowercase letter, end with a lowercase letter or digit, hold only
-    /// lowercase letters, digits, `.` and `-`, have no `..` or `--`, and stay
+    /// lowercase letters, digits, `.`, `-` and `_`, have no `..` or `--`, and stay
     /// out of the namespaces Docker reserves (`com.docker.`, `io.docker.`,
     /// `org.dockerproject.`). Keys built from variables are not judged.
     ///
@@ -35,7 +35,7 @@ declare_rule! {
 
 /// What is wrong with a label key, if anything.
 fn problem(key: &str) -> Option<&'static str> {
-    let valid = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-';
+    let valid = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_');
     if !key.starts_with(|c: char| c.is_ascii_lowercase()) {
         return Some("does not start with a lowercase letter");
     }
@@ -43,7 +43,7 @@ fn problem(key: &str) -> Option<&'static str> {
         return Some("does not end with a lowercase letter or digit");
     }
     if !key.chars().all(valid) {
-        return Some("holds characters other than lowercase letters, digits, `.` and `-`");
+        return Some("holds characters other than lowercase letters, digits, `.`, `-` and `_`");
     }
     if key.contains("..") || key.contains("--") {
         return Some("has two separators in a row");
@@ -73,10 +73,10 @@ mod tests {
 
     #[test]
     fn keys() {
-        for k in ["maintainer", "org.opencontainers.image.source", "a1", "x-y.z"] {
+        for k in ["maintainer", "org.opencontainers.image.source", "a1", "x-y.z", "build_id"] {
             assert_eq!(problem(k), None, "{k}");
         }
-        for k in ["Version", "1abc", "abc.", "a_b", "a..b", "a--b", "com.docker.x", "io.docker.y"] {
+        for k in ["Version", "1abc", "abc.", "a_", "a b", "a..b", "a--b", "com.docker.x", "io.docker.y"] {
             assert!(problem(k).is_some(), "{k}");
         }
     }

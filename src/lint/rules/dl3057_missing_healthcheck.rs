@@ -5,8 +5,9 @@ use crate::lint::parser::Keyword;
 
 declare_rule! {
     /// ## What it does
-    /// Finds stages with no `HEALTHCHECK`, neither their own nor one from the
-    /// earlier stage they are built `FROM`. The rule is off by default, as in
+    /// Finds stages with no `HEALTHCHECK`: not their own, not one from the
+    /// earlier stage they are built `FROM`, and not one in a later stage built
+    /// on them (a shared base stage is not an image of its own). The rule is off by default, as in
     /// hadolint: switch it on with `rules: {DL3057: on}` in `.drydock.yml` or
     /// hadolint's `override` in `.hadolint.yaml`. DD080 is the default-on
     /// variant that looks only at final stages that run a service.
@@ -38,21 +39,33 @@ declare_rule! {
 impl Rule for MissingHealthcheck {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
-        let mut has = vec![false; model.stages.len()];
-        for stage in &model.stages {
-            let inherited = match stage.base {
-                Base::Stage(j) => has.get(j).copied().unwrap_or(false),
-                _ => false,
-            };
-            let own = stage
-                .body
-                .clone()
-                .filter_map(|i| file.instructions.get(i))
-                .any(|inst| inst.keyword == Keyword::Healthcheck);
-            if let Some(slot) = has.get_mut(stage.index) {
-                *slot = inherited || own;
+        let parent = |s: &crate::lint::model::Stage| match s.base {
+            Base::Stage(j) => Some(j),
+            _ => None,
+        };
+        let mut has: Vec<bool> = model
+            .stages
+            .iter()
+            .map(|s| s.body.clone().filter_map(|i| file.instructions.get(i)).any(|i| i.keyword == Keyword::Healthcheck))
+            .collect();
+        // From parents to children, then from children back to their parents.
+        for s in &model.stages {
+            if let Some(j) = parent(s)
+                && has.get(j).copied().unwrap_or(false)
+                && let Some(slot) = has.get_mut(s.index)
+            {
+                *slot = true;
             }
-            if inherited || own {
+        }
+        for s in model.stages.iter().rev() {
+            if has.get(s.index).copied().unwrap_or(false)
+                && let Some(slot) = parent(s).and_then(|j| has.get_mut(j))
+            {
+                *slot = true;
+            }
+        }
+        for stage in &model.stages {
+            if has.get(stage.index).copied().unwrap_or(false) {
                 continue;
             }
             let Some(from) = file.instructions.get(stage.from) else { continue };

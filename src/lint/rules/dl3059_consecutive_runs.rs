@@ -3,14 +3,18 @@ use std::collections::HashMap;
 use super::commands;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
+use crate::lint::model::shell::Nesting;
 use crate::lint::parser::{Instruction, Keyword};
 
 declare_rule! {
     /// ## What it does
     /// Finds a `RUN` that directly follows another `RUN` (comments between
-    /// them do not count) with the same flags, when neither of the two runs
-    /// more than two commands. Longer scripts are left alone: keeping them
-    /// apart is most likely deliberate, for example to cache an expensive step.
+    /// them do not count) with the same flags, when each of the two runs a
+    /// single command. Scripts of several commands are left alone: keeping
+    /// them apart is most likely deliberate, for example to cache an expensive
+    /// step. `RUN`s in stages whose shell is not POSIX (PowerShell, `cmd`) are
+    /// not judged. (hadolint's source says "more than two commands", but it counts
+    /// each command twice, so in effect it also reports only single commands.)
     ///
     /// ## Why is this bad?
     /// Each `RUN` makes a layer. Short steps in a row add layers, and files one
@@ -47,8 +51,19 @@ fn flag_key(inst: &Instruction) -> Vec<String> {
 impl Rule for ConsecutiveRuns {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
-        let counts: HashMap<usize, usize> =
-            commands::run_scripts(file, model).iter().map(|s| (s.inst, s.commands().len())).collect();
+        // Commands written in the script: not those inside an `sh -c` string,
+        // and not `[ … ]` tests (conditions, not commands, to hadolint).
+        let counts: HashMap<usize, usize> = commands::run_scripts(file, model)
+            .iter()
+            .map(|s| {
+                let n = s
+                    .commands()
+                    .iter()
+                    .filter(|c| c.cmd.nested != Nesting::ShC && !matches!(c.cmd.name(), "[" | "[["))
+                    .count();
+                (s.inst, n)
+            })
+            .collect();
         // The previous RUN (flags, command count, line), when nothing else came between.
         let mut previous: Option<(Vec<String>, usize, u32)> = None;
         for (i, inst) in file.instructions.iter().enumerate() {
@@ -57,14 +72,18 @@ impl Rule for ConsecutiveRuns {
                 continue;
             }
             let flags = flag_key(inst);
-            let count = counts.get(&i).copied().unwrap_or(1);
-            match &previous {
-                Some((prev_flags, prev_count, line)) if *prev_flags == flags && count <= 2 && *prev_count <= 2 => {
-                    cx.report(self, inst.name_range, format!("`RUN` right after the `RUN` on line {line}"))
-                        .help("join the two with `&&` into one `RUN`: one layer, and related commands stay together");
-                }
-                _ => previous = Some((flags, count, inst.start_line)),
+            // A RUN whose script is not POSIX shell (PowerShell, cmd) cannot be
+            // counted, so it is never reported nor paired.
+            let count = counts.get(&i).copied().unwrap_or(usize::MAX);
+            if let Some((prev_flags, prev_count, line)) = &previous
+                && *prev_flags == flags
+                && count <= 1
+                && *prev_count <= 1
+            {
+                cx.report(self, inst.name_range, format!("`RUN` right after the `RUN` on line {line}"))
+                    .help("join the two with `&&` into one `RUN`: one layer, and related commands stay together");
             }
+            previous = Some((flags, count, inst.start_line));
         }
     }
 }
