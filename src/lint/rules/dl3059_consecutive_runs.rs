@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use super::commands;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
-use crate::lint::model::shell::Nesting;
+use crate::lint::model::shell::{self, Nesting, SimpleCommand};
 use crate::lint::parser::{Instruction, Keyword};
 
 declare_rule! {
@@ -12,8 +12,7 @@ declare_rule! {
     /// them do not count) with the same flags, when each of the two runs a
     /// single command. Scripts of several commands are left alone: keeping
     /// them apart is most likely deliberate, for example to cache an expensive
-    /// step. `RUN`s in stages whose shell is not POSIX (PowerShell, `cmd`) are
-    /// not judged. (hadolint's source says "more than two commands", but it counts
+    /// step. (hadolint's source says "more than two commands", but it counts
     /// each command twice, so in effect it also reports only single commands.)
     ///
     /// ## Why is this bad?
@@ -48,20 +47,20 @@ fn flag_key(inst: &Instruction) -> Vec<String> {
     flags
 }
 
+/// Commands written in a script: not those inside an `sh -c` string, and not
+/// `[ … ]` tests (conditions, not commands, to hadolint).
+fn written_commands(cmds: &[SimpleCommand]) -> usize {
+    cmds.iter().filter(|c| c.nested != Nesting::ShC && !matches!(c.name(), "[" | "[[")).count()
+}
+
 impl Rule for ConsecutiveRuns {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
-        // Commands written in the script: not those inside an `sh -c` string,
-        // and not `[ … ]` tests (conditions, not commands, to hadolint).
         let counts: HashMap<usize, usize> = commands::run_scripts(file, model)
             .iter()
             .map(|s| {
-                let n = s
-                    .commands()
-                    .iter()
-                    .filter(|c| c.cmd.nested != Nesting::ShC && !matches!(c.cmd.name(), "[" | "[["))
-                    .count();
-                (s.inst, n)
+                let cmds: Vec<SimpleCommand> = s.commands().iter().map(|c| c.cmd.clone()).collect();
+                (s.inst, written_commands(&cmds))
             })
             .collect();
         // The previous RUN (flags, command count, line), when nothing else came between.
@@ -72,9 +71,13 @@ impl Rule for ConsecutiveRuns {
                 continue;
             }
             let flags = flag_key(inst);
-            // A RUN whose script is not POSIX shell (PowerShell, cmd) cannot be
-            // counted, so it is never reported nor paired.
-            let count = counts.get(&i).copied().unwrap_or(usize::MAX);
+            // A RUN in a stage whose shell is not POSIX (PowerShell, cmd) has no
+            // parsed script: its commands are counted as shell words split them,
+            // as hadolint does.
+            let count = counts.get(&i).copied().unwrap_or_else(|| match inst.args.first() {
+                Some(arg) if !inst.json => written_commands(&shell::parse_script(&arg.value).commands),
+                _ => 1,
+            });
             if let Some((prev_flags, prev_count, line)) = &previous
                 && *prev_flags == flags
                 && count <= 1
