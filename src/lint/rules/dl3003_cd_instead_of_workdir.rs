@@ -1,11 +1,14 @@
 use super::commands;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
+use crate::lint::model::shell;
+use crate::lint::parser::Keyword;
 
 declare_rule! {
     /// ## What it does
     /// Finds `cd` in `RUN` scripts, wherever it sits (after `&&`, in a
-    /// subshell, in `sh -c`). `ONBUILD RUN` is checked too.
+    /// subshell, in `sh -c`). `ONBUILD RUN` is checked too, and so are `RUN`s
+    /// in stages whose shell is PowerShell or `cmd`, where `cd` lasts no longer.
     ///
     /// ## Why is this bad?
     /// A `cd` lasts for one `RUN`: the next instruction starts again in the
@@ -33,7 +36,20 @@ declare_rule! {
 impl Rule for CdInsteadOfWorkdir {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        let runs = commands::run_scripts(file, model);
+        // RUNs of stages with a non-POSIX shell have no parsed script; their
+        // words are split as a shell would, which finds a leading `cd`.
+        for (i, inst) in file.instructions.iter().enumerate() {
+            if inst.keyword != Keyword::Run || inst.json || runs.iter().any(|r| r.inst == i) {
+                continue;
+            }
+            let Some(arg) = inst.args.first() else { continue };
+            if shell::parse_script(&arg.value).commands.iter().any(|c| c.name().eq_ignore_ascii_case("cd")) {
+                cx.report(self, inst.name_range, "`cd` in `RUN` instead of `WORKDIR`")
+                    .help("set the directory with `WORKDIR` before this `RUN`; a `cd` lasts for one `RUN` only");
+            }
+        }
+        for run in runs {
             for c in run.commands() {
                 if c.name() != "cd" {
                     continue;

@@ -1,15 +1,16 @@
-use super::labels::{is_url, label_pairs};
+use super::labels::{is_url, built_labels, unset_note};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
-use crate::lint::parser::Instruction;
 use crate::lint::settings::LabelType;
 
 declare_rule! {
     /// ## What it does
     /// Finds `LABEL` values that are not an absolute URL (`https://github.com/acme/app`), for the labels that
     /// `label-schema` in `.hadolint.yaml` (or `.drydock.yml`) gives the type
-    /// `url`. Values built
-    /// from variables (`$VERSION`) are not judged: a build argument fills them.
+    /// `url`. Variables are expanded as a plain `docker build` would:
+    /// with ARG and ENV defaults, an ARG without a default being empty. A value
+    /// using a variable that no ARG or ENV of the file declares (one the base
+    /// image sets) is not judged.
     /// Without such a label in the schema the rule does nothing.
     ///
     /// ## Why is this bad?
@@ -33,12 +34,17 @@ declare_rule! {
 }
 
 impl Rule for LabelNotUrl {
-    fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
-        for pair in label_pairs(inst, cx.model.escape) {
-            if cx.settings.label_schema.get(&pair.key) != Some(&LabelType::Url) || pair.value.contains('$') || is_url(&pair.value) {
+    fn check_file(&self, cx: &mut Context<'_>) {
+        if !cx.settings.label_schema.values().any(|t| *t == LabelType::Url) {
+            return;
+        }
+        for label in built_labels(cx.file, cx.model) {
+            let Some(value) = label.value.as_deref() else { continue };
+            if cx.settings.label_schema.get(&label.pair.key) != Some(&LabelType::Url) || is_url(value) {
                 continue;
             }
-            cx.report(self, pair.value_range, format!("label `{}` is not a valid URL: `{}`", pair.key, pair.value))
+            let note = unset_note(&label.unset);
+            cx.report(self, label.pair.value_range, format!("label `{}` is not a valid URL: `{value}`{note}", label.pair.key))
                 .help("write an absolute URL with its scheme, e.g. `https://github.com/acme/app`");
         }
     }

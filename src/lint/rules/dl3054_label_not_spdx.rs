@@ -1,15 +1,16 @@
-use super::labels::{is_spdx_id, label_pairs};
+use super::labels::{is_spdx_id, built_labels, unset_note};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
-use crate::lint::parser::Instruction;
 use crate::lint::settings::LabelType;
 
 declare_rule! {
     /// ## What it does
     /// Finds `LABEL` values that are not one SPDX license identifier (`MIT`, `Apache-2.0`), for the labels that
     /// `label-schema` in `.hadolint.yaml` (or `.drydock.yml`) gives the type
-    /// `spdx`. Values built
-    /// from variables (`$VERSION`) are not judged: a build argument fills them.
+    /// `spdx`. Variables are expanded as a plain `docker build` would:
+    /// with ARG and ENV defaults, an ARG without a default being empty. A value
+    /// using a variable that no ARG or ENV of the file declares (one the base
+    /// image sets) is not judged.
     /// Without such a label in the schema the rule does nothing.
     ///
     /// ## Why is this bad?
@@ -34,12 +35,17 @@ declare_rule! {
 }
 
 impl Rule for LabelNotSpdx {
-    fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
-        for pair in label_pairs(inst, cx.model.escape) {
-            if cx.settings.label_schema.get(&pair.key) != Some(&LabelType::Spdx) || pair.value.contains('$') || is_spdx_id(&pair.value) {
+    fn check_file(&self, cx: &mut Context<'_>) {
+        if !cx.settings.label_schema.values().any(|t| *t == LabelType::Spdx) {
+            return;
+        }
+        for label in built_labels(cx.file, cx.model) {
+            let Some(value) = label.value.as_deref() else { continue };
+            if cx.settings.label_schema.get(&label.pair.key) != Some(&LabelType::Spdx) || is_spdx_id(value) {
                 continue;
             }
-            cx.report(self, pair.value_range, format!("label `{}` is not an SPDX license identifier: `{}`", pair.key, pair.value))
+            let note = unset_note(&label.unset);
+            cx.report(self, label.pair.value_range, format!("label `{}` is not an SPDX license identifier: `{value}`{note}", label.pair.key))
                 .help("use the identifier from https://spdx.org/licenses/, e.g. `Apache-2.0`");
         }
     }

@@ -1,9 +1,12 @@
 //! `LABEL` key/value pairs and the value formats of hadolint's `label-schema`
 //! (DL3048–DL3058).
 
+use std::collections::HashSet;
+
 use crate::lint::TextRange;
-use crate::lint::model::expand::unquote;
-use crate::lint::parser::{Instruction, Keyword};
+use crate::lint::model::expand::{expand, unquote};
+use crate::lint::model::{Model, arg_decls};
+use crate::lint::parser::{Dockerfile, Instruction, Keyword};
 
 /// One `key=value` of a `LABEL`, unquoted, with the spans as written.
 pub(crate) struct LabelPair {
@@ -34,6 +37,61 @@ pub(crate) fn label_pairs(inst: &Instruction, escape: char) -> Vec<LabelPair> {
             })
         })
         .collect()
+}
+
+/// A label value as a plain `docker build` (no `--build-arg`) sets it.
+pub(crate) struct BuiltLabel {
+    /// The pair as written.
+    pub pair: LabelPair,
+    /// The value after expanding ARG and ENV defaults, an ARG without a
+    /// default counting as empty; `None` when a variable is declared nowhere
+    /// in the file (the base image sets it, so the value is unknown).
+    pub value: Option<String>,
+    /// ARGs the value uses that have no default.
+    pub unset: Vec<String>,
+}
+
+/// Every `LABEL` pair of the file with the value a plain build gives it.
+pub(crate) fn built_labels(file: &Dockerfile, model: &Model) -> Vec<BuiltLabel> {
+    let declared: HashSet<String> = file
+        .instructions
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.keyword == Keyword::Arg)
+        .flat_map(|(n, i)| arg_decls(i, n, model.escape))
+        .map(|d| d.name)
+        .collect();
+    let mut out = Vec::new();
+    for (i, inst) in file.instructions.iter().enumerate() {
+        let pairs = label_pairs(inst, model.escape);
+        if pairs.is_empty() {
+            continue;
+        }
+        let raw: Vec<&str> = inst.args.chunks(2).filter_map(|p| p.get(1).map(|v| v.value.as_str())).collect();
+        let scope = if pairs.iter().any(|p| p.value.contains('$')) { model.scope_at(file, i) } else { Default::default() };
+        for (pair, raw) in pairs.into_iter().zip(raw) {
+            if !pair.value.contains('$') {
+                let value = Some(pair.value.clone());
+                out.push(BuiltLabel { pair, value, unset: Vec::new() });
+                continue;
+            }
+            let lookup = |name: &str| scope.get(name).cloned();
+            let expanded = expand(raw, model.escape, &lookup);
+            let known = expanded.error.is_none() && expanded.unset.iter().all(|n| declared.contains(n));
+            let value = known.then_some(expanded.value);
+            out.push(BuiltLabel { pair, value, unset: expanded.unset });
+        }
+    }
+    out
+}
+
+/// The message tail for a value that depends on ARGs without a default.
+pub(crate) fn unset_note(unset: &[String]) -> String {
+    match unset {
+        [] => String::new(),
+        [one] => format!(" (`${one}` has no default, so a build without `--build-arg` leaves it empty)"),
+        many => format!(" ({} have no default, so a build without `--build-arg` leaves them empty)", many.iter().map(|n| format!("`${n}`")).collect::<Vec<_>>().join(", ")),
+    }
 }
 
 /// An absolute URI: a scheme, `:`, and only characters a URI may hold.
