@@ -1675,4 +1675,16 @@ trustedRegistries:
             }
         }
     }
+
+    #[test]
+    fn rules_off_by_default_run_only_when_switched_on() {
+        let mut s = Settings::default();
+        assert!(!s.is_enabled("DL3057") && !s.is_enabled("DL1001"));
+        assert!(s.is_enabled("DL3008") && s.is_enabled("DX9999"), "default-on and unknown codes run");
+        s.apply(&ConfigFile::parse_hadolint("override:\n  warning: [DL3057]\n").unwrap());
+        assert!(s.is_enabled("DL3057") && !s.is_enabled("DL1001"));
+        s.apply(&ConfigFile::parse_drydock("rules:\n  DL1001: on\n  DL3057: off\n").unwrap());
+        assert!(s.is_enabled("DL1001") && !s.is_enabled("DL3057"));
+        assert!(Settings::only("DL3057").is_enabled("DL3057"), "a selection runs the rule");
+    }
 }

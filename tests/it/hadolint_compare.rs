@@ -124,14 +124,12 @@ fn run_hadolint(exe: &Path, corpus: &Path, files: &[String]) -> Vec<HlFinding> {
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
     let _ = std::fs::remove_dir_all(&home);
-    assert!(
-        out.status.success(),
-        "hadolint failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "hadolint failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("hadolint printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout).chars().take(500).collect::<String>())
+        panic!(
+            "hadolint printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout).chars().take(500).collect::<String>()
+        )
     })
 }
 
@@ -182,8 +180,7 @@ fn hadolint_agreement_on_corpus() {
     let implemented: BTreeSet<&str> =
         RULES.iter().map(|r| r.meta().code).filter(|c| c.starts_with("DL") && *c != "DL1000").collect();
     let hadolint = run_hadolint(&exe, &corpus, &files);
-    let unparsed: BTreeSet<&str> =
-        hadolint.iter().filter(|f| f.code == "DL1000").map(|f| f.file.as_str()).collect();
+    let unparsed: BTreeSet<&str> = hadolint.iter().filter(|f| f.code == "DL1000").map(|f| f.file.as_str()).collect();
     let mut not_ours: BTreeMap<&str, usize> = BTreeMap::new();
     let mut theirs: BTreeSet<Key> = BTreeSet::new();
     for f in &hadolint {

@@ -4,11 +4,11 @@
 mod cli;
 mod common;
 mod corpus;
-mod hadolint_compare;
 #[cfg(feature = "service")]
 mod fake_github;
 #[cfg(feature = "service")]
 mod github_client;
+mod hadolint_compare;
 mod parser;
 mod parser_diff;
 mod rules;

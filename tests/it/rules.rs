@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 
 use drydock::lint::report::{FileReport, Format, RenderOptions, render};
 use drydock::lint::rules::{RULES, Target};
-use drydock::lint::source::LineIndex;
 use drydock::lint::settings::ConfigFile;
+use drydock::lint::source::LineIndex;
 use drydock::lint::{ContextIgnore, FileKind, LintInput, Settings, check};
 
 fn fixtures_dir() -> PathBuf {

@@ -38,8 +38,14 @@ impl Rule for InlineIgnorePragma {
         let suppressions = Suppressions::from_dockerfile(cx.file);
         for pragma in suppressions.pragmas() {
             let PragmaKind::Ignore { reach: Reach::Next, codes, .. } = &pragma.kind else { continue };
-            cx.report(self, pragma.range, format!("inline `# {} ignore={}` pragma", pragma.tool.as_str(), codes.join(",")))
-                .help("move the exception to the config file (`ignored:` in `.hadolint.yaml`, `ignore:` in `.drydock.yml`)");
+            cx.report(
+                self,
+                pragma.range,
+                format!("inline `# {} ignore={}` pragma", pragma.tool.as_str(), codes.join(",")),
+            )
+            .help(
+                "move the exception to the config file (`ignored:` in `.hadolint.yaml`, `ignore:` in `.drydock.yml`)",
+            );
         }
     }
 }

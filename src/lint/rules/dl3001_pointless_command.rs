@@ -45,12 +45,13 @@ impl Rule for PointlessCommand {
                 if !POINTLESS.contains(&name) {
                     continue;
                 }
-                cx.report(self, c.span_to(None), format!("`{name}` makes no sense while an image is built"))
-                    .help(match name {
+                cx.report(self, c.span_to(None), format!("`{name}` makes no sense while an image is built")).help(
+                    match name {
                         "service" => "start long-running programs from `CMD` or `ENTRYPOINT`, not in a build step",
                         "ssh" => "fetch what you need with `RUN --mount=type=ssh` and `git`/`scp`, or copy it in",
                         _ => "remove the command: the build step runs once, without a terminal or running services",
-                    });
+                    },
+                );
             }
         }
     }

@@ -36,7 +36,18 @@ declare_rule! {
 
 /// Extensions of the archives `ADD` unpacks.
 const TAR_EXTENSIONS: &[&str] = &[
-    ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tbz2", ".tb2", ".tar.xz", ".txz", ".tar.lzma", ".tlz", ".tar.zst",
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz",
+    ".tbz2",
+    ".tb2",
+    ".tar.xz",
+    ".txz",
+    ".tar.lzma",
+    ".tlz",
+    ".tar.zst",
 ];
 
 fn basename(path: &str) -> &str {

@@ -38,7 +38,8 @@ fn allowed(list: &[String], registry: &str) -> bool {
     let hub = registry == "docker.io";
     list.iter().any(|entry| {
         let entry = entry.trim().to_ascii_lowercase();
-        if hub && matches!(entry.as_str(), "docker.io" | "hub.docker.com" | "index.docker.io" | "registry-1.docker.io") {
+        if hub && matches!(entry.as_str(), "docker.io" | "hub.docker.com" | "index.docker.io" | "registry-1.docker.io")
+        {
             return true;
         }
         match entry.strip_prefix("*.") {
@@ -75,11 +76,15 @@ impl Rule for UntrustedRegistry {
             if allowed(&settings.trusted_registries, &registry) {
                 continue;
             }
-            cx.report(self, text.range, format!("`{}` comes from `{registry}`, which is not a trusted registry", text.expanded))
-                .help(format!(
-                    "pull the image from one of {} (a mirror), or add `{registry}` to `trusted-registries`",
-                    settings.trusted_registries.join(", ")
-                ));
+            cx.report(
+                self,
+                text.range,
+                format!("`{}` comes from `{registry}`, which is not a trusted registry", text.expanded),
+            )
+            .help(format!(
+                "pull the image from one of {} (a mirror), or add `{registry}` to `trusted-registries`",
+                settings.trusted_registries.join(", ")
+            ));
         }
     }
 }

@@ -59,7 +59,9 @@ impl Rule for UnpinnedYumPackage {
                 };
                 let unpinned: Vec<_> = words
                     .iter()
-                    .filter(|w| !not_a_name(&w.text) && !if module { w.text.contains(':') } else { w.text.contains('-') })
+                    .filter(|w| {
+                        !not_a_name(&w.text) && !if module { w.text.contains(':') } else { w.text.contains('-') }
+                    })
                     .collect();
                 let Some(first) = unpinned.first() else { continue };
                 let names: Vec<&str> = unpinned.iter().map(|w| w.text.as_str()).collect();

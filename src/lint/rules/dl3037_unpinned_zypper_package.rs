@@ -34,7 +34,18 @@ declare_rule! {
 /// `zypper` options (global and of `install`) that take a value.
 const ZYPPER: OptSpec<'static> = OptSpec {
     short: "crtDR",
-    long: &["config", "repo", "from", "type", "root", "reposd-dir", "cache-dir", "raw-cache-dir", "solv-cache-dir", "pkg-cache-dir"],
+    long: &[
+        "config",
+        "repo",
+        "from",
+        "type",
+        "root",
+        "reposd-dir",
+        "cache-dir",
+        "raw-cache-dir",
+        "solv-cache-dir",
+        "pkg-cache-dir",
+    ],
 };
 
 impl Rule for UnpinnedZypperPackage {
@@ -63,8 +74,12 @@ impl Rule for UnpinnedZypperPackage {
                     .collect();
                 let Some(first) = unpinned.first() else { continue };
                 let names: Vec<&str> = unpinned.iter().map(|w| w.text.as_str()).collect();
-                cx.report(self, c.word_range(first), format!("`zypper {}` of {} without a version", sub.text, list(&names)))
-                    .help(format!("pin each package, e.g. `{}=<version>`", names[0]));
+                cx.report(
+                    self,
+                    c.word_range(first),
+                    format!("`zypper {}` of {} without a version", sub.text, list(&names)),
+                )
+                .help(format!("pin each package, e.g. `{}=<version>`", names[0]));
             }
         }
     }

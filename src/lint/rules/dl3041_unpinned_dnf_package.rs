@@ -67,10 +67,7 @@ fn has_version(pkg: &str) -> bool {
 
 /// A word this rule does not judge: a file, URL, group or variable.
 fn not_a_name(pkg: &str) -> bool {
-    ends_with_ci(pkg, ".rpm")
-        || pkg.starts_with(['/', '.', '~', '@'])
-        || pkg.contains("://")
-        || is_dynamic(pkg)
+    ends_with_ci(pkg, ".rpm") || pkg.starts_with(['/', '.', '~', '@']) || pkg.contains("://") || is_dynamic(pkg)
 }
 
 impl Rule for UnpinnedDnfPackage {
@@ -91,14 +88,19 @@ impl Rule for UnpinnedDnfPackage {
                 };
                 let unpinned: Vec<_> = words
                     .iter()
-                    .filter(|w| !not_a_name(&w.text) && !if module { w.text.contains(':') } else { has_version(&w.text) })
+                    .filter(|w| {
+                        !not_a_name(&w.text) && !if module { w.text.contains(':') } else { has_version(&w.text) }
+                    })
                     .collect();
                 let Some(first) = unpinned.first() else { continue };
                 let names: Vec<&str> = unpinned.iter().map(|w| w.text.as_str()).collect();
                 let (what, how) = if module {
                     (format!("`{tool} module install` of"), format!("name the stream, e.g. `{}:<stream>`", names[0]))
                 } else {
-                    (format!("`{tool} install` of"), format!("pin each package as `name-version`, e.g. `{}-<version>`", names[0]))
+                    (
+                        format!("`{tool} install` of"),
+                        format!("pin each package as `name-version`, e.g. `{}-<version>`", names[0]),
+                    )
                 };
                 cx.report(self, c.word_range(first), format!("{what} {} without a version", list(&names))).help(how);
             }

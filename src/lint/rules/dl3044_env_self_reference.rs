@@ -38,11 +38,11 @@ fn references(text: &str, name: &str) -> bool {
     let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let braced = format!("${{{name}");
     let bare = format!("${name}");
-    text.match_indices(&braced).any(|(i, m)| {
-        text.get(i + m.len()..).and_then(|r| r.chars().next()).is_some_and(|c| c == '}' || c == ':')
-    }) || text
-        .match_indices(&bare)
-        .any(|(i, m)| text.get(i + m.len()..).and_then(|r| r.chars().next()).is_none_or(|c| !is_name_char(c)))
+    text.match_indices(&braced)
+        .any(|(i, m)| text.get(i + m.len()..).and_then(|r| r.chars().next()).is_some_and(|c| c == '}' || c == ':'))
+        || text
+            .match_indices(&bare)
+            .any(|(i, m)| text.get(i + m.len()..).and_then(|r| r.chars().next()).is_none_or(|c| !is_name_char(c)))
 }
 
 impl Rule for EnvSelfReference {

@@ -67,7 +67,9 @@ impl Rule for CopyToRelativeWithoutWorkdir {
                             dest.range,
                             format!("`COPY` to the relative path `{}` before any `WORKDIR`", dest.value),
                         )
-                        .help("set `WORKDIR /app` (or your directory) earlier in the stage, or copy to an absolute path");
+                        .help(
+                            "set `WORKDIR /app` (or your directory) earlier in the stage, or copy to an absolute path",
+                        );
                     }
                     _ => {}
                 }

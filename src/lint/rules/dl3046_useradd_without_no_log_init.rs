@@ -67,9 +67,15 @@ impl Rule for UseraddWithoutNoLogInit {
                 let Some(uid) = parsed.opts.iter().rev().find(|o| matches!(o.name.as_str(), "u" | "uid")) else {
                     continue;
                 };
-                let Some(value) = uid.value.as_deref().filter(|v| v.chars().count() > 5 && !is_dynamic(v)) else { continue };
-                cx.report(self, c.span_to(Some(uid.word)), format!("`useradd` with the high UID `{value}` and without `-l`"))
-                    .help("add `-l` (`--no-log-init`) so the sparse lastlog and faillog files do not bloat the layer");
+                let Some(value) = uid.value.as_deref().filter(|v| v.chars().count() > 5 && !is_dynamic(v)) else {
+                    continue;
+                };
+                cx.report(
+                    self,
+                    c.span_to(Some(uid.word)),
+                    format!("`useradd` with the high UID `{value}` and without `-l`"),
+                )
+                .help("add `-l` (`--no-log-init`) so the sparse lastlog and faillog files do not bloat the layer");
             }
         }
     }

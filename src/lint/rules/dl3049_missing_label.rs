@@ -63,9 +63,8 @@ impl Rule for MissingLabel {
                 if let Some(slot) = has.get_mut(stage.index) {
                     *slot = inherited || own;
                 }
-                let used_by_copy = copied
-                    .iter()
-                    .any(|c| stage.name.as_deref() == Some(c.as_str()) || *c == stage.index.to_string());
+                let used_by_copy =
+                    copied.iter().any(|c| stage.name.as_deref() == Some(c.as_str()) || *c == stage.index.to_string());
                 if inherited || own || used_by_copy {
                     continue;
                 }

@@ -1,4 +1,4 @@
-use super::labels::{is_url, built_labels, unset_note};
+use super::labels::{built_labels, is_url, unset_note};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::settings::LabelType;
@@ -44,8 +44,12 @@ impl Rule for LabelNotUrl {
                 continue;
             }
             let note = unset_note(&label.unset);
-            cx.report(self, label.pair.value_range, format!("label `{}` is not a valid URL: `{value}`{note}", label.pair.key))
-                .help("write an absolute URL with its scheme, e.g. `https://github.com/acme/app`");
+            cx.report(
+                self,
+                label.pair.value_range,
+                format!("label `{}` is not a valid URL: `{value}`{note}", label.pair.key),
+            )
+            .help("write an absolute URL with its scheme, e.g. `https://github.com/acme/app`");
         }
     }
 }

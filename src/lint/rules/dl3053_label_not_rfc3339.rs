@@ -1,4 +1,4 @@
-use super::labels::{is_rfc3339, built_labels, unset_note};
+use super::labels::{built_labels, is_rfc3339, unset_note};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::settings::LabelType;
@@ -45,8 +45,12 @@ impl Rule for LabelNotRfc3339 {
                 continue;
             }
             let note = unset_note(&label.unset);
-            cx.report(self, label.pair.value_range, format!("label `{}` is not an RFC 3339 timestamp: `{value}`{note}", label.pair.key))
-                .help("write a full RFC 3339 timestamp with a zone, e.g. `2024-05-01T12:30:00Z`");
+            cx.report(
+                self,
+                label.pair.value_range,
+                format!("label `{}` is not an RFC 3339 timestamp: `{value}`{note}", label.pair.key),
+            )
+            .help("write a full RFC 3339 timestamp with a zone, e.g. `2024-05-01T12:30:00Z`");
         }
     }
 }

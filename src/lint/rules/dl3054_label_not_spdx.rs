@@ -1,4 +1,4 @@
-use super::labels::{is_spdx_id, built_labels, unset_note};
+use super::labels::{built_labels, is_spdx_id, unset_note};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::settings::LabelType;
@@ -45,8 +45,12 @@ impl Rule for LabelNotSpdx {
                 continue;
             }
             let note = unset_note(&label.unset);
-            cx.report(self, label.pair.value_range, format!("label `{}` is not an SPDX license identifier: `{value}`{note}", label.pair.key))
-                .help("use the identifier from https://spdx.org/licenses/, e.g. `Apache-2.0`");
+            cx.report(
+                self,
+                label.pair.value_range,
+                format!("label `{}` is not an SPDX license identifier: `{value}`{note}", label.pair.key),
+            )
+            .help("use the identifier from https://spdx.org/licenses/, e.g. `Apache-2.0`");
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::labels::{is_git_hash, built_labels, unset_note};
+use super::labels::{built_labels, is_git_hash, unset_note};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::settings::LabelType;
@@ -45,8 +45,12 @@ impl Rule for LabelNotGitHash {
                 continue;
             }
             let note = unset_note(&label.unset);
-            cx.report(self, label.pair.value_range, format!("label `{}` is not a git commit hash: `{value}`{note}", label.pair.key))
-                .help("write the commit hash, e.g. with `--build-arg REVISION=$(git rev-parse HEAD)`");
+            cx.report(
+                self,
+                label.pair.value_range,
+                format!("label `{}` is not a git commit hash: `{value}`{note}", label.pair.key),
+            )
+            .help("write the commit hash, e.g. with `--build-arg REVISION=$(git rev-parse HEAD)`");
         }
     }
 }

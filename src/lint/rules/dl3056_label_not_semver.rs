@@ -1,4 +1,4 @@
-use super::labels::{is_semver, built_labels, unset_note};
+use super::labels::{built_labels, is_semver, unset_note};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::settings::LabelType;
@@ -44,8 +44,12 @@ impl Rule for LabelNotSemver {
                 continue;
             }
             let note = unset_note(&label.unset);
-            cx.report(self, label.pair.value_range, format!("label `{}` is not a semantic version: `{value}`{note}", label.pair.key))
-                .help("write `MAJOR.MINOR.PATCH` without a `v`, e.g. `1.2.0`");
+            cx.report(
+                self,
+                label.pair.value_range,
+                format!("label `{}` is not a semantic version: `{value}`{note}", label.pair.key),
+            )
+            .help("write `MAJOR.MINOR.PATCH` without a `v`, e.g. `1.2.0`");
         }
     }
 }

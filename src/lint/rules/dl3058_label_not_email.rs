@@ -1,4 +1,4 @@
-use super::labels::{is_email, built_labels, unset_note};
+use super::labels::{built_labels, is_email, unset_note};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::settings::LabelType;
@@ -44,8 +44,12 @@ impl Rule for LabelNotEmail {
                 continue;
             }
             let note = unset_note(&label.unset);
-            cx.report(self, label.pair.value_range, format!("label `{}` is not an email address: `{value}`{note}", label.pair.key))
-                .help("write the bare address, e.g. `jane@example.com`");
+            cx.report(
+                self,
+                label.pair.value_range,
+                format!("label `{}` is not an email address: `{value}`{note}", label.pair.key),
+            )
+            .help("write the bare address, e.g. `jane@example.com`");
         }
     }
 }

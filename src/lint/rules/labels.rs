@@ -68,7 +68,8 @@ pub(crate) fn built_labels(file: &Dockerfile, model: &Model) -> Vec<BuiltLabel> 
             continue;
         }
         let raw: Vec<&str> = inst.args.chunks(2).filter_map(|p| p.get(1).map(|v| v.value.as_str())).collect();
-        let scope = if pairs.iter().any(|p| p.value.contains('$')) { model.scope_at(file, i) } else { Default::default() };
+        let scope =
+            if pairs.iter().any(|p| p.value.contains('$')) { model.scope_at(file, i) } else { Default::default() };
         for (pair, raw) in pairs.into_iter().zip(raw) {
             if !pair.value.contains('$') {
                 let value = Some(pair.value.clone());
@@ -90,7 +91,10 @@ pub(crate) fn unset_note(unset: &[String]) -> String {
     match unset {
         [] => String::new(),
         [one] => format!(" (`${one}` has no default, so a build without `--build-arg` leaves it empty)"),
-        many => format!(" ({} have no default, so a build without `--build-arg` leaves them empty)", many.iter().map(|n| format!("`${n}`")).collect::<Vec<_>>().join(", ")),
+        many => format!(
+            " ({} have no default, so a build without `--build-arg` leaves them empty)",
+            many.iter().map(|n| format!("`${n}`")).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 
@@ -180,7 +184,10 @@ pub(crate) fn is_email(v: &str) -> bool {
     } else {
         !domain.is_empty()
             && domain.split('.').all(|l| {
-                !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
+                !l.is_empty()
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
             })
     };
     local_ok && domain_ok
@@ -192,12 +199,24 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert!(is_url("https://github.com/o/r") && is_url("mailto:a@b.c") && !is_url("github.com/o/r") && !is_url("https://a b"));
+        assert!(
+            is_url("https://github.com/o/r")
+                && is_url("mailto:a@b.c")
+                && !is_url("github.com/o/r")
+                && !is_url("https://a b")
+        );
         assert!(is_rfc3339("2024-05-01T12:30:00Z") && is_rfc3339("2024-05-01T12:30:00.123+02:00"));
         assert!(!is_rfc3339("2024-05-01") && !is_rfc3339("2024-13-01T12:30:00Z") && !is_rfc3339("2024-05-01T12:30:00"));
-        assert!(is_git_hash("abc1234") && is_git_hash(&"a".repeat(40)) && !is_git_hash("ABC1234") && !is_git_hash("abc12"));
+        assert!(
+            is_git_hash("abc1234") && is_git_hash(&"a".repeat(40)) && !is_git_hash("ABC1234") && !is_git_hash("abc12")
+        );
         assert!(is_semver("1.2.3") && is_semver("1.2.3-rc.1+b5") && !is_semver("v1.2.3") && !is_semver("1.2"));
-        assert!(is_spdx_id("MIT") && is_spdx_id("Apache-2.0") && !is_spdx_id("MIT OR Apache-2.0") && !is_spdx_id("Proprietary"));
+        assert!(
+            is_spdx_id("MIT")
+                && is_spdx_id("Apache-2.0")
+                && !is_spdx_id("MIT OR Apache-2.0")
+                && !is_spdx_id("Proprietary")
+        );
         assert!(is_email("a.b+c@example.com") && is_email("\"a b\"@x.org"));
         assert!(!is_email("a@") && !is_email("@x.org") && !is_email("a..b@x.org") && !is_email("Jane <j@x.org>"));
     }
