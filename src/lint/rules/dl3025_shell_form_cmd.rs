@@ -65,7 +65,7 @@ impl Rule for ShellFormCmd {
             let onbuild = top.keyword == Keyword::Onbuild;
             let inst = top.effective();
             if inst.keyword == Keyword::Healthcheck {
-                report_healthcheck(self, inst, cx);
+                report_healthcheck(*self, inst, cx);
                 continue;
             }
             if !matches!(inst.keyword, Keyword::Cmd | Keyword::Entrypoint) || inst.json {
@@ -107,12 +107,12 @@ impl Rule for ShellFormCmd {
 }
 
 /// A shell-form `HEALTHCHECK CMD …`: reported, never fixed.
-fn report_healthcheck(rule: &ShellFormCmd, inst: &crate::lint::parser::Instruction, cx: &mut Context<'_>) {
+fn report_healthcheck(rule: ShellFormCmd, inst: &crate::lint::parser::Instruction, cx: &mut Context<'_>) {
     let is_cmd = inst.args.first().is_some_and(|a| a.value.eq_ignore_ascii_case("CMD"));
     if inst.json || !is_cmd || inst.args.get(1).is_none_or(|a| a.value.trim().is_empty()) {
         return;
     }
-    cx.report(rule, inst.name_range, "shell-form `HEALTHCHECK CMD` runs under `/bin/sh -c`, which the image must have")
+    cx.report(&rule, inst.name_range, "shell-form `HEALTHCHECK CMD` runs under `/bin/sh -c`, which the image must have")
         .help("use the exec form `HEALTHCHECK CMD [\"program\", \"arg\"]`, or `[\"/bin/sh\", \"-c\", \"…\"]` to keep the shell on purpose");
 }
 

@@ -32,7 +32,7 @@ declare_rule! {
     /// RUN curl -fsSL https://example.com/key | gpg --dearmor -o /usr/share/keyrings/example.gpg
     /// ```
     ///
-    /// On Alpine, whose `/bin/sh` is BusyBox `ash`, use `SHELL ["/bin/ash", "-o", "pipefail", "-c"]`.
+    /// On Alpine, whose `/bin/sh` is `BusyBox` `ash`, use `SHELL ["/bin/ash", "-o", "pipefail", "-c"]`.
     ///
     /// ## References
     /// hadolint DL4006 (same code and meaning; hadolint does not look at `set -o pipefail`).
@@ -81,7 +81,7 @@ impl Rule for PipeWithoutPipefail {
                         let Some(run) = runs.get(&i) else { continue };
                         let pipe = run.scripts.iter().find_map(|s| {
                             let first = s.script.pipelines.iter().filter_map(|p| p.first().copied()).min()?;
-                            (!sets_pipefail_before(&s.script, first)).then(|| (s, first))
+                            (!sets_pipefail_before(&s.script, first)).then_some((s, first))
                         });
                         let Some((script, first)) = pipe else { continue };
                         let Some(cmd) = script.script.commands.get(first) else { continue };

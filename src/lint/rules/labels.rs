@@ -1,7 +1,7 @@
 //! `LABEL` key/value pairs and the value formats of hadolint's `label-schema`
 //! (DL3048–DL3058).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::lint::TextRange;
 use crate::lint::model::expand::{expand, unquote};
@@ -69,7 +69,7 @@ pub(crate) fn built_labels(file: &Dockerfile, model: &Model) -> Vec<BuiltLabel> 
         }
         let raw: Vec<&str> = inst.args.chunks(2).filter_map(|p| p.get(1).map(|v| v.value.as_str())).collect();
         let scope =
-            if pairs.iter().any(|p| p.value.contains('$')) { model.scope_at(file, i) } else { Default::default() };
+            if pairs.iter().any(|p| p.value.contains('$')) { model.scope_at(file, i) } else { HashMap::default() };
         for (pair, raw) in pairs.into_iter().zip(raw) {
             if !pair.value.contains('$') {
                 let value = Some(pair.value.clone());
