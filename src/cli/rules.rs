@@ -21,7 +21,8 @@ fn target_label(meta: &Meta) -> &'static str {
     }
 }
 
-/// One line per rule: code, tag, severity, fix, summary.
+/// One line per rule: code, tag, severity (`off` for rules that are off by
+/// default), fix, summary.
 pub fn table() -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{:<7} {:<18} {:<8} {:<4} {:<34} SUMMARY", "CODE", "STANDARD", "SEVERITY", "FIX", "NAME");
@@ -34,7 +35,7 @@ pub fn table() -> String {
             "{:<7} {:<18} {:<8} {:<4} {:<34} {}",
             m.code,
             tag,
-            m.severity.as_str(),
+            if m.enabled_by_default { m.severity.as_str() } else { "off" },
             fix,
             m.name,
             m.summary()
@@ -54,6 +55,7 @@ pub fn json() -> Result<String> {
                 "name": m.name,
                 "standard": m.tag.map(crate::lint::Tag::as_str),
                 "severity": m.severity.as_str(),
+                "enabled_by_default": m.enabled_by_default,
                 "fix": fix_label(m.fix),
                 "file": target_label(m),
                 "summary": m.summary(),
@@ -70,6 +72,9 @@ pub fn explain(code: &str) -> Option<String> {
     let _ = writeln!(out, "# {} ({})\n", m.code, m.name);
     let _ = writeln!(out, "Standard: {}", m.tag.map_or("none (general hygiene)", |t| t.as_str()));
     let _ = writeln!(out, "Severity: {}", m.severity);
+    if !m.enabled_by_default {
+        let _ = writeln!(out, "Default: off (switch it on with `rules: {{{}: on}}` in .drydock.yml)", m.code);
+    }
     let _ = writeln!(out, "Applies to: {}", target_label(m));
     let _ = writeln!(out, "Fix: {}\n", if m.fix == FixKind::None { "none" } else { fix_label(m.fix) });
     out.push_str(&m.docs());

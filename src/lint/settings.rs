@@ -74,6 +74,9 @@ pub const DEFAULT_FAILURE_THRESHOLD: Severity = Severity::Info;
 pub struct Settings {
     /// Codes switched off.
     pub disabled: BTreeSet<String>,
+    /// Codes switched on by a config (`rules: {CODE: on}`, a severity, or hadolint's
+    /// `override`): this is what runs a rule that is off by default (DL1001, DL3057).
+    pub enabled: BTreeSet<String>,
     /// When set, only these codes run (tests and `--select`).
     pub only: Option<BTreeSet<String>>,
     /// Per-code severity overrides.
@@ -106,6 +109,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             disabled: BTreeSet::new(),
+            enabled: BTreeSet::new(),
             only: None,
             severity: BTreeMap::new(),
             trusted_registries: Vec::new(),
@@ -129,9 +133,16 @@ impl Settings {
         Self { only: Some(std::iter::once(code.to_string()).collect()), ..Self::default() }
     }
 
-    /// Whether `code` runs.
+    /// Whether `code` runs: not switched off, selected when a selection is made,
+    /// and on by default or switched on.
     pub fn is_enabled(&self, code: &str) -> bool {
-        !self.disabled.contains(code) && self.only.as_ref().is_none_or(|o| o.contains(code))
+        if self.disabled.contains(code) {
+            return false;
+        }
+        if let Some(only) = &self.only {
+            return only.contains(code);
+        }
+        self.enabled.contains(code) || super::rules::by_code(code).is_none_or(|r| r.meta().enabled_by_default)
     }
 
     /// Merges what `file` says into these settings; what it says replaces what
@@ -141,19 +152,23 @@ impl Settings {
             match level {
                 RuleLevel::Off => {
                     self.disabled.insert(code.clone());
+                    self.enabled.remove(code);
                 }
                 RuleLevel::On => {
                     self.disabled.remove(code);
+                    self.enabled.insert(code.clone());
                     self.severity.remove(code);
                 }
                 RuleLevel::Severity(sev) => {
                     self.disabled.remove(code);
+                    self.enabled.insert(code.clone());
                     self.severity.insert(code.clone(), *sev);
                 }
             }
         }
         for code in &file.ignore {
             self.disabled.insert(code.clone());
+            self.enabled.remove(code);
         }
         match file.failure_threshold {
             Some(FailureThreshold::AtLeast(sev)) => {
@@ -1659,5 +1674,17 @@ trustedRegistries:
                 let _ = s.is_ignored_path(&t);
             }
         }
+    }
+
+    #[test]
+    fn rules_off_by_default_run_only_when_switched_on() {
+        let mut s = Settings::default();
+        assert!(!s.is_enabled("DL3057") && !s.is_enabled("DL1001"));
+        assert!(s.is_enabled("DL3008") && s.is_enabled("DX9999"), "default-on and unknown codes run");
+        s.apply(&ConfigFile::parse_hadolint("override:\n  warning: [DL3057]\n").unwrap());
+        assert!(s.is_enabled("DL3057") && !s.is_enabled("DL1001"));
+        s.apply(&ConfigFile::parse_drydock("rules:\n  DL1001: on\n  DL3057: off\n").unwrap());
+        assert!(s.is_enabled("DL1001") && !s.is_enabled("DL3057"));
+        assert!(Settings::only("DL3057").is_enabled("DL3057"), "a selection runs the rule");
     }
 }

@@ -9,6 +9,7 @@ mod deploy;
 mod fake_github;
 #[cfg(feature = "service")]
 mod github_client;
+mod hadolint_compare;
 mod parser;
 mod parser_diff;
 mod rules;

@@ -6,9 +6,13 @@
 //!   the finding starts (comment lines inside continuations are fine, BuildKit
 //!   drops them);
 //! - `# expect-file: CODE` expects a file-level finding on line 1;
+//! - `# expect-comment: CODE` marks the very next line, even a comment (for
+//!   findings on pragma comments);
 //! - `# fixture: dockerignore=NAME` lints with `tests/fixtures/rules/NAME` as the
 //!   build context's `.dockerignore`; `dockerignore=missing` means the context has
 //!   none; without it the context is unknown. `# fixture: target=STAGE` sets `--target`.
+//!   `# fixture: config=NAME` applies `tests/fixtures/rules/NAME`, read as a
+//!   `.hadolint.yaml` (label schema, trusted registries).
 //!
 //! `CODE.variant.Dockerfile` is one more fixture for CODE (for file-level rules,
 //! a variant where the rule stays quiet). `.txt` files are helper inputs.
@@ -21,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use drydock::lint::report::{FileReport, Format, RenderOptions, render};
 use drydock::lint::rules::{RULES, Target};
+use drydock::lint::settings::ConfigFile;
 use drydock::lint::source::LineIndex;
 use drydock::lint::{ContextIgnore, FileKind, LintInput, Settings, check};
 
@@ -36,6 +41,7 @@ struct Fixture {
     #[allow(clippy::option_option)] // unknown / missing / present, read once
     ignore: Option<Option<String>>,
     target: Option<String>,
+    config: Option<String>,
 }
 
 fn fixtures() -> Vec<Fixture> {
@@ -58,6 +64,7 @@ fn fixtures() -> Vec<Fixture> {
         let src = std::fs::read_to_string(&path).expect("read fixture");
         let mut ignore = None;
         let mut target = None;
+        let mut config = None;
         for line in src.lines() {
             let Some(spec) = line.trim().strip_prefix("# fixture:") else { continue };
             for part in spec.split_whitespace() {
@@ -68,13 +75,25 @@ fn fixtures() -> Vec<Fixture> {
                         ignore = Some(Some(text));
                     }
                     Some(("target", t)) => target = Some(t.to_string()),
+                    Some(("config", file)) => {
+                        config = Some(std::fs::read_to_string(fixtures_dir().join(file)).expect("fixture config"));
+                    }
                     _ => panic!("{name}: unknown fixture option `{part}`"),
                 }
             }
         }
-        out.push(Fixture { code, path, src, kind, ignore, target });
+        out.push(Fixture { code, path, src, kind, ignore, target, config });
     }
     out
+}
+
+/// `Settings::only(code)` plus the fixture's config file, if any.
+fn settings_for(f: &Fixture) -> Settings {
+    let mut settings = Settings::only(&f.code);
+    if let Some(text) = &f.config {
+        settings.apply(&ConfigFile::parse_hadolint(text).expect("fixture config parses"));
+    }
+    settings
 }
 
 fn lint(f: &Fixture, settings: &Settings) -> Vec<drydock::lint::Diagnostic> {
@@ -97,6 +116,11 @@ fn expected_lines(src: &str, code: &str) -> Vec<u32> {
         let lineno = u32::try_from(i + 1).expect("line");
         if let Some(codes) = t.strip_prefix("# expect-file:") {
             out.extend(codes.split(',').filter(|c| c.trim() == code).map(|_| 1));
+            continue;
+        }
+        if let Some(codes) = t.strip_prefix("# expect-comment:") {
+            let next = lineno + 1;
+            out.extend(codes.split(',').filter(|c| c.trim() == code).map(|_| next));
             continue;
         }
         if let Some(codes) = t.strip_prefix("# expect:") {
@@ -124,7 +148,7 @@ fn hit_lines(src: &str, diags: &[drydock::lint::Diagnostic], code: &str) -> Vec<
 fn rule_fixtures_match_their_markers() {
     let mut failures = Vec::new();
     for f in fixtures() {
-        let diags = lint(&f, &Settings::only(&f.code));
+        let diags = lint(&f, &settings_for(&f));
         let expected = expected_lines(&f.src, &f.code);
         let got = hit_lines(&f.src, &diags, &f.code);
         if expected != got {
@@ -146,7 +170,7 @@ fn rule_fixtures_match_their_markers() {
 #[test]
 fn rule_fixture_snapshots() {
     for f in fixtures() {
-        let diags = lint(&f, &Settings::only(&f.code));
+        let diags = lint(&f, &settings_for(&f));
         let name = f.path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
         let report = FileReport { path: name.clone(), source: f.src.clone(), diagnostics: diags };
         let out = render(Format::Tty, &[report], RenderOptions::default());

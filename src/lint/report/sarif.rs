@@ -315,6 +315,7 @@ mod tests {
         fix: FixKind::Unsafe,
         target: Target::Dockerfile,
         docs: " ## What it does\n Checks that `FROM` names a tag. Untagged images float.\n\n ## Why is this bad?\n Builds change under you.\n",
+        enabled_by_default: true,
     };
 
     fn lookup(code: &str) -> RuleInfo {

@@ -37,7 +37,7 @@ declare_rule! {
 
 /// `apk` options that take a value.
 const APK: OptSpec<'static> = OptSpec {
-    short: "tXpU",
+    short: "tXp",
     long: &[
         "virtual",
         "repository",
@@ -122,5 +122,11 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].range.slice(src), "gcc");
         assert_eq!(diags[0].message, "`apk add` of `gcc` and `musl-dev` without a version pin");
+    }
+
+    #[test]
+    fn update_cache_flag_takes_no_value() {
+        // `-U` is `--update-cache`: the word after it is a package (kubernetes/ingress-nginx).
+        assert_eq!(hits("RUN apk add -U bash --no-cache"), ["bash"]);
     }
 }

@@ -9,8 +9,10 @@ use crate::lint::parser::{Dockerfile, Keyword};
 declare_rule! {
     /// ## What it does
     /// Finds `CMD` and `ENTRYPOINT` written in shell form (`CMD node server.js`),
-    /// including under `ONBUILD`. `HEALTHCHECK CMD` is not reported: a health
-    /// probe is short-lived and nothing signals it.
+    /// including under `ONBUILD`. A shell-form `HEALTHCHECK CMD` is reported
+    /// too, as hadolint 2.15.1 does, but without a fix: nothing signals a
+    /// short-lived probe, yet it needs `/bin/sh` in the image, and the usual
+    /// `|| exit 1` needs the shell on purpose (`["/bin/sh", "-c", "…"]`).
     ///
     /// ## Why is this bad?
     /// Shell form runs the command as `/bin/sh -c "…"`. The shell becomes PID 1,
@@ -62,6 +64,10 @@ impl Rule for ShellFormCmd {
         for (i, top) in file.instructions.iter().enumerate() {
             let onbuild = top.keyword == Keyword::Onbuild;
             let inst = top.effective();
+            if inst.keyword == Keyword::Healthcheck {
+                report_healthcheck(*self, inst, cx);
+                continue;
+            }
             if !matches!(inst.keyword, Keyword::Cmd | Keyword::Entrypoint) || inst.json {
                 continue;
             }
@@ -98,6 +104,16 @@ impl Rule for ShellFormCmd {
             }
         }
     }
+}
+
+/// A shell-form `HEALTHCHECK CMD …`: reported, never fixed.
+fn report_healthcheck(rule: ShellFormCmd, inst: &crate::lint::parser::Instruction, cx: &mut Context<'_>) {
+    let is_cmd = inst.args.first().is_some_and(|a| a.value.eq_ignore_ascii_case("CMD"));
+    if inst.json || !is_cmd || inst.args.get(1).is_none_or(|a| a.value.trim().is_empty()) {
+        return;
+    }
+    cx.report(&rule, inst.name_range, "shell-form `HEALTHCHECK CMD` runs under `/bin/sh -c`, which the image must have")
+        .help("use the exec form `HEALTHCHECK CMD [\"program\", \"arg\"]`, or `[\"/bin/sh\", \"-c\", \"…\"]` to keep the shell on purpose");
 }
 
 /// The words of a command that needs no shell, and whether they were all plain

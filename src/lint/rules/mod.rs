@@ -27,11 +27,16 @@ mod dd100_empty_continuation_line;
 mod dd101_unknown_instruction;
 mod dd102_missing_target_stage;
 mod dl1000_parse_error;
+mod dl1001_inline_ignore_pragma;
 mod dl3000_relative_workdir;
+mod dl3001_pointless_command;
 mod dl3002_last_user_root;
+mod dl3003_cd_instead_of_workdir;
+mod dl3004_sudo;
 mod dl3006_untagged_image;
 mod dl3007_latest_tag;
 mod dl3008_unpinned_apt_package;
+mod dl3010_copy_then_extract;
 mod dl3011_expose_port_out_of_range;
 mod dl3012_multiple_healthchecks;
 mod dl3013_unpinned_pip_package;
@@ -43,17 +48,42 @@ mod dl3022_copy_from_unknown_stage;
 mod dl3023_copy_from_own_stage;
 mod dl3024_duplicate_stage_name;
 mod dl3025_shell_form_cmd;
+mod dl3026_untrusted_registry;
 mod dl3028_unpinned_gem;
 mod dl3029_constant_from_platform;
+mod dl3033_unpinned_yum_package;
+mod dl3035_zypper_dist_upgrade;
+mod dl3037_unpinned_zypper_package;
+mod dl3041_unpinned_dnf_package;
 mod dl3043_invalid_onbuild_trigger;
+mod dl3044_env_self_reference;
+mod dl3045_copy_to_relative_without_workdir;
+mod dl3046_useradd_without_no_log_init;
+mod dl3048_invalid_label_key;
+mod dl3049_missing_label;
+mod dl3050_superfluous_label;
+mod dl3051_empty_label;
+mod dl3052_label_not_url;
+mod dl3053_label_not_rfc3339;
+mod dl3054_label_not_spdx;
+mod dl3055_label_not_git_hash;
+mod dl3056_label_not_semver;
+mod dl3057_missing_healthcheck;
+mod dl3058_label_not_email;
+mod dl3059_consecutive_runs;
 mod dl3061_instruction_before_from;
 mod dl3062_unpinned_go_package;
 mod dl3063_reserved_stage_name;
 mod dl3064_secret_name_in_arg_or_env;
+mod dl3066_non_numeric_user;
 mod dl3067_copy_entire_filesystem;
 mod dl4000_maintainer_instruction;
+mod dl4001_curl_and_wget;
 mod dl4003_multiple_cmd;
 mod dl4004_multiple_entrypoints;
+mod dl4005_ln_bin_sh;
+mod dl4006_pipe_without_pipefail;
+mod labels;
 mod secrets;
 
 use super::context::Context;
@@ -99,6 +129,10 @@ pub struct Meta {
     pub target: Target,
     /// The doc comment: What it does / Why is this bad? / Example / Use instead.
     pub docs: &'static str,
+    /// Whether the rule runs without being asked for. hadolint's `ignore`-severity
+    /// rules (DL1001, DL3057) are off until a config names them (`rules: {DL3057: on}`
+    /// or hadolint's `override`).
+    pub enabled_by_default: bool,
 }
 
 impl Meta {
@@ -158,6 +192,7 @@ macro_rules! declare_rule {
             severity: $sev:ident,
             fix: $fix:ident
             $(, target: $target:ident)?
+            $(, default: $default:ident)?
             $(,)?
         }
     ) => {
@@ -175,6 +210,7 @@ macro_rules! declare_rule {
                     fix: $crate::lint::rules::FixKind::$fix,
                     target: declare_rule!(@target $($target)?),
                     docs: concat!($($doc, "\n"),+),
+                    enabled_by_default: declare_rule!(@default $($default)?),
                 };
                 &META
             }
@@ -182,6 +218,8 @@ macro_rules! declare_rule {
     };
     (@target) => { $crate::lint::rules::Target::Dockerfile };
     (@target $t:ident) => { $crate::lint::rules::Target::$t };
+    (@default) => { true };
+    (@default off) => { false };
 }
 pub(crate) use declare_rule;
 
@@ -209,11 +247,16 @@ pub static RULES: &[&dyn Rule] = &[
     &dd101_unknown_instruction::UnknownInstruction,
     &dd102_missing_target_stage::MissingTargetStage,
     &dl1000_parse_error::ParseError,
+    &dl1001_inline_ignore_pragma::InlineIgnorePragma,
     &dl3000_relative_workdir::RelativeWorkdir,
+    &dl3001_pointless_command::PointlessCommand,
     &dl3002_last_user_root::LastUserRoot,
+    &dl3003_cd_instead_of_workdir::CdInsteadOfWorkdir,
+    &dl3004_sudo::Sudo,
     &dl3006_untagged_image::UntaggedImage,
     &dl3007_latest_tag::LatestTag,
     &dl3008_unpinned_apt_package::UnpinnedAptPackage,
+    &dl3010_copy_then_extract::CopyThenExtract,
     &dl3011_expose_port_out_of_range::ExposePortOutOfRange,
     &dl3012_multiple_healthchecks::MultipleHealthchecks,
     &dl3013_unpinned_pip_package::UnpinnedPipPackage,
@@ -225,17 +268,41 @@ pub static RULES: &[&dyn Rule] = &[
     &dl3023_copy_from_own_stage::CopyFromOwnStage,
     &dl3024_duplicate_stage_name::DuplicateStageName,
     &dl3025_shell_form_cmd::ShellFormCmd,
+    &dl3026_untrusted_registry::UntrustedRegistry,
     &dl3028_unpinned_gem::UnpinnedGem,
     &dl3029_constant_from_platform::ConstantFromPlatform,
+    &dl3033_unpinned_yum_package::UnpinnedYumPackage,
+    &dl3035_zypper_dist_upgrade::ZypperDistUpgrade,
+    &dl3037_unpinned_zypper_package::UnpinnedZypperPackage,
+    &dl3041_unpinned_dnf_package::UnpinnedDnfPackage,
     &dl3043_invalid_onbuild_trigger::InvalidOnbuildTrigger,
+    &dl3044_env_self_reference::EnvSelfReference,
+    &dl3045_copy_to_relative_without_workdir::CopyToRelativeWithoutWorkdir,
+    &dl3046_useradd_without_no_log_init::UseraddWithoutNoLogInit,
+    &dl3048_invalid_label_key::InvalidLabelKey,
+    &dl3049_missing_label::MissingLabel,
+    &dl3050_superfluous_label::SuperfluousLabel,
+    &dl3051_empty_label::EmptyLabel,
+    &dl3052_label_not_url::LabelNotUrl,
+    &dl3053_label_not_rfc3339::LabelNotRfc3339,
+    &dl3054_label_not_spdx::LabelNotSpdx,
+    &dl3055_label_not_git_hash::LabelNotGitHash,
+    &dl3056_label_not_semver::LabelNotSemver,
+    &dl3057_missing_healthcheck::MissingHealthcheck,
+    &dl3058_label_not_email::LabelNotEmail,
+    &dl3059_consecutive_runs::ConsecutiveRuns,
     &dl3061_instruction_before_from::InstructionBeforeFrom,
     &dl3062_unpinned_go_package::UnpinnedGoPackage,
     &dl3063_reserved_stage_name::ReservedStageName,
     &dl3064_secret_name_in_arg_or_env::SecretNameInArgOrEnv,
+    &dl3066_non_numeric_user::NonNumericUser,
     &dl3067_copy_entire_filesystem::CopyEntireFilesystem,
     &dl4000_maintainer_instruction::MaintainerInstruction,
+    &dl4001_curl_and_wget::CurlAndWget,
     &dl4003_multiple_cmd::MultipleCmd,
     &dl4004_multiple_entrypoints::MultipleEntrypoints,
+    &dl4005_ln_bin_sh::LnBinSh,
+    &dl4006_pipe_without_pipefail::PipeWithoutPipefail,
 ];
 
 /// The rule with `code` (case-insensitive), if any.

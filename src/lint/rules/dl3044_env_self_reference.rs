@@ -1,0 +1,99 @@
+use std::collections::HashSet;
+
+use super::{Rule, declare_rule};
+use crate::lint::context::Context;
+use crate::lint::model::arg_decls;
+use crate::lint::parser::Keyword;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds an `ENV` instruction that sets several variables and uses one of
+    /// them in another value of the same instruction (`ENV A=1 B=$A/x`), when
+    /// no earlier `ENV` or `ARG` in the file defined that variable.
+    ///
+    /// ## Why is this bad?
+    /// All values of one `ENV` are expanded before any of its variables is
+    /// set. `$A` in `B`'s value is therefore the old value of `A`, here empty:
+    /// `B` becomes `/x`, not `1/x`.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// ENV APP_HOME=/srv/app APP_BIN=$APP_HOME/bin
+    /// ```
+    ///
+    /// Use instead:
+    /// ```dockerfile
+    /// ENV APP_HOME=/srv/app
+    /// ENV APP_BIN=$APP_HOME/bin
+    /// ```
+    ///
+    /// ## References
+    /// hadolint DL3044 (same code and meaning).
+    pub struct EnvSelfReference { code: "DL3044", name: "env-self-reference", tag: None, severity: Error, fix: None }
+}
+
+/// Whether `text` uses the variable `name` as `${name…}` or as `$name` not
+/// followed by another name character.
+fn references(text: &str, name: &str) -> bool {
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let braced = format!("${{{name}");
+    let bare = format!("${name}");
+    text.match_indices(&braced)
+        .any(|(i, m)| text.get(i + m.len()..).and_then(|r| r.chars().next()).is_some_and(|c| c == '}' || c == ':'))
+        || text
+            .match_indices(&bare)
+            .any(|(i, m)| text.get(i + m.len()..).and_then(|r| r.chars().next()).is_none_or(|c| !is_name_char(c)))
+}
+
+impl Rule for EnvSelfReference {
+    fn check_file(&self, cx: &mut Context<'_>) {
+        let (file, escape) = (cx.file, cx.model.escape);
+        let mut defined: HashSet<String> = HashSet::new();
+        for (i, inst) in file.instructions.iter().enumerate() {
+            match inst.keyword {
+                Keyword::Arg => defined.extend(arg_decls(inst, i, escape).into_iter().map(|d| d.name)),
+                Keyword::Env => {
+                    let pairs: Vec<_> = inst.args.chunks(2).filter_map(|p| Some((p.first()?, p.get(1)?))).collect();
+                    for (k, (key, _)) in pairs.iter().enumerate() {
+                        if defined.contains(&key.value) {
+                            continue;
+                        }
+                        let user = pairs
+                            .iter()
+                            .enumerate()
+                            .find(|(j, (_, value))| *j != k && references(&value.value, &key.value));
+                        if let Some((_, (other, value))) = user {
+                            cx.report(
+                                self,
+                                value.range,
+                                format!("`{}` uses `${}`, which this same `ENV` sets", other.value, key.value),
+                            )
+                            .help(format!(
+                                "values of one `ENV` see the variables as they were before it: set `{}` in an earlier `ENV`",
+                                key.value
+                            ));
+                        }
+                    }
+                    defined.extend(pairs.iter().map(|(k, _)| k.value.clone()));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::references;
+
+    #[test]
+    fn variable_references() {
+        assert!(references("$A/x", "A"));
+        assert!(references("${A}/x", "A"));
+        assert!(references("${A:-1}", "A"));
+        assert!(references("x$A", "A"));
+        assert!(!references("$AB", "A"));
+        assert!(!references("${AB}", "A"));
+        assert!(!references("A", "A"));
+    }
+}
