@@ -31,8 +31,9 @@ declare_rule! {
     /// The fix inserts `-y` after `install` and is safe: it answers the one
     /// question apt would otherwise abort on, and `-y` does not allow anything
     /// riskier (removing essential packages or downgrading still needs their
-    /// own `--allow-…` flags). No fix is offered when `install` is not written
-    /// verbatim (split by a line continuation, a JSON string of exec-form RUN).
+    /// own `--allow-…` flags). In an exec-form RUN the fix adds a `"-y"`
+    /// element. No fix is offered when `install` is not written verbatim
+    /// (split by a line continuation, or a JSON string with escapes).
     ///
     /// ## References
     /// hadolint DL3014 (same code, severity and meaning).
@@ -112,7 +113,8 @@ mod tests {
         let diags = check(&LintInput::dockerfile("Dockerfile", src), &Settings::only("DL3014"));
         assert_eq!(diags.len(), 3);
         let (fixed, n) = apply_safe_fixes(src, &diags);
-        assert_eq!(n, 1, "exec form and split words get no fix");
+        assert_eq!(n, 2, "split words get no fix");
         assert!(fixed.contains("sudo apt-get install -y --no-install-recommends curl"), "{fixed}");
+        assert!(fixed.contains("RUN [\"apt-get\", \"install\", \"-y\", \"x\"]"), "{fixed}");
     }
 }

@@ -13,10 +13,22 @@ use crate::lint::diagnostic::Edit;
 use crate::lint::model::shell::Word;
 use crate::lint::parser::Instruction;
 
-/// Inserts ` text` right after `word`, when the word is written verbatim.
+/// Inserts ` text` right after `word`, when the word is written verbatim; in
+/// an exec-form RUN (`["apt-get", "install", …]`) inserts `, "text"` after the
+/// word's JSON string when it has no escapes.
 pub(crate) fn insert_after(src: &str, cmd: &RunCmd<'_>, word: &Word, text: &str) -> Option<Edit> {
     let range = cmd.word_range(word);
-    (!word.raw.is_empty() && range.slice(src) == word.raw).then(|| Edit::insert(range.end, format!(" {text}")))
+    let written = range.slice(src);
+    if word.raw.is_empty() {
+        return None;
+    }
+    if written == word.raw {
+        return Some(Edit::insert(range.end, format!(" {text}")));
+    }
+    let exec_form = cmd.script.text.is_empty();
+    let plain = |s: &str| !s.contains(['"', '\\']);
+    (exec_form && plain(&word.raw) && plain(text) && written == format!("\"{}\"", word.raw))
+        .then(|| Edit::insert(range.end, format!(", \"{text}\"")))
 }
 
 /// Replaces `word` with `text`, when the word is written verbatim.
