@@ -6,6 +6,7 @@ mod common;
 mod corpus;
 #[cfg(feature = "service")]
 mod fake_github;
+mod fixes;
 #[cfg(feature = "service")]
 mod github_client;
 mod parser;
