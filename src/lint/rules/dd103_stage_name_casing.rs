@@ -61,7 +61,9 @@ impl Rule for StageNameCasing {
                 .help(format!("write `{lower}`; BuildKit lowercases stage names anyway"));
             if unique {
                 let mut edits = vec![Edit::replace(range, lower.clone())];
-                edits.extend(references(file, src, stage.from, &lower).into_iter().map(|r| Edit::replace(r, lower.clone())));
+                edits.extend(
+                    references(file, src, stage.from, &lower).into_iter().map(|r| Edit::replace(r, lower.clone())),
+                );
                 diag.fix(Fix::safe(edits));
             }
         }
@@ -126,7 +128,8 @@ mod tests {
         let diags = check(&LintInput::dockerfile("Dockerfile", src), &Settings::only("DD103"));
         assert_eq!(diags.len(), 2);
         let (fixed, _) = apply_safe_fixes(src, &diags);
-        let (fixed, _) = apply_safe_fixes(&fixed, &check(&LintInput::dockerfile("Dockerfile", &fixed), &Settings::only("DD103")));
+        let (fixed, _) =
+            apply_safe_fixes(&fixed, &check(&LintInput::dockerfile("Dockerfile", &fixed), &Settings::only("DD103")));
         assert_eq!(
             fixed,
             "FROM golang:1.22 AS builder\nRUN go build\nFROM builder AS test\nCOPY --from=builder /a /a\nRUN --mount=type=bind,from=builder,target=/b true\nONBUILD COPY --from=Builder /x /x\nFROM alpine:3.20 AS ok\n"

@@ -56,7 +56,11 @@ impl Rule for LegacyKeyValueFormat {
         let keyword = inst.keyword.as_str();
         let escape = cx.file.escape;
         let diag = cx
-            .report(self, inst.name_range.cover(key.range), format!("`{keyword} {} value` is the legacy form", key.value))
+            .report(
+                self,
+                inst.name_range.cover(key.range),
+                format!("`{keyword} {} value` is the legacy form", key.value),
+            )
             .help(format!("write `{keyword} {}=value`", key.value));
         let gap = TextRange::new(key.range.end, value.range.start);
         let gap_text = gap.slice(src);

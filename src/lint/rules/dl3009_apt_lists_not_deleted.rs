@@ -85,11 +85,16 @@ mod tests {
     fn hadolint_cases() {
         assert_eq!(count("FROM debian:12\nRUN apt-get update && apt-get install -y python\n"), 1);
         assert_eq!(count("FROM debian:12\nONBUILD RUN apt-get update && apt-get install -y python\n"), 1);
-        assert_eq!(count("FROM debian:12\nRUN apt-get update && apt-get install -y python && rm -rf /var/lib/apt/lists/*\n"), 0);
+        assert_eq!(
+            count("FROM debian:12\nRUN apt-get update && apt-get install -y python && rm -rf /var/lib/apt/lists/*\n"),
+            0
+        );
         assert_eq!(count("FROM debian:12\nRUN apt-get install -y python\n"), 0);
         assert_eq!(count("FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/lists apt-get update\n"), 0);
         assert_eq!(
-            count("FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt --mount=type=cache,target=/var/cache/apt apt-get update\n"),
+            count(
+                "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt --mount=type=cache,target=/var/cache/apt apt-get update\n"
+            ),
             0
         );
         assert_eq!(count("FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt apt-get update\n"), 1);

@@ -41,7 +41,18 @@ declare_rule! {
 /// `zypper` options that take a value.
 const ZYPPER: OptSpec<'static> = OptSpec {
     short: "cDRrtp",
-    long: &["config", "root", "reposd-path", "cache-dir", "raw-cache-dir", "solv-cache-dir", "pkg-cache-dir", "repo", "type", "from"],
+    long: &[
+        "config",
+        "root",
+        "reposd-path",
+        "cache-dir",
+        "raw-cache-dir",
+        "solv-cache-dir",
+        "pkg-cache-dir",
+        "repo",
+        "type",
+        "from",
+    ],
 };
 
 /// Subcommands that change packages.
@@ -67,7 +78,11 @@ impl Rule for ZypperWithoutNonInteractive {
                     continue;
                 }
                 let diag = cx
-                    .report(self, c.span_to(Some(sub)), format!("`zypper {}` without a non-interactive switch", sub.text))
+                    .report(
+                        self,
+                        c.span_to(Some(sub)),
+                        format!("`zypper {}` without a non-interactive switch", sub.text),
+                    )
                     .help("add `-n` (`zypper -n …`) or `-y` after the subcommand: the build cannot answer prompts");
                 if let Some(edit) = c.cmd.effective().first().and_then(|name| insert_after(src, &c, name, "-n")) {
                     diag.fix(Fix::safe([edit]));

@@ -52,8 +52,9 @@ impl Rule for WgetWithoutProgress {
                     continue;
                 }
                 let parsed = parse_args(c.args(), WGET);
-                let quiet = parsed.has(&["progress", "q", "quiet", "no-verbose", "o", "output-file", "a", "append-output"])
-                    || c.args().iter().any(|w| w.text == "-nv");
+                let quiet =
+                    parsed.has(&["progress", "q", "quiet", "no-verbose", "o", "output-file", "a", "append-output"])
+                        || c.args().iter().any(|w| w.text == "-nv");
                 if quiet {
                     continue;
                 }

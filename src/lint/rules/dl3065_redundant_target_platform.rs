@@ -47,12 +47,18 @@ impl Rule for RedundantTargetPlatform {
         }
         let src = cx.src;
         let overridden = cx.model.global_args.iter().any(|a| a.name == "TARGETPLATFORM" && a.default.is_some());
-        let blanks = src.get(flag.range.end as usize..).map_or(0, |rest| rest.len() - rest.trim_start_matches([' ', '\t']).len());
+        let blanks = src
+            .get(flag.range.end as usize..)
+            .map_or(0, |rest| rest.len() - rest.trim_start_matches([' ', '\t']).len());
         let range = TextRange::from_usize(flag.range.start as usize, flag.range.end as usize + blanks);
         let edit = Edit::delete(range);
-        cx.report(self, flag.range, format!("`--platform={value}` is redundant: stages build for the target platform by default"))
-            .help("remove the flag")
-            .fix(if overridden { Fix::unsafe_([edit]) } else { Fix::safe([edit]) });
+        cx.report(
+            self,
+            flag.range,
+            format!("`--platform={value}` is redundant: stages build for the target platform by default"),
+        )
+        .help("remove the flag")
+        .fix(if overridden { Fix::unsafe_([edit]) } else { Fix::safe([edit]) });
     }
 }
 
