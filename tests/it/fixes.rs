@@ -7,6 +7,8 @@
 use std::fmt::Write as _;
 
 use drydock::lint::diagnostic::{Diagnostic, apply_safe_fixes_indexed};
+use drydock::lint::model::expand::expand;
+use drydock::lint::parser::{Keyword, parse};
 use drydock::lint::{Applicability, FileKind, LintInput, Settings, check};
 
 use crate::common;
@@ -31,6 +33,28 @@ fn shifted(offset: u32, diags: &[Diagnostic], applied: &[usize]) -> i64 {
         }
     }
     i64::from(offset) + delta
+}
+
+/// Every `ENV` and `LABEL` pair in file order, values as BuildKit reads them
+/// (quotes removed, variables left as written); MAINTAINER's label is left out
+/// because DL4000's fix adds it.
+fn key_values(src: &str) -> Vec<(Keyword, String, String)> {
+    let (file, _) = parse(src);
+    let mut out = Vec::new();
+    for inst in file.instructions.iter().map(|i| i.effective()) {
+        if !matches!(inst.keyword, Keyword::Env | Keyword::Label) {
+            continue;
+        }
+        for pair in inst.args.chunks(2) {
+            if let [k, v] = pair
+                && k.value != "maintainer"
+            {
+                let value = expand(&v.value, file.escape, &|n| Some(format!("${{{n}}}"))).value;
+                out.push((inst.keyword, k.value.clone(), value));
+            }
+        }
+    }
+    out
 }
 
 fn parse_errors(diags: &[Diagnostic]) -> usize {
@@ -72,6 +96,9 @@ fn check_file(src: &str) -> Option<String> {
     if parse_errors(&lint(&text)) > parse_errors(&diags) {
         let _ = writeln!(problems, "  the fully fixed file has new parse errors");
     }
+    if key_values(&text) != key_values(src) {
+        let _ = writeln!(problems, "  ENV/LABEL values changed:\n{:?}\n{:?}", key_values(src), key_values(&text));
+    }
     (!problems.is_empty()).then_some(problems)
 }
 
@@ -105,4 +132,14 @@ fn shifted_offsets_follow_the_edits() {
     let (_, applied) = apply_safe_fixes_indexed(src, &diags);
     assert!(!applied.is_empty());
     assert_eq!(shifted(0, &diags, &applied), 0);
+}
+
+#[test]
+fn fixed_env_and_label_values_keep_their_meaning() {
+    let src =
+        "FROM alpine:3.20\nENV A $B c\nENV DEPS \\\n    gcc \\\n    make\nLABEL d e${F}g\nLABEL h \"i j\"\nENV K=l\n";
+    assert_eq!(check_file(src), None);
+    let (fixed, _) = apply_safe_fixes_indexed(src, &lint(src));
+    assert_ne!(fixed, src);
+    assert_eq!(key_values(&fixed), key_values(src));
 }

@@ -30,10 +30,11 @@ declare_rule! {
     /// ## Fix safety
     /// The fix writes `key=value` and is safe: a value that is one word is
     /// kept as written; a value with blanks is wrapped in double quotes, which
-    /// BuildKit reads as the same text (variables still expand). No fix is
+    /// BuildKit reads as the same text (variables still expand; a value that
+    /// spans continuation lines is joined before quotes are read). No fix is
     /// offered when such a value holds quotes or the escape character (quoting
-    /// would change how they are read), spans several lines, or when a comment
-    /// sits between the key and the value.
+    /// would change how they are read), or when a comment sits between the key
+    /// and the value.
     ///
     /// ## References
     /// BuildKit's `LegacyKeyValueFormat` check.
@@ -69,7 +70,9 @@ impl Rule for LegacyKeyValueFormat {
         }
         let fix = if is_one_word(&value.value, escape) {
             Some(Fix::safe([Edit::replace(gap, "=")]))
-        } else if value.range.slice(src) == value.value && !value.value.contains(['"', '\'', escape, '\n']) {
+        } else if !value.value.contains(['"', '\'', escape]) {
+            // BuildKit joins continuation lines before it reads quotes, so quotes
+            // around a value that spans lines enclose the same joined text.
             Some(Fix::safe([Edit::replace(gap, "=\""), Edit::insert(value.range.end, "\"")]))
         } else {
             None
@@ -120,12 +123,12 @@ mod tests {
 
     #[test]
     fn rewrites_the_legacy_form() {
-        let src = "FROM a:1\nENV PATH /opt/bin:$PATH\nLABEL description A small image\nENV A=1 B=2\nENV Q \"x y\"\nLABEL x 'a b' c\nENV C \\\n    d\n";
+        let src = "FROM a:1\nENV PATH /opt/bin:$PATH\nLABEL description A small image\nENV A=1 B=2\nENV Q \"x y\"\nLABEL x 'a b' c\nENV C \\\n    d\nENV DEPS \\\n    a \\\n    b\n";
         let (n, fixed) = fix(src);
-        assert_eq!(n, 5);
+        assert_eq!(n, 6);
         assert_eq!(
             fixed,
-            "FROM a:1\nENV PATH=/opt/bin:$PATH\nLABEL description=\"A small image\"\nENV A=1 B=2\nENV Q=\"x y\"\nLABEL x 'a b' c\nENV C=d\n"
+            "FROM a:1\nENV PATH=/opt/bin:$PATH\nLABEL description=\"A small image\"\nENV A=1 B=2\nENV Q=\"x y\"\nLABEL x 'a b' c\nENV C=d\nENV DEPS=\"a \\\n    b\"\n"
         );
     }
 }
