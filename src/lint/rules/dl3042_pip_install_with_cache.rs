@@ -87,12 +87,11 @@ impl Rule for PipInstallWithCache {
             if has_cache_mount(inst, ".cache/pip") {
                 continue;
             }
-            if model.scope_at(file, run.inst).get(VAR).is_some_and(|v| is_truthy(v)) {
-                continue;
-            }
             if run.scripts.iter().any(|s| sets_var(&s.text)) {
                 continue;
             }
+            // The stage's ENV, looked up once and only when a pip install needs it.
+            let mut env_set = None;
             for c in run.commands() {
                 let Some(args) = c.pip_args() else { continue };
                 if c.name() == "uv" {
@@ -102,6 +101,10 @@ impl Rule for PipInstallWithCache {
                 let Some(sub) = parsed.operands.first().filter(|w| w.text == "install") else { continue };
                 if parsed.has(&["no-cache-dir"]) || c.assignment(VAR).is_some_and(is_truthy) {
                     continue;
+                }
+                if *env_set.get_or_insert_with(|| model.scope_at(file, run.inst).get(VAR).is_some_and(|v| is_truthy(v)))
+                {
+                    break;
                 }
                 let diag = cx
                     .report(self, c.span_to(Some(sub)), "`pip install` keeps its download cache in the image")
