@@ -41,7 +41,7 @@ fn shifted(offset: u32, diags: &[Diagnostic], applied: &[usize]) -> i64 {
 fn key_values(src: &str) -> Vec<(Keyword, String, String)> {
     let (file, _) = parse(src);
     let mut out = Vec::new();
-    for inst in file.instructions.iter().map(|i| i.effective()) {
+    for inst in file.instructions.iter().map(drydock::lint::parser::Instruction::effective) {
         if !matches!(inst.keyword, Keyword::Env | Keyword::Label) {
             continue;
         }
