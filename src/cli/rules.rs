@@ -25,14 +25,19 @@ fn target_label(meta: &Meta) -> &'static str {
 /// default), fix, summary.
 pub fn table() -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<7} {:<18} {:<8} {:<4} {:<34} SUMMARY", "CODE", "STANDARD", "SEVERITY", "FIX", "NAME");
+    let _ = writeln!(out, "{:<7} {:<18} {:<8} {:<6} {:<34} SUMMARY", "CODE", "STANDARD", "SEVERITY", "FIX", "NAME");
     for rule in RULES {
         let m = rule.meta();
         let tag = m.tag.map_or("-", |t| t.as_str());
-        let fix = if m.fix == FixKind::None { "" } else { "fix" };
+        // `--fix` applies safe fixes only; a rule whose fixes are all unsafe says so.
+        let fix = match m.fix {
+            FixKind::None => "",
+            FixKind::Safe | FixKind::Sometimes => "fix",
+            FixKind::Unsafe => "unsafe",
+        };
         let _ = writeln!(
             out,
-            "{:<7} {:<18} {:<8} {:<4} {:<34} {}",
+            "{:<7} {:<18} {:<8} {:<6} {:<34} {}",
             m.code,
             tag,
             if m.enabled_by_default { m.severity.as_str() } else { "off" },

@@ -216,16 +216,24 @@ pub struct Diagnostic {
 /// are found again (and applied) on the next pass, which `--fix` runs until nothing
 /// changes.
 pub fn apply_safe_fixes(src: &str, diagnostics: &[Diagnostic]) -> (String, usize) {
-    let mut fixes: Vec<&Fix> = diagnostics
+    let (out, applied) = apply_safe_fixes_indexed(src, diagnostics);
+    (out, applied.len())
+}
+
+/// [`apply_safe_fixes`], returning the indexes (into `diagnostics`) of the
+/// findings whose fixes were applied, in the order they were applied.
+pub fn apply_safe_fixes_indexed(src: &str, diagnostics: &[Diagnostic]) -> (String, Vec<usize>) {
+    let mut fixes: Vec<(usize, &Fix)> = diagnostics
         .iter()
-        .filter_map(|d| d.fix.as_ref())
-        .filter(|f| f.applicability == Applicability::Safe && !f.edits.is_empty())
+        .enumerate()
+        .filter_map(|(i, d)| d.fix.as_ref().map(|f| (i, f)))
+        .filter(|(_, f)| f.applicability == Applicability::Safe && !f.edits.is_empty())
         .collect();
-    fixes.sort_by_key(|f| f.range().map(|r| (r.start, r.end)));
+    fixes.sort_by_key(|(_, f)| f.range().map(|r| (r.start, r.end)));
     let mut out = String::with_capacity(src.len());
     let mut cursor = 0usize;
-    let mut applied = 0;
-    for fix in fixes {
+    let mut applied = Vec::new();
+    for (index, fix) in fixes {
         let Some(first) = fix.edits.first() else {
             continue;
         };
@@ -246,7 +254,7 @@ pub fn apply_safe_fixes(src: &str, diagnostics: &[Diagnostic]) -> (String, usize
             out.push_str(&e.content);
             cursor = e.range.end as usize;
         }
-        applied += 1;
+        applied.push(index);
     }
     out.push_str(&src[cursor.min(src.len())..]);
     (out, applied)
@@ -278,6 +286,17 @@ mod tests {
             diag(Fix::safe([Edit::insert(6, "!")])),
         ];
         assert_eq!(apply_safe_fixes(src, &d), ("Abcdef!".to_string(), 2));
+    }
+
+    #[test]
+    fn insertions_at_the_same_offset_compose() {
+        // Two rules inserting flags after the same word (`-y` and `--no-cache`
+        // after `install`) must both land, in finding order.
+        let src = "install x";
+        let d = [diag(Fix::safe([Edit::insert(7, " -y")])), diag(Fix::safe([Edit::insert(7, " --no-cache")]))];
+        let (out, applied) = apply_safe_fixes_indexed(src, &d);
+        assert_eq!(out, "install -y --no-cache x");
+        assert_eq!(applied, [0, 1]);
     }
 
     #[test]

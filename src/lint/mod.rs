@@ -103,7 +103,7 @@ fn check_dockerfile(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnosti
             message: issue.message,
             help: issue.help,
             range: issue.range,
-            fix: None,
+            fix: issue.fix,
         });
     }
     for rule in RULES.iter().filter(|r| r.meta().target == Target::Dockerfile) {

@@ -174,6 +174,46 @@ fn fix_is_idempotent_and_diff_writes_nothing() {
 }
 
 #[test]
+fn fix_applies_every_safe_fix_and_is_idempotent() {
+    use drydock::lint::rules::{FixKind, RULES, Target};
+    use drydock::lint::{Applicability, LintInput, Settings, check};
+
+    let src = fixture("fixable.Dockerfile");
+    // The fixture must exercise every rule that has a safe fix for Dockerfiles.
+    let diags = check(&LintInput::dockerfile("Dockerfile", &src), &Settings::default());
+    for rule in RULES {
+        let m = rule.meta();
+        if m.target != Target::Dockerfile || !matches!(m.fix, FixKind::Safe | FixKind::Sometimes) {
+            continue;
+        }
+        let fixed_here = diags
+            .iter()
+            .any(|d| d.code == m.code && d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Safe));
+        assert!(fixed_here, "{}: tests/fixtures/cli/fixable.Dockerfile has no safe fix of this rule", m.code);
+    }
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(dir.path(), "Dockerfile", &src);
+    let diff = drydock().args(["lint", "--diff"]).arg(&path).output().expect("run");
+    assert_eq!(diff.status.code(), Some(1), "--diff exits 1 when there is something to fix");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), src, "--diff changes nothing");
+    drydock().args(["lint", "--fix", "-t", "none"]).arg(&path).assert().code(0);
+    let once = std::fs::read_to_string(&path).expect("read");
+    insta::assert_snapshot!("fix_every_safe_fix", once);
+    drydock().args(["lint", "--fix", "-t", "none"]).arg(&path).assert().code(0);
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), once, "a second --fix changes nothing");
+    drydock().args(["lint", "--diff"]).arg(&path).assert().code(0).stdout(predicate::str::is_empty());
+    let again = check(&LintInput::dockerfile("Dockerfile", &once), &Settings::default());
+    let left: Vec<_> = again
+        .iter()
+        .filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Safe))
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect();
+    assert!(left.is_empty(), "safe fixes left after --fix: {left:?}");
+    assert!(again.iter().all(|d| d.code != "DL1000"), "the fixed file parses: {again:?}");
+}
+
+#[test]
 fn rules_and_explain() {
     let out = drydock().arg("rules").output().expect("run");
     let text = String::from_utf8_lossy(&out.stdout);

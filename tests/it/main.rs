@@ -7,6 +7,7 @@ mod corpus;
 mod deploy;
 #[cfg(feature = "service")]
 mod fake_github;
+mod fixes;
 #[cfg(feature = "service")]
 mod github_client;
 mod hadolint_compare;

@@ -19,7 +19,7 @@
 //! span even across continuation lines.
 
 use super::ast::{Arg, Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, JoinedText, Keyword};
-use crate::lint::diagnostic::Severity;
+use crate::lint::diagnostic::{Edit, Fix, Severity};
 use crate::lint::source::{TextRange, to_u32};
 
 /// Code under which parse errors are reported (hadolint's parse-error code).
@@ -40,6 +40,8 @@ pub struct ParseIssue {
     pub range: TextRange,
     /// What to do about it.
     pub help: Option<String>,
+    /// A mechanical fix, if there is one (DD100 removes the empty lines).
+    pub fix: Option<Fix>,
 }
 
 /// Parses `src`. Never panics; problems come back as [`ParseIssue`]s.
@@ -104,6 +106,7 @@ impl<'a> Parser<'a> {
             message: message.into(),
             range,
             help: Some("BuildKit refuses this file; fix the syntax before anything else".into()),
+            fix: None,
         });
     }
 
@@ -128,6 +131,7 @@ impl<'a> Parser<'a> {
             push_piece(&mut joined, piece, line.start + lead);
             let mut last = line;
             let mut empty_continuation = None;
+            let mut empty_lines = Vec::new();
             while !eol {
                 let Some(next) = self.next_line() else { break };
                 last = next;
@@ -139,6 +143,7 @@ impl<'a> Parser<'a> {
                 }
                 if lead == content.len() {
                     empty_continuation.get_or_insert(self.line_no);
+                    empty_lines.push(Edit::delete(TextRange::from_usize(next.start, next.start + next.text.len())));
                     continue;
                 }
                 let (piece, end) = trim_continuation(content, self.file.escape);
@@ -161,6 +166,7 @@ impl<'a> Parser<'a> {
                     message: format!("empty continuation line {line} inside `{}`", inst.keyword_label()),
                     range: inst.name_range,
                     help: Some("remove the empty line; BuildKit will reject it in a future release".into()),
+                    fix: Some(Fix::safe(empty_lines)),
                 });
             }
             self.file.instructions.push(inst);

@@ -23,7 +23,14 @@ declare_rule! {
     /// RUN apt-get update \
     ///     && apt-get install -y --no-install-recommends curl
     /// ```
-    pub struct EmptyContinuationLine { code: "DD100", name: "empty-continuation-line", tag: None, severity: Warning, fix: None }
+    ///
+    /// ## Fix safety
+    /// The fix deletes the empty lines and is safe: BuildKit skips them when it
+    /// joins the instruction's lines, so the instruction stays the same.
+    ///
+    /// ## References
+    /// BuildKit's `NoEmptyContinuation` check.
+    pub struct EmptyContinuationLine { code: "DD100", name: "empty-continuation-line", tag: None, severity: Warning, fix: Safe }
 }
 
 /// Reported by the parser itself; the rule exists for its docs and its code.

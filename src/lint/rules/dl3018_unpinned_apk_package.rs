@@ -36,7 +36,7 @@ declare_rule! {
 }
 
 /// `apk` options that take a value.
-const APK: OptSpec<'static> = OptSpec {
+pub(crate) const APK: OptSpec<'static> = OptSpec {
     short: "tXp",
     long: &[
         "virtual",

@@ -26,6 +26,12 @@ mod dd080_service_without_healthcheck;
 mod dd100_empty_continuation_line;
 mod dd101_unknown_instruction;
 mod dd102_missing_target_stage;
+mod dd103_stage_name_casing;
+mod dd104_from_as_casing;
+mod dd105_legacy_key_value_format;
+mod dd106_inconsistent_instruction_casing;
+mod dd107_expose_proto_casing;
+mod dd108_expose_invalid_format;
 mod dl1000_parse_error;
 mod dl1001_inline_ignore_pragma;
 mod dl3000_relative_workdir;
@@ -36,12 +42,16 @@ mod dl3004_sudo;
 mod dl3006_untagged_image;
 mod dl3007_latest_tag;
 mod dl3008_unpinned_apt_package;
+mod dl3009_apt_lists_not_deleted;
 mod dl3010_copy_then_extract;
 mod dl3011_expose_port_out_of_range;
 mod dl3012_multiple_healthchecks;
 mod dl3013_unpinned_pip_package;
+mod dl3014_apt_get_without_yes;
+mod dl3015_apt_get_install_recommends;
 mod dl3016_unpinned_npm_package;
 mod dl3018_unpinned_apk_package;
+mod dl3019_apk_add_without_no_cache;
 mod dl3020_add_for_local_files;
 mod dl3021_copy_sources_to_non_directory;
 mod dl3022_copy_from_unknown_stage;
@@ -49,16 +59,25 @@ mod dl3023_copy_from_own_stage;
 mod dl3024_duplicate_stage_name;
 mod dl3025_shell_form_cmd;
 mod dl3026_untrusted_registry;
+mod dl3027_apt_instead_of_apt_get;
 mod dl3028_unpinned_gem;
 mod dl3029_constant_from_platform;
+mod dl3030_yum_without_yes;
+mod dl3032_yum_clean_all_missing;
 mod dl3033_unpinned_yum_package;
+mod dl3034_zypper_without_non_interactive;
 mod dl3035_zypper_dist_upgrade;
+mod dl3036_zypper_clean_missing;
 mod dl3037_unpinned_zypper_package;
+mod dl3038_dnf_without_yes;
+mod dl3040_dnf_clean_all_missing;
 mod dl3041_unpinned_dnf_package;
+mod dl3042_pip_install_with_cache;
 mod dl3043_invalid_onbuild_trigger;
 mod dl3044_env_self_reference;
 mod dl3045_copy_to_relative_without_workdir;
 mod dl3046_useradd_without_no_log_init;
+mod dl3047_wget_without_progress;
 mod dl3048_invalid_label_key;
 mod dl3049_missing_label;
 mod dl3050_superfluous_label;
@@ -71,10 +90,12 @@ mod dl3056_label_not_semver;
 mod dl3057_missing_healthcheck;
 mod dl3058_label_not_email;
 mod dl3059_consecutive_runs;
+mod dl3060_yarn_cache_clean_missing;
 mod dl3061_instruction_before_from;
 mod dl3062_unpinned_go_package;
 mod dl3063_reserved_stage_name;
 mod dl3064_secret_name_in_arg_or_env;
+mod dl3065_redundant_target_platform;
 mod dl3066_non_numeric_user;
 mod dl3067_copy_entire_filesystem;
 mod dl4000_maintainer_instruction;
@@ -84,6 +105,7 @@ mod dl4004_multiple_entrypoints;
 mod dl4005_ln_bin_sh;
 mod dl4006_pipe_without_pipefail;
 mod labels;
+mod run_fix;
 mod secrets;
 
 use super::context::Context;
@@ -246,6 +268,12 @@ pub static RULES: &[&dyn Rule] = &[
     &dd100_empty_continuation_line::EmptyContinuationLine,
     &dd101_unknown_instruction::UnknownInstruction,
     &dd102_missing_target_stage::MissingTargetStage,
+    &dd103_stage_name_casing::StageNameCasing,
+    &dd104_from_as_casing::FromAsCasing,
+    &dd105_legacy_key_value_format::LegacyKeyValueFormat,
+    &dd106_inconsistent_instruction_casing::InconsistentInstructionCasing,
+    &dd107_expose_proto_casing::ExposeProtoCasing,
+    &dd108_expose_invalid_format::ExposeInvalidFormat,
     &dl1000_parse_error::ParseError,
     &dl1001_inline_ignore_pragma::InlineIgnorePragma,
     &dl3000_relative_workdir::RelativeWorkdir,
@@ -256,12 +284,16 @@ pub static RULES: &[&dyn Rule] = &[
     &dl3006_untagged_image::UntaggedImage,
     &dl3007_latest_tag::LatestTag,
     &dl3008_unpinned_apt_package::UnpinnedAptPackage,
+    &dl3009_apt_lists_not_deleted::AptListsNotDeleted,
     &dl3010_copy_then_extract::CopyThenExtract,
     &dl3011_expose_port_out_of_range::ExposePortOutOfRange,
     &dl3012_multiple_healthchecks::MultipleHealthchecks,
     &dl3013_unpinned_pip_package::UnpinnedPipPackage,
+    &dl3014_apt_get_without_yes::AptGetWithoutYes,
+    &dl3015_apt_get_install_recommends::AptGetInstallRecommends,
     &dl3016_unpinned_npm_package::UnpinnedNpmPackage,
     &dl3018_unpinned_apk_package::UnpinnedApkPackage,
+    &dl3019_apk_add_without_no_cache::ApkAddWithoutNoCache,
     &dl3020_add_for_local_files::AddForLocalFiles,
     &dl3021_copy_sources_to_non_directory::CopySourcesToNonDirectory,
     &dl3022_copy_from_unknown_stage::CopyFromUnknownStage,
@@ -269,16 +301,25 @@ pub static RULES: &[&dyn Rule] = &[
     &dl3024_duplicate_stage_name::DuplicateStageName,
     &dl3025_shell_form_cmd::ShellFormCmd,
     &dl3026_untrusted_registry::UntrustedRegistry,
+    &dl3027_apt_instead_of_apt_get::AptInsteadOfAptGet,
     &dl3028_unpinned_gem::UnpinnedGem,
     &dl3029_constant_from_platform::ConstantFromPlatform,
+    &dl3030_yum_without_yes::YumWithoutYes,
+    &dl3032_yum_clean_all_missing::YumCleanAllMissing,
     &dl3033_unpinned_yum_package::UnpinnedYumPackage,
+    &dl3034_zypper_without_non_interactive::ZypperWithoutNonInteractive,
     &dl3035_zypper_dist_upgrade::ZypperDistUpgrade,
+    &dl3036_zypper_clean_missing::ZypperCleanMissing,
     &dl3037_unpinned_zypper_package::UnpinnedZypperPackage,
+    &dl3038_dnf_without_yes::DnfWithoutYes,
+    &dl3040_dnf_clean_all_missing::DnfCleanAllMissing,
     &dl3041_unpinned_dnf_package::UnpinnedDnfPackage,
+    &dl3042_pip_install_with_cache::PipInstallWithCache,
     &dl3043_invalid_onbuild_trigger::InvalidOnbuildTrigger,
     &dl3044_env_self_reference::EnvSelfReference,
     &dl3045_copy_to_relative_without_workdir::CopyToRelativeWithoutWorkdir,
     &dl3046_useradd_without_no_log_init::UseraddWithoutNoLogInit,
+    &dl3047_wget_without_progress::WgetWithoutProgress,
     &dl3048_invalid_label_key::InvalidLabelKey,
     &dl3049_missing_label::MissingLabel,
     &dl3050_superfluous_label::SuperfluousLabel,
@@ -291,10 +332,12 @@ pub static RULES: &[&dyn Rule] = &[
     &dl3057_missing_healthcheck::MissingHealthcheck,
     &dl3058_label_not_email::LabelNotEmail,
     &dl3059_consecutive_runs::ConsecutiveRuns,
+    &dl3060_yarn_cache_clean_missing::YarnCacheCleanMissing,
     &dl3061_instruction_before_from::InstructionBeforeFrom,
     &dl3062_unpinned_go_package::UnpinnedGoPackage,
     &dl3063_reserved_stage_name::ReservedStageName,
     &dl3064_secret_name_in_arg_or_env::SecretNameInArgOrEnv,
+    &dl3065_redundant_target_platform::RedundantTargetPlatform,
     &dl3066_non_numeric_user::NonNumericUser,
     &dl3067_copy_entire_filesystem::CopyEntireFilesystem,
     &dl4000_maintainer_instruction::MaintainerInstruction,

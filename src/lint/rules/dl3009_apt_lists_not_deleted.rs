@@ -1,0 +1,110 @@
+use super::commands;
+use super::run_fix::{has_arg, has_cache_mount_under, removes_under};
+use super::{Rule, declare_rule};
+use crate::lint::context::Context;
+use crate::lint::model::{Base, Model};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds RUN instructions that run `apt-get update` but do not delete the
+    /// package lists (`rm -rf /var/lib/apt/lists/*`) in the same RUN. As in
+    /// hadolint, only stages that end up in an image are checked: the final
+    /// stage and stages another stage is built `FROM`. A cache mount on
+    /// `/var/lib/apt/lists` (or on both `/var/lib/apt` and `/var/cache/apt`)
+    /// keeps the lists out of the layer and silences the rule. Unlike
+    /// hadolint, any `rm` does not count as clean-up: it must remove
+    /// something under `/var/lib/apt/lists`.
+    ///
+    /// ## Why is this bad?
+    /// `apt-get update` downloads tens of megabytes of package lists into
+    /// `/var/lib/apt/lists`. Deleted in a later RUN they still weigh on the
+    /// image, because every RUN is a layer; only deleting them in the same RUN
+    /// keeps them out.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// RUN apt-get update && apt-get install -y --no-install-recommends curl
+    /// ```
+    ///
+    /// Use instead:
+    /// ```dockerfile
+    /// RUN apt-get update && apt-get install -y --no-install-recommends curl \
+    ///     && rm -rf /var/lib/apt/lists/*
+    /// ```
+    ///
+    /// No fix is offered: where the clean-up belongs in a script (and whether
+    /// a later command still needs the lists) takes a reader.
+    ///
+    /// ## References
+    /// hadolint DL3009 (same code, severity and meaning).
+    pub struct AptListsNotDeleted { code: "DL3009", name: "apt-lists-not-deleted", tag: None, severity: Info, fix: None }
+}
+
+impl Rule for AptListsNotDeleted {
+    fn check_file(&self, cx: &mut Context<'_>) {
+        let (file, model) = (cx.file, cx.model);
+        for run in commands::run_scripts(file, model) {
+            if !ends_up_in_an_image(model, run.inst) {
+                continue;
+            }
+            let Some(inst) = file.instructions.get(run.inst) else { continue };
+            if has_cache_mount_under(inst, "/var/lib/apt/lists")
+                || (has_cache_mount_under(inst, "/var/lib/apt") && has_cache_mount_under(inst, "/var/cache/apt"))
+            {
+                continue;
+            }
+            let cmds = run.commands();
+            let Some(update) = cmds.iter().find(|c| has_arg(c, "apt-get", &["update"])) else { continue };
+            if cmds.iter().any(|c| removes_under(c, &["/var/lib/apt/lists"])) {
+                continue;
+            }
+            let range = update.range();
+            cx.report(self, range, "`apt-get update` lists are not deleted in the same RUN")
+                .help("end the RUN with `rm -rf /var/lib/apt/lists/*`, or mount a cache on `/var/lib/apt/lists`");
+        }
+    }
+}
+
+/// Whether instruction `inst` is in the final stage or in a stage that another
+/// stage is built on (hadolint's test).
+fn ends_up_in_an_image(model: &Model, inst: usize) -> bool {
+    let Some(stage) = model.stage_of.get(inst).copied().flatten() else { return true };
+    model.final_stage.is_none_or(|f| f == stage)
+        || model.stages.iter().any(|s| matches!(s.base, Base::Stage(parent) if parent == stage))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::{LintInput, Settings, check};
+
+    fn count(src: &str) -> usize {
+        check(&LintInput::dockerfile("Dockerfile", src), &Settings::only("DL3009")).len()
+    }
+
+    #[test]
+    fn hadolint_cases() {
+        assert_eq!(count("FROM debian:12\nRUN apt-get update && apt-get install -y python\n"), 1);
+        assert_eq!(count("FROM debian:12\nONBUILD RUN apt-get update && apt-get install -y python\n"), 1);
+        assert_eq!(
+            count("FROM debian:12\nRUN apt-get update && apt-get install -y python && rm -rf /var/lib/apt/lists/*\n"),
+            0
+        );
+        assert_eq!(count("FROM debian:12\nRUN apt-get install -y python\n"), 0);
+        assert_eq!(count("FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/lists apt-get update\n"), 0);
+        assert_eq!(
+            count(
+                "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt --mount=type=cache,target=/var/cache/apt apt-get update\n"
+            ),
+            0
+        );
+        assert_eq!(count("FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt apt-get update\n"), 1);
+        assert_eq!(count("FROM debian:12\nRUN apt-get update && rm -rf /tmp/x\n"), 1);
+    }
+
+    #[test]
+    fn only_stages_that_reach_an_image() {
+        let builder = "FROM debian:12 AS builder\nRUN apt-get update && apt-get install -y gcc\n";
+        assert_eq!(count(&format!("{builder}FROM debian:12\nRUN true\n")), 0);
+        assert_eq!(count(&format!("{builder}FROM builder\nRUN true\n")), 1);
+    }
+}

@@ -1,0 +1,119 @@
+//! Shared pieces for the rules that check (and fix) package-manager and
+//! download commands in RUN: edits next to a word, which are only offered when
+//! the word's source bytes are exactly what the shell reads, and BuildKit cache
+//! mounts, which make cache clean-up rules moot.
+//!
+//! A word is "verbatim" when its span in the Dockerfile holds its raw text: not
+//! split by a line continuation, not a JSON string of an exec-form RUN, not
+//! inside an escaped `sh -c "…"` argument. Anywhere else an inserted flag could
+//! land in the wrong place, so no fix is offered there.
+
+use super::commands::RunCmd;
+use crate::lint::diagnostic::Edit;
+use crate::lint::model::shell::Word;
+use crate::lint::parser::Instruction;
+
+/// Inserts ` text` right after `word`, when the word is written verbatim; in
+/// an exec-form RUN (`["apt-get", "install", …]`) inserts `, "text"` after the
+/// word's JSON string when it has no escapes.
+pub(crate) fn insert_after(src: &str, cmd: &RunCmd<'_>, word: &Word, text: &str) -> Option<Edit> {
+    let range = cmd.word_range(word);
+    let written = range.slice(src);
+    if word.raw.is_empty() {
+        return None;
+    }
+    if written == word.raw {
+        return Some(Edit::insert(range.end, format!(" {text}")));
+    }
+    let exec_form = cmd.script.text.is_empty();
+    let plain = |s: &str| !s.contains(['"', '\\']);
+    (exec_form && plain(&word.raw) && plain(text) && written == format!("\"{}\"", word.raw))
+        .then(|| Edit::insert(range.end, format!(", \"{text}\"")))
+}
+
+/// Replaces `word` with `text`, when the word is written verbatim.
+pub(crate) fn replace_word(src: &str, cmd: &RunCmd<'_>, word: &Word, text: &str) -> Option<Edit> {
+    let range = cmd.word_range(word);
+    (!word.raw.is_empty() && range.slice(src) == word.raw).then(|| Edit::replace(range, text))
+}
+
+/// The targets of the `RUN --mount=type=cache` and `type=tmpfs` mounts of an
+/// instruction (the wrapped one for `ONBUILD RUN`).
+pub(crate) fn cache_mount_targets(inst: &Instruction) -> Vec<String> {
+    let inst = inst.effective();
+    let mut out = Vec::new();
+    for flag in inst.flags.iter().filter(|f| f.name.eq_ignore_ascii_case("mount")) {
+        let Some(value) = &flag.value else { continue };
+        let mut kind = None;
+        let mut target = None;
+        for field in value.split(',') {
+            let (k, v) = field.split_once('=').unwrap_or((field, ""));
+            let v = v.trim().trim_matches(['"', '\'']);
+            match k.trim().to_ascii_lowercase().as_str() {
+                "type" => kind = Some(v.to_ascii_lowercase()),
+                "target" | "dst" | "destination" => target = Some(v.to_string()),
+                _ => {}
+            }
+        }
+        if matches!(kind.as_deref(), Some("cache" | "tmpfs"))
+            && let Some(t) = target
+        {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// Whether the instruction has a cache or tmpfs mount whose target contains
+/// `fragment` (hadolint's `hasCacheOrTmpfsMountWith`).
+pub(crate) fn has_cache_mount(inst: &Instruction, fragment: &str) -> bool {
+    cache_mount_targets(inst).iter().any(|t| t.contains(fragment))
+}
+
+/// Whether the instruction has a cache or tmpfs mount on `dir` or below it.
+pub(crate) fn has_cache_mount_under(inst: &Instruction, dir: &str) -> bool {
+    cache_mount_targets(inst).iter().any(|t| t.trim_end_matches('/').starts_with(dir))
+}
+
+/// Whether `cmd` runs `tool` with any argument equal to one of `args`
+/// (hadolint's `cmdHasArgs`).
+pub(crate) fn has_arg(cmd: &RunCmd<'_>, tool: &str, args: &[&str]) -> bool {
+    cmd.name() == tool && cmd.args().iter().any(|w| args.contains(&w.text.as_str()))
+}
+
+/// Whether `cmd` is `rm` of a path under one of `dirs`.
+pub(crate) fn removes_under(cmd: &RunCmd<'_>, dirs: &[&str]) -> bool {
+    cmd.name() == "rm" && cmd.args().iter().any(|w| dirs.iter().any(|d| w.text.starts_with(d)))
+}
+
+/// hadolint's truthy values for switches such as `PIP_NO_CACHE_DIR`.
+pub(crate) fn is_truthy(value: &str) -> bool {
+    matches!(
+        value.trim().trim_matches(['"', '\'']),
+        "1" | "true" | "True" | "TRUE" | "on" | "On" | "ON" | "yes" | "Yes" | "YES"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::parser::parse;
+
+    #[test]
+    fn cache_mounts_are_read_from_flags() {
+        let (file, _) = parse(
+            "FROM alpine:3\nRUN --mount=type=cache,target=/var/cache/apk --mount=type=bind,target=/src --mount=type=tmpfs,dst=/root/.cache/pip/ apk add x\nONBUILD RUN --mount=type=cache,id=a,destination=/var/lib/apt/lists true\n",
+        );
+        let run = &file.instructions[1];
+        assert_eq!(cache_mount_targets(run), ["/var/cache/apk", "/root/.cache/pip/"]);
+        assert!(has_cache_mount(run, ".cache/pip") && !has_cache_mount(run, "/src"));
+        assert!(has_cache_mount_under(&file.instructions[2], "/var/lib/apt"));
+        assert!(!has_cache_mount_under(run, "/var/lib/apt"));
+    }
+
+    #[test]
+    fn truthy() {
+        assert!(is_truthy("1") && is_truthy("\"on\"") && is_truthy("YES"));
+        assert!(!is_truthy("0") && !is_truthy("false") && !is_truthy(""));
+    }
+}
