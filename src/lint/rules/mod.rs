@@ -26,6 +26,10 @@ mod dd080_service_without_healthcheck;
 mod dd100_empty_continuation_line;
 mod dd101_unknown_instruction;
 mod dd102_missing_target_stage;
+mod dd200_dockerignore_inline_comment;
+mod dd201_dockerignore_pattern_never_matches;
+mod dd202_dockerignore_redundant_pattern;
+mod dd203_dockerignore_reincludes_secret;
 mod dl1000_parse_error;
 mod dl3000_relative_workdir;
 mod dl3002_last_user_root;
@@ -208,6 +212,10 @@ pub static RULES: &[&dyn Rule] = &[
     &dd100_empty_continuation_line::EmptyContinuationLine,
     &dd101_unknown_instruction::UnknownInstruction,
     &dd102_missing_target_stage::MissingTargetStage,
+    &dd200_dockerignore_inline_comment::DockerignoreInlineComment,
+    &dd201_dockerignore_pattern_never_matches::DockerignorePatternNeverMatches,
+    &dd202_dockerignore_redundant_pattern::DockerignoreRedundantPattern,
+    &dd203_dockerignore_reincludes_secret::DockerignoreReincludesSecret,
     &dl1000_parse_error::ParseError,
     &dl3000_relative_workdir::RelativeWorkdir,
     &dl3002_last_user_root::LastUserRoot,
