@@ -87,6 +87,9 @@ pub struct LintArgs {
     /// Print the safe fixes as a unified diff; change nothing.
     #[arg(long)]
     pub diff: bool,
+    /// Do not run ShellCheck on RUN scripts (also: `shellcheck: false` in the config).
+    #[arg(long, env = "DRYDOCK_NO_SHELLCHECK")]
+    pub no_shellcheck: bool,
     /// Never color the output (also: `NO_COLOR`).
     #[arg(long)]
     pub no_color: bool,

@@ -11,6 +11,7 @@ mod github_client;
 mod parser;
 mod parser_diff;
 mod rules;
+mod shellcheck;
 #[cfg(feature = "service")]
 mod store;
 #[cfg(feature = "service")]
