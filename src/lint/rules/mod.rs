@@ -30,6 +30,8 @@ mod dd200_dockerignore_inline_comment;
 mod dd201_dockerignore_pattern_never_matches;
 mod dd202_dockerignore_redundant_pattern;
 mod dd203_dockerignore_reincludes_secret;
+mod dd350_tls_verification_disabled;
+mod dd351_package_signature_check_disabled;
 mod dl1000_parse_error;
 mod dl3000_relative_workdir;
 mod dl3002_last_user_root;
@@ -216,6 +218,8 @@ pub static RULES: &[&dyn Rule] = &[
     &dd201_dockerignore_pattern_never_matches::DockerignorePatternNeverMatches,
     &dd202_dockerignore_redundant_pattern::DockerignoreRedundantPattern,
     &dd203_dockerignore_reincludes_secret::DockerignoreReincludesSecret,
+    &dd350_tls_verification_disabled::TlsVerificationDisabled,
+    &dd351_package_signature_check_disabled::PackageSignatureCheckDisabled,
     &dl1000_parse_error::ParseError,
     &dl3000_relative_workdir::RelativeWorkdir,
     &dl3002_last_user_root::LastUserRoot,
