@@ -32,6 +32,9 @@ mod dd202_dockerignore_redundant_pattern;
 mod dd203_dockerignore_reincludes_secret;
 mod dd350_tls_verification_disabled;
 mod dd351_package_signature_check_disabled;
+mod dd352_plain_http_download;
+mod dd353_password_set_in_image;
+mod dd354_ssh_server_in_image;
 mod dl1000_parse_error;
 mod dl3000_relative_workdir;
 mod dl3002_last_user_root;
@@ -220,6 +223,9 @@ pub static RULES: &[&dyn Rule] = &[
     &dd203_dockerignore_reincludes_secret::DockerignoreReincludesSecret,
     &dd350_tls_verification_disabled::TlsVerificationDisabled,
     &dd351_package_signature_check_disabled::PackageSignatureCheckDisabled,
+    &dd352_plain_http_download::PlainHttpDownload,
+    &dd353_password_set_in_image::PasswordSetInImage,
+    &dd354_ssh_server_in_image::SshServerInImage,
     &dl1000_parse_error::ParseError,
     &dl3000_relative_workdir::RelativeWorkdir,
     &dl3002_last_user_root::LastUserRoot,
