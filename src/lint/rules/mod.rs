@@ -35,6 +35,8 @@ mod dd351_package_signature_check_disabled;
 mod dd352_plain_http_download;
 mod dd353_password_set_in_image;
 mod dd354_ssh_server_in_image;
+mod dd355_package_index_update_alone;
+mod dd356_system_upgrade;
 mod dl1000_parse_error;
 mod dl3000_relative_workdir;
 mod dl3002_last_user_root;
@@ -226,6 +228,8 @@ pub static RULES: &[&dyn Rule] = &[
     &dd352_plain_http_download::PlainHttpDownload,
     &dd353_password_set_in_image::PasswordSetInImage,
     &dd354_ssh_server_in_image::SshServerInImage,
+    &dd355_package_index_update_alone::PackageIndexUpdateAlone,
+    &dd356_system_upgrade::SystemUpgrade,
     &dl1000_parse_error::ParseError,
     &dl3000_relative_workdir::RelativeWorkdir,
     &dl3002_last_user_root::LastUserRoot,
