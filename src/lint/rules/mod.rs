@@ -37,6 +37,8 @@ mod dd353_password_set_in_image;
 mod dd354_ssh_server_in_image;
 mod dd355_package_index_update_alone;
 mod dd356_system_upgrade;
+mod dd358_unpinned_syntax_frontend;
+mod dd359_undefined_arg_in_from;
 mod dl1000_parse_error;
 mod dl3000_relative_workdir;
 mod dl3002_last_user_root;
@@ -230,6 +232,8 @@ pub static RULES: &[&dyn Rule] = &[
     &dd354_ssh_server_in_image::SshServerInImage,
     &dd355_package_index_update_alone::PackageIndexUpdateAlone,
     &dd356_system_upgrade::SystemUpgrade,
+    &dd358_unpinned_syntax_frontend::UnpinnedSyntaxFrontend,
+    &dd359_undefined_arg_in_from::UndefinedArgInFrom,
     &dl1000_parse_error::ParseError,
     &dl3000_relative_workdir::RelativeWorkdir,
     &dl3002_last_user_root::LastUserRoot,
