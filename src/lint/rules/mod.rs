@@ -37,6 +37,7 @@ mod dd353_password_set_in_image;
 mod dd354_ssh_server_in_image;
 mod dd355_package_index_update_alone;
 mod dd356_system_upgrade;
+mod dd357_secret_deleted_in_later_layer;
 mod dd358_unpinned_syntax_frontend;
 mod dd359_undefined_arg_in_from;
 mod dl1000_parse_error;
@@ -232,6 +233,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dd354_ssh_server_in_image::SshServerInImage,
     &dd355_package_index_update_alone::PackageIndexUpdateAlone,
     &dd356_system_upgrade::SystemUpgrade,
+    &dd357_secret_deleted_in_later_layer::SecretDeletedInLaterLayer,
     &dd358_unpinned_syntax_frontend::UnpinnedSyntaxFrontend,
     &dd359_undefined_arg_in_from::UndefinedArgInFrom,
     &dl1000_parse_error::ParseError,
