@@ -28,7 +28,7 @@ const CHUNK: usize = 250;
 /// Scripts longer than this are not checked (ShellCheck is slow on huge input).
 const MAX_SCRIPT_BYTES: usize = 256 * 1024;
 /// How long one `shellcheck` process may run.
-const TIMEOUT: Duration = Duration::from_secs(120);
+const TIMEOUT: Duration = Duration::from_mins(2);
 /// Most `shellcheck` processes at once.
 const MAX_PARALLEL: usize = 4;
 

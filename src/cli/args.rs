@@ -49,6 +49,8 @@ pub enum ThresholdArg {
 }
 
 /// `drydock lint`.
+// Each flag is one independent switch; an enum would not read better.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct LintArgs {
     /// Files or directories to lint (`-` reads stdin). Directories are searched

@@ -22,7 +22,7 @@ declare_rule! {
     ///
     /// Commands are read from the shell syntax tree (argv), so the words must
     /// be arguments of the command, not text in a comment or an unrelated
-    /// string. Checkov's CKV2_DOCKER_2 to 6 and 12 to 16 cover the same cases.
+    /// string. Checkov's `CKV2_DOCKER_2` to 6 and 12 to 16 cover the same cases.
     ///
     /// ## Why is this bad?
     /// Without certificate checks anyone on the network path (a proxy, a

@@ -17,7 +17,7 @@ declare_rule! {
     /// - `rpm --nosignature`/`--nodigest`.
     ///
     /// Commands are read from the shell syntax tree (argv). Checkov's
-    /// CKV2_DOCKER_7 to 11 cover the same cases.
+    /// `CKV2_DOCKER_7` to 11 cover the same cases.
     ///
     /// ## Why is this bad?
     /// Package signatures are what makes a mirror, a proxy or a cache unable to

@@ -8,7 +8,7 @@ declare_rule! {
     /// Finds RUN commands that set an account password while the image is
     /// built: `chpasswd` (usually `echo 'user:pass' | chpasswd`), `passwd
     /// --stdin`, and `useradd`/`usermod` with `-p`/`--password`. Checkov's
-    /// CKV2_DOCKER_17 covers `chpasswd`.
+    /// `CKV2_DOCKER_17` covers `chpasswd`.
     ///
     /// ## Why is this bad?
     /// The password, or its hash, ends up in `/etc/shadow` of a layer and

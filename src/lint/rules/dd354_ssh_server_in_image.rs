@@ -8,7 +8,7 @@ declare_rule! {
     /// Finds an SSH server in the image: `EXPOSE 22` (also `22/tcp`), and
     /// installing `openssh-server`, `openssh` (Alpine's server package) or
     /// `dropbear` with apt-get, apt, apk, yum, dnf, microdnf or zypper.
-    /// Trivy's DS004 and Checkov's CKV_DOCKER_1 flag the port.
+    /// Trivy's DS004 and Checkov's `CKV_DOCKER_1` flag the port.
     ///
     /// ## Why is this bad?
     /// A container is not a machine to log into: an SSH daemon adds an

@@ -6,7 +6,7 @@ declare_rule! {
     /// ## What it does
     /// Finds a RUN that refreshes the package index (`apt-get update`, `apt
     /// update`, `apk update`) without installing anything in the same RUN.
-    /// Trivy's DS017 and Checkov's CKV_DOCKER_5 report the same.
+    /// Trivy's DS017 and Checkov's `CKV_DOCKER_5` report the same.
     ///
     /// ## Why is this bad?
     /// Each RUN is a cached layer. A later `RUN apt-get install x` reuses the
