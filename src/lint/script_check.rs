@@ -14,8 +14,9 @@
 //! `/bin/sh` by default), then `export NAME=1` for every ARG and ENV name
 //! declared before the RUN in its stage chain and the proxy variables `docker
 //! build` predefines (so `SC2154` does not fire on them), then the script.
-//! Scripts under a PowerShell/cmd SHELL, a `# hadolint shell=powershell`
-//! pragma or a shell `ShellCheck` cannot read (zsh, fish) are not checked.
+//! A `# hadolint shell=bash` pragma sets the dialect. Scripts under a
+//! PowerShell/cmd SHELL, a `# hadolint shell=powershell` pragma or a shell
+//! `ShellCheck` cannot read (zsh, fish) are not checked.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -102,14 +103,21 @@ pub fn scripts(file: &Dockerfile, model: &Model, suppressions: &Suppressions) ->
                 continue;
             }
             let Some(runs) = model.scripts.get(i).filter(|s| !s.is_empty()) else { continue };
-            if suppressions.shell_at(inst.start_line).is_some_and(|s| shell_name(s).is_none()) {
+            // `# hadolint shell=…` names the shell: a non-POSIX one turns the
+            // check off, a POSIX one sets the dialect (as in hadolint).
+            let pragma = suppressions.shell_at(inst.start_line);
+            if pragma.is_some_and(|s| shell_name(s).is_none()) {
                 continue;
             }
+            let in_force = match pragma.and_then(shell_name) {
+                Some(name) => format!("/bin/{name}"),
+                None => shell.clone(),
+            };
             let names = declared_names(file, model, i);
             for (k, run) in runs.iter().enumerate() {
                 let shebang = match run.origin {
-                    ScriptOrigin::ShellForm => shell_name(&shell).map(|_| first_word(&shell).to_owned()),
-                    ScriptOrigin::Heredoc(_) => heredoc_shell(run, runs, &shell),
+                    ScriptOrigin::ShellForm => shell_name(&in_force).map(|_| first_word(&in_force).to_owned()),
+                    ScriptOrigin::Heredoc(_) => heredoc_shell(run, runs, &in_force),
                 };
                 if let Some(shebang) = shebang {
                     out.push(build(run, i, k, &shebang, &names));
@@ -365,6 +373,8 @@ mod tests {
         assert!(setup("FROM alpine:3\nSHELL [\"cmd\", \"/S\", \"/C\"]\nRUN echo %x%\n").2.is_empty());
         assert!(setup("FROM alpine:3\nSHELL [\"/bin/zsh\", \"-c\"]\nRUN echo $x\n").2.is_empty());
         assert!(setup("# hadolint shell=powershell\nFROM alpine:3\nRUN Write-Host hi\n").2.is_empty());
+        let (_, _, s) = setup("# hadolint shell=bash\nFROM alpine:3\nRUN [[ -n x ]]\n");
+        assert!(s[0].text.starts_with("#!/bin/bash\n"), "the pragma sets the dialect: {}", s[0].text);
         assert!(setup("FROM alpine:3\nRUN [\"echo\", \"$x\"]\n").2.is_empty());
         // A stage built on one with a SHELL keeps it, as in BuildKit.
         let (_, _, s) = setup("FROM alpine:3 AS a\nSHELL [\"/bin/bash\", \"-c\"]\nFROM a\nRUN echo\n");
