@@ -6,5 +6,6 @@ pub mod cli;
 #[cfg(feature = "service")]
 pub mod github;
 pub mod lint;
+pub mod shellcheck;
 #[cfg(feature = "service")]
 pub mod store;

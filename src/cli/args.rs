@@ -49,6 +49,8 @@ pub enum ThresholdArg {
 }
 
 /// `drydock lint`.
+// Each flag is one independent switch; an enum would not read better.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct LintArgs {
     /// Files or directories to lint (`-` reads stdin). Directories are searched
@@ -87,6 +89,9 @@ pub struct LintArgs {
     /// Print the safe fixes as a unified diff; change nothing.
     #[arg(long)]
     pub diff: bool,
+    /// Do not run ShellCheck on RUN scripts (also: `shellcheck: false` in the config).
+    #[arg(long, env = "DRYDOCK_NO_SHELLCHECK")]
+    pub no_shellcheck: bool,
     /// Never color the output (also: `NO_COLOR`).
     #[arg(long)]
     pub no_color: bool,

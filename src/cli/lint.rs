@@ -14,7 +14,9 @@ use super::args::{LintArgs, ThresholdArg};
 use super::config::ConfigResolver;
 use crate::lint::diagnostic::apply_safe_fixes;
 use crate::lint::report::{FileReport, Format, RenderOptions, render};
-use crate::lint::{ContextIgnore, Diagnostic, FileKind, LintInput, Settings, Severity, check};
+use crate::lint::script_check::{self, ScriptChecker};
+use crate::lint::{ContextIgnore, Diagnostic, FileKind, LintInput, Settings, Severity, check_with};
+use crate::shellcheck::ShellCheck;
 
 /// Files larger than this are not linted.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -36,7 +38,11 @@ struct Target {
 pub fn run(args: &LintArgs) -> Result<u8> {
     let cli_ignore = args.ignore.clone();
     let cli_select = args.select.clone();
+    let no_shellcheck = args.no_shellcheck;
     let overrides = Box::new(move |s: &mut Settings| {
+        if no_shellcheck {
+            s.shellcheck = false;
+        }
         s.disabled.extend(cli_ignore.iter().map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()));
         if !cli_select.is_empty() {
             s.only = Some(cli_select.iter().map(|c| c.trim().to_ascii_uppercase()).collect());
@@ -57,6 +63,10 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     };
     let mut failing = false;
     let defaults = configs.for_dir(Path::new("."))?;
+    let shellcheck = if args.no_shellcheck { ShellCheck::new(None) } else { ShellCheck::from_path() };
+    if shellcheck.is_available() {
+        prefetch_shellcheck(&shellcheck, &targets, &mut configs);
+    }
     for target in targets {
         let settings = match configs.for_dir(target.dir.as_deref().unwrap_or(Path::new("."))) {
             Ok(s) => s,
@@ -69,7 +79,7 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         if settings.is_ignored_path(&target.display) {
             continue;
         }
-        match lint_one(args, &target, &settings, &mut diffs) {
+        match lint_one(args, &target, &settings, &shellcheck, &mut diffs) {
             Ok(report) => {
                 failing |= report.diagnostics.iter().any(|d| match cli_threshold {
                     Some(Some(t)) => d.severity >= t,
@@ -234,7 +244,34 @@ enum OwnedIgnore {
     Present(String),
 }
 
-fn lint_one(args: &LintArgs, target: &Target, settings: &Settings, diffs: &mut String) -> Result<FileReport> {
+/// Runs ShellCheck once over the RUN scripts of every Dockerfile about to be
+/// linted, so the per-file pass finds its results cached (one process per
+/// few hundred scripts instead of one per file). Errors are left for the
+/// per-file pass to report.
+fn prefetch_shellcheck(shellcheck: &ShellCheck, targets: &[Target], configs: &mut ConfigResolver) {
+    let mut scripts = Vec::new();
+    for target in targets {
+        let Some(path) = target.path.as_ref().filter(|_| target.kind == FileKind::Dockerfile) else { continue };
+        let Ok(settings) = configs.for_dir(target.dir.as_deref().unwrap_or(Path::new("."))) else { continue };
+        if !settings.shellcheck || settings.is_ignored_path(&target.display) {
+            continue;
+        }
+        let Ok(source) = std::fs::File::open(path).map_err(anyhow::Error::from).and_then(|f| read_limited(f, "file"))
+        else {
+            continue;
+        };
+        scripts.extend(script_check::for_source(&source));
+    }
+    shellcheck.prefetch(&scripts);
+}
+
+fn lint_one(
+    args: &LintArgs,
+    target: &Target,
+    settings: &Settings,
+    shellcheck: &ShellCheck,
+    diffs: &mut String,
+) -> Result<FileReport> {
     let source = match &target.path {
         Some(p) => {
             let file = std::fs::File::open(p).with_context(|| "cannot open file".to_string())?;
@@ -257,7 +294,7 @@ fn lint_one(args: &LintArgs, target: &Target, settings: &Settings, diffs: &mut S
             dockerignore,
             target: args.target.as_deref(),
         };
-        check(&input, settings)
+        check_with(&input, settings, Some(shellcheck as &dyn ScriptChecker))
     };
     let mut diagnostics = lint(&source);
     if args.fix || args.diff {

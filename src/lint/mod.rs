@@ -10,6 +10,7 @@ pub mod model;
 pub mod parser;
 pub mod report;
 pub mod rules;
+pub mod script_check;
 pub mod settings;
 pub mod source;
 pub mod suppress;
@@ -68,6 +69,16 @@ pub const MAX_INPUT_BYTES: usize = u32::MAX as usize;
 
 /// Lints one file and returns its findings sorted by position.
 pub fn check(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnostic> {
+    check_with(input, settings, None)
+}
+
+/// [`check`], with RUN scripts also handed to `scripts` (`ShellCheck`) when
+/// `settings.shellcheck` is on; its findings get the same settings and pragmas.
+pub fn check_with(
+    input: &LintInput<'_>,
+    settings: &Settings,
+    scripts: Option<&dyn script_check::ScriptChecker>,
+) -> Vec<Diagnostic> {
     if input.source.len() > MAX_INPUT_BYTES {
         return vec![Diagnostic {
             code: Cow::Borrowed("DL1000"),
@@ -80,14 +91,18 @@ pub fn check(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnostic> {
         }];
     }
     let mut diagnostics = match input.kind {
-        FileKind::Dockerfile => check_dockerfile(input, settings),
+        FileKind::Dockerfile => check_dockerfile(input, settings, scripts),
         FileKind::DockerIgnore => check_dockerignore(input, settings),
     };
     diagnostics.sort_by(|a, b| (a.range.start, a.range.end, &a.code).cmp(&(b.range.start, b.range.end, &b.code)));
     diagnostics
 }
 
-fn check_dockerfile(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnostic> {
+fn check_dockerfile(
+    input: &LintInput<'_>,
+    settings: &Settings,
+    scripts: Option<&dyn script_check::ScriptChecker>,
+) -> Vec<Diagnostic> {
     let (file, issues) = parser::parse(input.source);
     let model = model::Model::build(&file, input.target);
     let ignore = match input.dockerignore {
@@ -116,6 +131,15 @@ fn check_dockerfile(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnosti
         rule.check_file(&mut cx);
     }
     let suppressions = suppress::Suppressions::from_dockerfile(&file);
+    // Only start the checker when an SC code can survive the settings.
+    let wants_sc = settings.only.as_ref().is_none_or(|o| o.iter().any(|c| c.starts_with("SC")));
+    if let Some(checker) = scripts.filter(|_| settings.shellcheck && wants_sc) {
+        let to_check = script_check::scripts(&file, &model, &suppressions);
+        if !to_check.is_empty() {
+            let found = checker.check(&to_check);
+            cx.diagnostics.extend(script_check::diagnostics(&model, &to_check, &found));
+        }
+    }
     let index = source::LineIndex::new(input.source);
     let honour_pragmas = !settings.disable_ignore_pragma;
     finish(cx.diagnostics, settings, |d| {

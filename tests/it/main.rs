@@ -14,6 +14,7 @@ mod hadolint_compare;
 mod parser;
 mod parser_diff;
 mod rules;
+mod shellcheck;
 #[cfg(feature = "service")]
 mod store;
 #[cfg(feature = "service")]

@@ -619,6 +619,12 @@ impl IgnorePattern {
         normalise(path).is_some_and(|p| self.matches_normalised(&p))
     }
 
+    /// Whether this pattern matches `path` itself, not through one of its
+    /// parent directories.
+    pub fn matches_itself(&self, path: &str) -> bool {
+        normalise(path).is_some_and(|p| self.matcher.matches(&p))
+    }
+
     fn matches_normalised(&self, path: &str) -> bool {
         self.matcher.matches(path) || parents(path).any(|parent| self.matcher.matches(parent))
     }

@@ -3,6 +3,8 @@ use crate::lint::Tag;
 use crate::lint::context::Context;
 use crate::lint::parser::{Instruction, Keyword};
 
+use super::secrets::is_secret_file;
+
 declare_rule! {
     /// ## What it does
     /// Finds `COPY` and `ADD` of files that hold secrets: `.env` files (not
@@ -29,40 +31,6 @@ declare_rule! {
     pub struct SecretFileCopied { code: "DD072", name: "secret-file-copied", tag: Some(Tag::NoSecrets), severity: Error, fix: None }
 }
 
-fn is_secret_file(path: &str) -> bool {
-    let p = path.trim_matches('"').trim_end_matches('/');
-    let base = p.rsplit('/').next().unwrap_or(p).to_ascii_lowercase();
-    if base == ".env" {
-        return true;
-    }
-    if let Some(rest) = base.strip_prefix(".env.") {
-        return !matches!(rest, "example" | "sample" | "template" | "dist" | "defaults" | "schema");
-    }
-    if base.starts_with("id_rsa")
-        || base.starts_with("id_dsa")
-        || base.starts_with("id_ecdsa")
-        || base.starts_with("id_ed25519")
-    {
-        return !std::path::Path::new(&base).extension().is_some_and(|e| e.eq_ignore_ascii_case("pub"));
-    }
-    if matches!(base.as_str(), ".npmrc" | ".pypirc" | ".netrc" | ".git-credentials" | "credentials.json" | ".htpasswd")
-    {
-        return true;
-    }
-    if p.ends_with(".aws/credentials") || p.ends_with(".docker/config.json") {
-        return true;
-    }
-    let ext = base.rsplit_once('.').map_or("", |(_, e)| e);
-    match ext {
-        "key" | "p12" | "pfx" | "jks" | "keystore" | "kdbx" => true,
-        "pem" => {
-            let stem = base.trim_end_matches(".pem");
-            !["cert", "crt", "chain", "bundle", "pub", "public", "ca", "root"].iter().any(|w| stem.contains(w))
-        }
-        _ => false,
-    }
-}
-
 impl Rule for SecretFileCopied {
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         if !matches!(inst.keyword, Keyword::Copy | Keyword::Add) || inst.flag("from").is_some() {
@@ -73,30 +41,6 @@ impl Rule for SecretFileCopied {
                 cx.report(self, src.range, format!("`{}` copies a secret file into the image", src.value))
                     .help("mount it for the one step that needs it: `RUN --mount=type=secret,id=…,target=…`");
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_secret_file;
-
-    #[test]
-    fn secret_files() {
-        for p in [
-            ".env",
-            "app/.env.production",
-            "id_rsa",
-            "keys/server.key",
-            "tls/private.pem",
-            ".npmrc",
-            "home/.aws/credentials",
-        ] {
-            assert!(is_secret_file(p), "{p}");
-        }
-        for p in [".env.example", "id_rsa.pub", "certs/ca.pem", "fullchain.pem", "src/", "package.json", "keyboard.txt"]
-        {
-            assert!(!is_secret_file(p), "{p}");
         }
     }
 }

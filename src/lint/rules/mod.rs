@@ -32,6 +32,20 @@ mod dd105_legacy_key_value_format;
 mod dd106_inconsistent_instruction_casing;
 mod dd107_expose_proto_casing;
 mod dd108_expose_invalid_format;
+mod dd200_dockerignore_inline_comment;
+mod dd201_dockerignore_pattern_never_matches;
+mod dd202_dockerignore_redundant_pattern;
+mod dd203_dockerignore_reincludes_secret;
+mod dd350_tls_verification_disabled;
+mod dd351_package_signature_check_disabled;
+mod dd352_plain_http_download;
+mod dd353_password_set_in_image;
+mod dd354_ssh_server_in_image;
+mod dd355_package_index_update_alone;
+mod dd356_system_upgrade;
+mod dd357_secret_deleted_in_later_layer;
+mod dd358_unpinned_syntax_frontend;
+mod dd359_undefined_arg_in_from;
 mod dl1000_parse_error;
 mod dl1001_inline_ignore_pragma;
 mod dl3000_relative_workdir;
@@ -274,6 +288,20 @@ pub static RULES: &[&dyn Rule] = &[
     &dd106_inconsistent_instruction_casing::InconsistentInstructionCasing,
     &dd107_expose_proto_casing::ExposeProtoCasing,
     &dd108_expose_invalid_format::ExposeInvalidFormat,
+    &dd200_dockerignore_inline_comment::DockerignoreInlineComment,
+    &dd201_dockerignore_pattern_never_matches::DockerignorePatternNeverMatches,
+    &dd202_dockerignore_redundant_pattern::DockerignoreRedundantPattern,
+    &dd203_dockerignore_reincludes_secret::DockerignoreReincludesSecret,
+    &dd350_tls_verification_disabled::TlsVerificationDisabled,
+    &dd351_package_signature_check_disabled::PackageSignatureCheckDisabled,
+    &dd352_plain_http_download::PlainHttpDownload,
+    &dd353_password_set_in_image::PasswordSetInImage,
+    &dd354_ssh_server_in_image::SshServerInImage,
+    &dd355_package_index_update_alone::PackageIndexUpdateAlone,
+    &dd356_system_upgrade::SystemUpgrade,
+    &dd357_secret_deleted_in_later_layer::SecretDeletedInLaterLayer,
+    &dd358_unpinned_syntax_frontend::UnpinnedSyntaxFrontend,
+    &dd359_undefined_arg_in_from::UndefinedArgInFrom,
     &dl1000_parse_error::ParseError,
     &dl1001_inline_ignore_pragma::InlineIgnorePragma,
     &dl3000_relative_workdir::RelativeWorkdir,

@@ -135,6 +135,43 @@ pub(crate) fn is_high_entropy(value: &str) -> bool {
     !hex && lower && upper && digit && entropy(v) >= 4.2
 }
 
+/// Whether a context path names a file that holds secrets: `.env` files (not
+/// `.env.example` and friends), SSH and other private keys, registry and cloud
+/// credentials. Shared by DD072 (COPY of such a file) and DD203 (`!` re-include).
+pub(crate) fn is_secret_file(path: &str) -> bool {
+    let p = path.trim_matches('"').trim_end_matches('/');
+    let base = p.rsplit('/').next().unwrap_or(p).to_ascii_lowercase();
+    if base == ".env" {
+        return true;
+    }
+    if let Some(rest) = base.strip_prefix(".env.") {
+        return !matches!(rest, "example" | "sample" | "template" | "dist" | "defaults" | "schema");
+    }
+    if base.starts_with("id_rsa")
+        || base.starts_with("id_dsa")
+        || base.starts_with("id_ecdsa")
+        || base.starts_with("id_ed25519")
+    {
+        return !std::path::Path::new(&base).extension().is_some_and(|e| e.eq_ignore_ascii_case("pub"));
+    }
+    if matches!(base.as_str(), ".npmrc" | ".pypirc" | ".netrc" | ".git-credentials" | "credentials.json" | ".htpasswd")
+    {
+        return true;
+    }
+    if p.ends_with(".aws/credentials") || p.ends_with(".docker/config.json") {
+        return true;
+    }
+    let ext = base.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext {
+        "key" | "p12" | "pfx" | "jks" | "keystore" | "kdbx" => true,
+        "pem" => {
+            let stem = base.trim_end_matches(".pem");
+            !["cert", "crt", "chain", "bundle", "pub", "public", "ca", "root"].iter().any(|w| stem.contains(w))
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +203,24 @@ mod tests {
         assert!(is_high_entropy("Xk9vQ2mZp7LrT4wB8nJc1sHd"));
         assert!(!is_high_entropy("0123456789abcdef0123456789abcdef"));
         assert!(!is_high_entropy("production-environment-name"));
+    }
+
+    #[test]
+    fn secret_files() {
+        for p in [
+            ".env",
+            "app/.env.production",
+            "id_rsa",
+            "keys/server.key",
+            "tls/private.pem",
+            ".npmrc",
+            "home/.aws/credentials",
+        ] {
+            assert!(is_secret_file(p), "{p}");
+        }
+        for p in [".env.example", "id_rsa.pub", "certs/ca.pem", "fullchain.pem", "src/", "package.json", "keyboard.txt"]
+        {
+            assert!(!is_secret_file(p), "{p}");
+        }
     }
 }
