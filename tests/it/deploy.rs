@@ -35,7 +35,7 @@ fn kustomization_lists_every_manifest_and_each_parses() {
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".yaml") && n != "kustomization.yaml")
+        .filter(|n| Path::new(n).extension().is_some_and(|e| e == "yaml") && n != "kustomization.yaml")
         .collect();
     on_disk.sort();
     let mut listed: Vec<String> = resources.iter().map(|s| (*s).to_owned()).collect();
