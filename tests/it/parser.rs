@@ -107,3 +107,63 @@ proptest! {
         prop_assert!(diags.iter().all(|d| valid(&src, d.range)));
     }
 }
+
+/// Shell-shaped text: the constructs brush-parser has hung, backtracked or
+/// overflowed on (heredoc operators and odd delimiters, CR, runs of `(`, `$(`
+/// and `$((`, blanks), among ordinary words and operators.
+fn shell_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("(".to_string()),
+        Just(")".to_string()),
+        Just("$(".to_string()),
+        Just("$((".to_string()),
+        Just("<<".to_string()),
+        Just("<<-".to_string()),
+        Just("<<<".to_string()),
+        Just("\r".to_string()),
+        Just("\n".to_string()),
+        Just(" ".to_string()),
+        Just("  ".to_string()),
+        Just("\\\n".to_string()),
+        Just("EOF".to_string()),
+        Just("'".to_string()),
+        Just("\"".to_string()),
+        Just("`".to_string()),
+        Just("${".to_string()),
+        Just("}".to_string()),
+        Just("&&".to_string()),
+        Just("|".to_string()),
+        Just(";".to_string()),
+        Just("sh -c ".to_string()),
+        Just("if ".to_string()),
+        Just("case ".to_string()),
+        Just("do ".to_string()),
+        Just("99999999999".to_string()),
+        Just("~".to_string()),
+        Just("apt-get install -y ".to_string()),
+        "[a-z0-9=./-]{1,6}",
+    ];
+    proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// `check` on a RUN (shell form, heredoc and ONBUILD) holding random
+    /// shell-ish text finishes quickly: a hang fails the case instead of
+    /// stalling the suite.
+    #[test]
+    fn check_terminates_on_shell_like_run(script in shell_like()) {
+        let src = format!("FROM a\nRUN {script}\nRUN <<EOF\n{script}\nEOF\nONBUILD RUN {script}\n");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let owned = src.clone();
+        std::thread::spawn(move || {
+            let diags = check(&LintInput::dockerfile("Dockerfile", &owned), &Settings::default());
+            let _ = tx.send(diags.iter().all(|d| valid(&owned, d.range)));
+        });
+        match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+            Ok(spans_valid) => prop_assert!(spans_valid),
+            Err(e) => prop_assert!(false, "check did not finish on {src:?}: {e}"),
+        }
+    }
+}

@@ -35,6 +35,12 @@ const MAX_NESTING: usize = 40;
 /// Runs of more `(` than this never reach brush: it backtracks exponentially
 /// on them when they are not closed.
 const MAX_PAREN_RUN: usize = 10;
+/// Scripts with more unclosed `(` than this (counted over the whole script,
+/// `$(` and `$((` included) never reach brush: each one multiplies its
+/// backtracking (by about 4 per `$((`).
+const MAX_UNCLOSED_PARENS: usize = 4;
+/// Scripts whose `(` nest deeper than this never reach brush, closed or not.
+const MAX_PAREN_DEPTH: usize = 12;
 /// Bytes of nested scripts parsed per script, as a multiple of its length.
 const NESTED_BUDGET_FACTOR: usize = 8;
 /// Wrappers [`SimpleCommand::effective`] looks through, at most this many deep.
@@ -404,7 +410,14 @@ fn guard(text: &str) -> Option<&'static str> {
     let b = text.as_bytes();
     let mut run = 0usize;
     let mut digits = 0usize;
-    for &c in b {
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        i += 1;
+        if c == b'\\' && b.get(i) == Some(&b'\n') {
+            // A line continuation joins the digits on both sides.
+            i += 1;
+            continue;
+        }
         match c {
             b'(' => run += 1,
             b' ' | b'\t' | b'\n' => {}
@@ -419,7 +432,109 @@ fn guard(text: &str) -> Option<&'static str> {
         }
         digits = if c.is_ascii_digit() { digits + 1 } else { 0 };
     }
+    let (depth, unclosed) = paren_depth(b);
+    if depth > MAX_PAREN_DEPTH {
+        return Some("script nests `(` too deeply to parse as shell");
+    }
+    if unclosed > MAX_UNCLOSED_PARENS {
+        return Some("script has too many unclosed `(` to parse as shell");
+    }
+    if odd_heredoc(b) {
+        return Some("script has a heredoc delimiter the shell parser cannot read");
+    }
+    if heredoc_with_unclosed_bracket(text) {
+        return Some("script has a heredoc and an unclosed bracket, which the shell parser cannot read");
+    }
     None
+}
+
+/// Whether `text` has a heredoc operator and, outside heredoc bodies, more
+/// `(`, `{` or `[` than closing ones. brush panics or loops on such scripts
+/// when the input ends inside a substitution while a heredoc is pending.
+fn heredoc_with_unclosed_bracket(text: &str) -> bool {
+    if !text.contains("<<") {
+        return false;
+    }
+    let (tokens, _) = lex(text);
+    let mut bodies = tokens.iter().filter(|t| t.tok == Tok::HereBody).map(|t| t.range.clone()).peekable();
+    let mut depth = [0usize; 3];
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if let Some(body) = bodies.peek()
+            && body.start <= i
+        {
+            i = i.max(body.end);
+            bodies.next();
+            continue;
+        }
+        match c {
+            b'(' => depth[0] += 1,
+            b')' => depth[0] = depth[0].saturating_sub(1),
+            b'{' => depth[1] += 1,
+            b'}' => depth[1] = depth[1].saturating_sub(1),
+            b'[' => depth[2] += 1,
+            b']' => depth[2] = depth[2].saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    depth.iter().any(|&d| d > 0)
+}
+
+/// The deepest nesting of `(` in `b` and how many are still open at the end.
+/// Quotes are not skipped: this is an upper bound.
+fn paren_depth(b: &[u8]) -> (usize, usize) {
+    let mut depth = 0usize;
+    let mut max = 0usize;
+    for &c in b {
+        match c {
+            b'(' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    (max, depth)
+}
+
+/// Whether a heredoc operator (`<<` or `<<-`, not `<<<`) in `b` is followed by
+/// a delimiter brush mishandles: none at all (end of input, a newline or an
+/// operator), one after more than one blank, or one holding a CR, a command
+/// substitution or a backtick. On some of these brush loops forever when the
+/// input ends before the body; scripts with them take the fallback instead.
+fn odd_heredoc(b: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(p) = b.get(i..).and_then(|rest| rest.windows(2).position(|w| w == b"<<")) {
+        let at = i + p;
+        let mut j = at + 2;
+        i = j;
+        if b.get(j) == Some(&b'<') {
+            // `<<<`, a here-string; more `<` after it confuse brush.
+            if b.get(j + 1) == Some(&b'<') {
+                return true;
+            }
+            i = j + 1;
+            continue;
+        }
+        if b.get(j) == Some(&b'-') {
+            j += 1;
+        }
+        let blanks = b.get(j..).map_or(0, |rest| rest.iter().take_while(|c| matches!(c, b' ' | b'\t')).count());
+        j += blanks;
+        let word = b.get(j..).unwrap_or_default();
+        let end = word
+            .iter()
+            .position(|c| matches!(c, b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')'))
+            .unwrap_or(word.len());
+        let word = word.get(..end).unwrap_or_default();
+        if blanks > 1 || word.is_empty() || word.iter().any(|c| matches!(c, b'\r' | b'$' | b'`')) {
+            return true;
+        }
+    }
+    false
 }
 
 /// An upper bound of how deeply `text` nests: brackets plus compound
@@ -1500,10 +1615,11 @@ fn parse_heredoc_word(raw: &str) -> Option<Vec<WordPieceWithSource>> {
     catch_unwind(AssertUnwindSafe(|| brush_parser::word::parse_heredoc(raw, &opts))).ok()?.ok()
 }
 
-/// Words nested too deeply for brush's recursive word parser, or with a
-/// `~NNN…` it would unwrap into an overflowing integer.
+/// Words that [`guard`] would keep from brush (its word parser tokenizes
+/// substitutions the same way, so it hangs and backtracks on the same input),
+/// or with a `~NNN…` it would unwrap into an overflowing integer.
 fn word_is_risky(raw: &str) -> bool {
-    if raw.len() > MAX_PARSE_LEN || nesting(raw) > MAX_NESTING {
+    if guard(raw).is_some() {
         return true;
     }
     let b = raw.as_bytes();
@@ -2421,6 +2537,83 @@ mod tests {
             }
         }
         assert!(parse_script("99999999999>x").fallback);
+    }
+
+    /// Parses `src` on another thread and fails if that takes more than a few
+    /// seconds, so a hang in brush fails the test instead of stalling it.
+    fn parse_within_time_limit(src: &str) -> Script {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let owned = src.to_owned();
+        std::thread::spawn(move || {
+            let _ = tx.send(parse_script(&owned));
+        });
+        match rx.recv_timeout(std::time::Duration::from_secs(10)) {
+            Ok(s) => s,
+            Err(e) => panic!("parse_script did not finish on {src:?}: {e}"),
+        }
+    }
+
+    /// Inputs on which brush-parser 0.4.0 hangs (loops forever, or backtracks
+    /// for minutes): they must take the fallback, quickly.
+    #[test]
+    fn brush_hangs_are_avoided() {
+        let cases = [
+            // A CR as the heredoc delimiter, then blanks: brush loops at end of input.
+            "cat <<\r  ",
+            "cat <<\r ",
+            "cat <<-\r ",
+            // Two blanks before the delimiter inside `$(`: the same loop.
+            "$(cat <<  x ",
+            "echo $(x <<  x ",
+            // A substitution as the delimiter.
+            "cat <<$( (",
+            // Unclosed `$((` and `$(`: exponential backtracking, ×4 per level.
+            "echo $(($(($(($(($(($(($(($(($(($(($((",
+            "echo $($($($($($($($($($($($($($($($(",
+            "$(($(($(($(($(($(($(($(($(($(($(($(($(($(($(($(($(($(($(($((",
+        ];
+        for src in cases {
+            let s = parse_within_time_limit(src);
+            assert!(s.fallback, "{src:?} reached brush");
+        }
+    }
+
+    /// Inputs (found by fuzzing, then shrunk) on which brush-parser 0.4.0
+    /// panics: they must not reach it at all.
+    #[test]
+    fn brush_panics_are_avoided() {
+        for src in ["''<<}|${", "<<*;${*}''$(", "<<2\t$[ ]$(", "<<]($[", "<<<<</ $[\n]", "$(())'' 9999999999\\\n<<<"] {
+            let s = parse_within_time_limit(src);
+            assert!(s.fallback, "{src:?} reached brush");
+            assert_ne!(s.error.as_deref(), Some("the shell parser failed on this script"), "{src:?} reached brush");
+        }
+    }
+
+    #[test]
+    fn hostile_inputs_take_the_fallback_with_a_reason() {
+        let s = parse_script("cat <<\r ");
+        assert_eq!(s.error.as_deref(), Some("script has a heredoc delimiter the shell parser cannot read"));
+        let s = parse_script("echo $(($(($((");
+        assert_eq!(s.error.as_deref(), Some("script has too many unclosed `(` to parse as shell"));
+        let deep = format!("echo {}1{}", "$((".repeat(7), "))".repeat(7));
+        let s = parse_script(&deep);
+        assert_eq!(s.error.as_deref(), Some("script nests `(` too deeply to parse as shell"));
+        // The fallback still finds the commands.
+        let s = parse_script("apt-get install -y curl && cat <<\rEOF > /x");
+        assert!(s.fallback);
+        assert_eq!(names(&s), ["apt-get", "cat"]);
+        // Ordinary heredocs, here-strings, shifts and a few parens still reach brush.
+        for src in [
+            "cat <<EOF > /x\nhi\nEOF",
+            "cat <<-'EOF' > /x\n\thi\n\tEOF",
+            "cat << EOF\nx\nEOF",
+            "grep x <<< \"$v\"",
+            "echo $((1 << 2)) $(( (1+2) * (3+4) ))",
+            "(cd /x && (make || (echo $(date) && false)))",
+        ] {
+            let s = parse_script(src);
+            assert!(!s.fallback, "{src:?}: {:?}", s.error);
+        }
     }
 
     #[test]

@@ -1,0 +1,13 @@
+//! Fuzzes the RUN-script parser: brush-parser behind our guards, and the
+//! fallback splitter. Run with `-timeout=2` so a hang counts as a crash.
+#![no_main]
+
+use drydock::lint::model::shell::{parse_script, parse_script_with_heredocs};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(src) = std::str::from_utf8(data) else { return };
+    let script = parse_script(src);
+    let _ = script.pipe_to_shell();
+    let _ = parse_script_with_heredocs(src, &["body", ""]);
+});
