@@ -1,4 +1,5 @@
 use super::commands::{self, OptSpec, Parsed, RunCmd, parse_args};
+use super::tool_options::{NPM, PIP};
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -59,24 +60,6 @@ declare_rule! {
     pub struct UnlockedDependencyInstall { code: "DD040", name: "unlocked-dependency-install", tag: Some(Tag::DeterministicDeps), severity: Error, fix: None }
 }
 
-/// npm options that take a value.
-const NPM: OptSpec<'static> = OptSpec {
-    short: "w",
-    long: &[
-        "prefix",
-        "omit",
-        "include",
-        "only",
-        "registry",
-        "cache",
-        "loglevel",
-        "workspace",
-        "userconfig",
-        "tag",
-        "install-strategy",
-        "install-links",
-    ],
-};
 /// yarn and pnpm options that take a value.
 const YARN: OptSpec<'static> = OptSpec {
     short: "C",
@@ -110,39 +93,6 @@ const CARGO: OptSpec<'static> = OptSpec {
         "color",
         "message-format",
         "exclude",
-    ],
-};
-/// pip options that take a value.
-const PIP: OptSpec<'static> = OptSpec {
-    short: "rcetif",
-    long: &[
-        "requirement",
-        "constraint",
-        "editable",
-        "target",
-        "index-url",
-        "extra-index-url",
-        "find-links",
-        "prefix",
-        "root",
-        "src",
-        "platform",
-        "python-version",
-        "implementation",
-        "abi",
-        "no-binary",
-        "only-binary",
-        "upgrade-strategy",
-        "progress-bar",
-        "proxy",
-        "trusted-host",
-        "cache-dir",
-        "log",
-        "timeout",
-        "retries",
-        "config-settings",
-        "report",
-        "python",
     ],
 };
 /// bundler options that take a value.

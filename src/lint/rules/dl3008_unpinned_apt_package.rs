@@ -1,4 +1,5 @@
-use super::commands::{self, OptSpec, ends_with_ci, is_dynamic, list, parse_args};
+use super::commands::{self, ends_with_ci, is_dynamic, list, parse_args};
+use super::tool_options::APT_GET;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -36,12 +37,6 @@ declare_rule! {
     /// hadolint DL3008 (same code and meaning). BuildKit has no build check for it.
     pub struct UnpinnedAptPackage { code: "DL3008", name: "unpinned-apt-package", tag: Some(Tag::DeterministicDeps), severity: Warning, fix: None }
 }
-
-/// `apt-get` options that take a value.
-const APT_GET: OptSpec<'static> = OptSpec {
-    short: "tocaP",
-    long: &["target-release", "default-release", "option", "config-file", "host-architecture", "build-profiles"],
-};
 
 /// A package argument that is pinned, a local file, or unknown to a linter.
 fn acceptable(pkg: &str) -> bool {

@@ -1,4 +1,5 @@
-use super::commands::{self, OptSpec, ends_with_ci, is_dynamic, list, parse_args};
+use super::commands::{self, ends_with_ci, is_dynamic, list, parse_args};
+use super::tool_options::PIP;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -36,45 +37,6 @@ declare_rule! {
     /// only when the `@revision` follows the repository path, not a user name).
     pub struct UnpinnedPipPackage { code: "DL3013", name: "unpinned-pip-package", tag: Some(Tag::DeterministicDeps), severity: Warning, fix: None }
 }
-
-/// pip options that take a value.
-const PIP: OptSpec<'static> = OptSpec {
-    short: "rcetifb",
-    long: &[
-        "requirement",
-        "constraint",
-        "editable",
-        "target",
-        "index-url",
-        "extra-index-url",
-        "find-links",
-        "prefix",
-        "root",
-        "src",
-        "platform",
-        "python-version",
-        "implementation",
-        "abi",
-        "no-binary",
-        "only-binary",
-        "upgrade-strategy",
-        "progress-bar",
-        "proxy",
-        "trusted-host",
-        "cache-dir",
-        "log",
-        "timeout",
-        "retries",
-        "config-settings",
-        "report",
-        "python",
-        "build",
-        "global-option",
-        "exists-action",
-        "cert",
-        "client-cert",
-    ],
-};
 
 /// Version-control schemes pip understands.
 const VCS: &[&str] = &["git+", "git://", "hg+", "svn+", "svn://", "bzr+"];

@@ -1,5 +1,6 @@
-use super::commands::{self, OptSpec, parse_args};
+use super::commands::{self, parse_args};
 use super::run_fix::insert_after;
+use super::tool_options::APT_GET;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::diagnostic::Fix;
@@ -39,12 +40,6 @@ declare_rule! {
     /// hadolint DL3014 (same code, severity and meaning).
     pub struct AptGetWithoutYes { code: "DL3014", name: "apt-get-without-yes", tag: None, severity: Warning, fix: Safe }
 }
-
-/// `apt-get` options that take a value.
-pub(crate) const APT_GET: OptSpec<'static> = OptSpec {
-    short: "tocaP",
-    long: &["target-release", "default-release", "option", "config-file", "host-architecture", "build-profiles"],
-};
 
 impl Rule for AptGetWithoutYes {
     fn check_file(&self, cx: &mut Context<'_>) {

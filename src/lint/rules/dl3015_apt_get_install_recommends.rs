@@ -1,6 +1,6 @@
 use super::commands::{self, parse_args};
-use super::dl3014_apt_get_without_yes::APT_GET;
 use super::run_fix::insert_after;
+use super::tool_options::APT_GET;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::diagnostic::Fix;

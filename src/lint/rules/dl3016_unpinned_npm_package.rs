@@ -1,4 +1,5 @@
-use super::commands::{self, OptSpec, ends_with_ci, is_dynamic, list, parse_args};
+use super::commands::{self, ends_with_ci, is_dynamic, list, parse_args};
+use super::tool_options::NPM;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -33,25 +34,6 @@ declare_rule! {
     /// `org/repo#v1.2.0` count as pinned here too).
     pub struct UnpinnedNpmPackage { code: "DL3016", name: "unpinned-npm-package", tag: Some(Tag::DeterministicDeps), severity: Warning, fix: None }
 }
-
-/// npm options that take a value.
-const NPM: OptSpec<'static> = OptSpec {
-    short: "w",
-    long: &[
-        "prefix",
-        "omit",
-        "include",
-        "only",
-        "registry",
-        "cache",
-        "loglevel",
-        "workspace",
-        "userconfig",
-        "tag",
-        "install-strategy",
-        "before",
-    ],
-};
 
 /// A package spec that has a version, is a local path or tarball, a pinned git
 /// URL, or unknown to a linter.

@@ -1,5 +1,6 @@
-use super::commands::{self, OptSpec, parse_args};
+use super::commands::{self, parse_args};
 use super::run_fix::insert_after;
+use super::tool_options::YUM;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::diagnostic::Fix;
@@ -33,30 +34,6 @@ declare_rule! {
     /// hadolint DL3030 (same code, severity and meaning).
     pub struct YumWithoutYes { code: "DL3030", name: "yum-without-yes", tag: None, severity: Warning, fix: Safe }
 }
-
-/// `yum`/`dnf` options that take a value.
-pub(crate) const YUM: OptSpec<'static> = OptSpec {
-    short: "cdexR",
-    long: &[
-        "config",
-        "debuglevel",
-        "errorlevel",
-        "exclude",
-        "installroot",
-        "enablerepo",
-        "disablerepo",
-        "repo",
-        "repoid",
-        "releasever",
-        "setopt",
-        "color",
-        "rpmverbosity",
-        "downloaddir",
-        "destdir",
-        "forcearch",
-        "comment",
-    ],
-};
 
 /// Subcommands that install packages.
 pub(crate) const INSTALLS: &[&str] = &["install", "groupinstall", "localinstall"];

@@ -1,4 +1,5 @@
-use super::commands::{self, OptSpec, ends_with_ci, is_dynamic, list, parse_args};
+use super::commands::{self, ends_with_ci, is_dynamic, list, parse_args};
+use super::tool_options::YUM;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -30,12 +31,6 @@ declare_rule! {
     /// hadolint DL3033 (same code and meaning).
     pub struct UnpinnedYumPackage { code: "DL3033", name: "unpinned-yum-package", tag: Some(Tag::DeterministicDeps), severity: Warning, fix: None }
 }
-
-/// `yum` options that take a value.
-const YUM: OptSpec<'static> = OptSpec {
-    short: "cdexR",
-    long: &["config", "enablerepo", "disablerepo", "setopt", "releasever", "installroot", "exclude", "repo", "repoid"],
-};
 
 /// A word this rule does not judge: a file, URL or variable.
 fn not_a_name(pkg: &str) -> bool {

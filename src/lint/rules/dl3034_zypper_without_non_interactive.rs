@@ -1,5 +1,6 @@
-use super::commands::{self, OptSpec, parse_args};
+use super::commands::{self, parse_args};
 use super::run_fix::insert_after;
+use super::tool_options::ZYPPER;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::diagnostic::Fix;
@@ -37,23 +38,6 @@ declare_rule! {
     /// accept the global `-n`).
     pub struct ZypperWithoutNonInteractive { code: "DL3034", name: "zypper-without-non-interactive", tag: None, severity: Warning, fix: Safe }
 }
-
-/// `zypper` options that take a value.
-const ZYPPER: OptSpec<'static> = OptSpec {
-    short: "cDRrtp",
-    long: &[
-        "config",
-        "root",
-        "reposd-path",
-        "cache-dir",
-        "raw-cache-dir",
-        "solv-cache-dir",
-        "pkg-cache-dir",
-        "repo",
-        "type",
-        "from",
-    ],
-};
 
 /// Subcommands that change packages.
 const CHANGES: &[&str] = &["install", "in", "remove", "rm", "source-install", "si", "patch"];

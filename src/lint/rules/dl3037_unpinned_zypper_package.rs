@@ -1,4 +1,5 @@
-use super::commands::{self, OptSpec, ends_with_ci, is_dynamic, list, parse_args};
+use super::commands::{self, ends_with_ci, is_dynamic, list, parse_args};
+use super::tool_options::ZYPPER;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -30,23 +31,6 @@ declare_rule! {
     /// hadolint DL3037 (same code and meaning).
     pub struct UnpinnedZypperPackage { code: "DL3037", name: "unpinned-zypper-package", tag: Some(Tag::DeterministicDeps), severity: Warning, fix: None }
 }
-
-/// `zypper` options (global and of `install`) that take a value.
-const ZYPPER: OptSpec<'static> = OptSpec {
-    short: "crtDR",
-    long: &[
-        "config",
-        "repo",
-        "from",
-        "type",
-        "root",
-        "reposd-dir",
-        "cache-dir",
-        "raw-cache-dir",
-        "solv-cache-dir",
-        "pkg-cache-dir",
-    ],
-};
 
 impl Rule for UnpinnedZypperPackage {
     fn check_file(&self, cx: &mut Context<'_>) {

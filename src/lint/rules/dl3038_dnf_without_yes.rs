@@ -1,6 +1,7 @@
 use super::commands::{self, parse_args};
-use super::dl3030_yum_without_yes::{INSTALLS, YUM};
+use super::dl3030_yum_without_yes::INSTALLS;
 use super::run_fix::insert_after;
+use super::tool_options::YUM;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::diagnostic::Fix;

@@ -1,5 +1,6 @@
-use super::commands::{self, OptSpec, parse_args};
+use super::commands::{self, parse_args};
 use super::run_fix::{has_cache_mount, insert_after, is_truthy};
+use super::tool_options::PIP;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::diagnostic::Fix;
@@ -37,45 +38,6 @@ declare_rule! {
     /// hadolint DL3042 (same code, severity and meaning).
     pub struct PipInstallWithCache { code: "DL3042", name: "pip-install-with-cache", tag: None, severity: Warning, fix: Safe }
 }
-
-/// `pip` options that take a value.
-const PIP: OptSpec<'static> = OptSpec {
-    short: "rcetif",
-    long: &[
-        "requirement",
-        "constraint",
-        "editable",
-        "target",
-        "index-url",
-        "extra-index-url",
-        "find-links",
-        "platform",
-        "python-version",
-        "implementation",
-        "abi",
-        "root",
-        "prefix",
-        "src",
-        "upgrade-strategy",
-        "install-option",
-        "global-option",
-        "config-settings",
-        "log",
-        "proxy",
-        "retries",
-        "timeout",
-        "exists-action",
-        "trusted-host",
-        "cert",
-        "client-cert",
-        "cache-dir",
-        "progress-bar",
-        "report",
-        "only-binary",
-        "no-binary",
-        "python",
-    ],
-};
 
 const VAR: &str = "PIP_NO_CACHE_DIR";
 

@@ -121,6 +121,7 @@ mod dl4006_pipe_without_pipefail;
 mod labels;
 mod run_fix;
 mod secrets;
+mod tool_options;
 
 use super::context::Context;
 use super::diagnostic::{Severity, Tag};
