@@ -36,29 +36,37 @@ declare_rule! {
 }
 
 /// Subcommands that install packages.
-pub(crate) const INSTALLS: &[&str] = &["install", "groupinstall", "localinstall"];
+const INSTALLS: &[&str] = &["install", "groupinstall", "localinstall"];
 
 impl Rule for YumWithoutYes {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model, src) = (cx.file, cx.model, cx.src);
-        for run in commands::run_scripts(file, model) {
-            for c in run.commands() {
-                if c.name() != "yum" {
-                    continue;
-                }
-                let parsed = parse_args(c.args(), YUM);
-                let Some(sub) = parsed.operands.first().filter(|w| INSTALLS.contains(&w.text.as_str())) else {
-                    continue;
-                };
-                if parsed.has(&["y", "assumeyes"]) {
-                    continue;
-                }
-                let diag = cx
-                    .report(self, c.span_to(Some(sub)), format!("`yum {}` without `-y`", sub.text))
-                    .help("add `-y`: the build cannot answer yum's confirmation prompt");
-                if let Some(edit) = insert_after(src, &c, sub, "-y") {
-                    diag.fix(Fix::safe([edit]));
-                }
+        report_missing_assume_yes(self, cx, &["yum"], "yum");
+    }
+}
+
+/// Reports each RPM-family install (`tools`, subcommands [`INSTALLS`]) that
+/// lacks `-y`/`--assumeyes`, with a safe fix inserting `-y` after the
+/// subcommand; DL3030 (yum) and DL3038 (dnf, microdnf) differ only in tools.
+pub(super) fn report_missing_assume_yes(rule: &dyn Rule, cx: &mut Context<'_>, tools: &[&str], manager: &str) {
+    let (file, model, src) = (cx.file, cx.model, cx.src);
+    for run in commands::run_scripts(file, model) {
+        for c in run.commands() {
+            let tool = c.name();
+            if !tools.contains(&tool) {
+                continue;
+            }
+            let parsed = parse_args(c.args(), YUM);
+            let Some(sub) = parsed.operands.first().filter(|w| INSTALLS.contains(&w.text.as_str())) else {
+                continue;
+            };
+            if parsed.has(&["y", "assumeyes"]) {
+                continue;
+            }
+            let diag = cx
+                .report(rule, c.span_to(Some(sub)), format!("`{tool} {}` without `-y`", sub.text))
+                .help(format!("add `-y`: the build cannot answer {manager}'s confirmation prompt"));
+            if let Some(edit) = insert_after(src, &c, sub, "-y") {
+                diag.fix(Fix::safe([edit]));
             }
         }
     }

@@ -1,10 +1,6 @@
-use super::commands::{self, parse_args};
-use super::dl3030_yum_without_yes::INSTALLS;
-use super::run_fix::insert_after;
-use super::tool_options::YUM;
+use super::dl3030_yum_without_yes::report_missing_assume_yes;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
-use crate::lint::diagnostic::Fix;
 
 declare_rule! {
     /// ## What it does
@@ -39,28 +35,7 @@ declare_rule! {
 
 impl Rule for DnfWithoutYes {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model, src) = (cx.file, cx.model, cx.src);
-        for run in commands::run_scripts(file, model) {
-            for c in run.commands() {
-                let tool = c.name();
-                if !matches!(tool, "dnf" | "microdnf") {
-                    continue;
-                }
-                let parsed = parse_args(c.args(), YUM);
-                let Some(sub) = parsed.operands.first().filter(|w| INSTALLS.contains(&w.text.as_str())) else {
-                    continue;
-                };
-                if parsed.has(&["y", "assumeyes"]) {
-                    continue;
-                }
-                let diag = cx
-                    .report(self, c.span_to(Some(sub)), format!("`{tool} {}` without `-y`", sub.text))
-                    .help("add `-y`: the build cannot answer dnf's confirmation prompt");
-                if let Some(edit) = insert_after(src, &c, sub, "-y") {
-                    diag.fix(Fix::safe([edit]));
-                }
-            }
-        }
+        report_missing_assume_yes(self, cx, &["dnf", "microdnf"], "dnf");
     }
 }
 
