@@ -5,7 +5,11 @@
 pub mod cli;
 #[cfg(feature = "service")]
 pub mod github;
+#[cfg(feature = "service")]
+pub mod jobs;
 pub mod lint;
+#[cfg(feature = "service")]
+pub mod server;
 pub mod shellcheck;
 #[cfg(feature = "service")]
 pub mod store;

@@ -31,6 +31,9 @@ pub enum Command {
     /// Print a rule's documentation.
     #[command(alias = "rule")]
     Explain(ExplainArgs),
+    /// Run the GitHub App: receive webhooks, lint pull requests, report check runs.
+    #[cfg(feature = "service")]
+    Serve(Box<super::serve::ServeArgs>),
 }
 
 /// Failure thresholds of `lint`.

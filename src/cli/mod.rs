@@ -5,6 +5,8 @@ pub mod args;
 pub mod config;
 pub mod lint;
 pub mod rules;
+#[cfg(feature = "service")]
+pub mod serve;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -39,6 +41,8 @@ pub fn main() -> ExitCode {
 fn run(cli: &Cli) -> anyhow::Result<u8> {
     match &cli.command {
         Command::Lint(args) => lint::run(args),
+        #[cfg(feature = "service")]
+        Command::Serve(args) => serve::run(args),
         Command::Rules(args) => {
             let text = if args.json { rules::json()? } else { rules::table() };
             std::io::stdout().lock().write_all(text.as_bytes())?;

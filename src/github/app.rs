@@ -34,6 +34,29 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// An installation of the App, from [`GithubApp::installation_info`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct AppInstallation {
+    /// The installation id.
+    pub id: u64,
+    /// The account it is installed on.
+    pub account: Option<InstallationAccount>,
+    /// When it was suspended (RFC 3339); `None` when active.
+    #[serde(default)]
+    pub suspended_at: Option<String>,
+}
+
+/// The account of an [`AppInstallation`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct InstallationAccount {
+    /// The login (an enterprise's slug).
+    #[serde(alias = "slug")]
+    pub login: String,
+    /// `User`, `Organization` or `Enterprise`.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+}
+
 /// The App: its id and key, an App-authenticated client, and one shared client
 /// per installation. Cheap to clone.
 #[derive(Clone)]
@@ -156,7 +179,7 @@ impl GithubApp {
                 t
             }
         };
-        let client = InstallationClient::new(id, transport);
+        let client = InstallationClient::new(id, transport).with_app_id(self.inner.app_id);
         client.warm_up().await?;
         Ok(client)
     }
@@ -165,6 +188,17 @@ impl GithubApp {
     /// was deleted or suspended: keep no tokens).
     pub fn forget_installation(&self, id: u64) {
         self.inner.installations.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+    }
+
+    /// Installation `id` as the App sees it (`GET /app/installations/{id}`, with
+    /// the JWT); `Ok(None)` when GitHub no longer knows it.
+    pub async fn installation_info(&self, id: u64) -> Result<Option<AppInstallation>, GithubError> {
+        let path = format!("/app/installations/{id}");
+        match self.inner.app.send(Some(&Call::get(path.clone()))).await {
+            Ok(reply) => reply.json(Verb::Get, &path).map(Some),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// One page of the App's webhook deliveries (newest first), from `cursor`

@@ -108,6 +108,9 @@ pub enum GithubError {
     /// A repository name that is not `owner/name`.
     #[error("`{0}` is not a repository name of the form owner/name")]
     InvalidRepo(String),
+    /// The [`WriteGate`] could not grant a mutating request (e.g. its database is unreachable).
+    #[error("cannot take the installation's write slot: {0}")]
+    WriteGate(String),
     /// The App's configuration (id, key or api url) is unusable.
     #[error("{0}")]
     Config(String),
@@ -125,6 +128,17 @@ impl GithubError {
     /// Whether GitHub answered 404.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
+    }
+
+    /// Whether the same request may succeed later: no answer, a rate limit, a 5xx, 408, or 401 (an
+    /// installation token that expired in flight; the next attempt mints a new one). Everything else
+    /// (4xx, a body we cannot read, a file over the limit, bad configuration) fails the same way again.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::RateLimited { .. } | Self::Transport { .. } | Self::WriteGate(_) => true,
+            Self::Status { status, .. } => *status >= 500 || matches!(*status, 401 | 408 | 429),
+            Self::TooLarge { .. } | Self::Decode { .. } | Self::InvalidRepo(_) | Self::Config(_) => false,
+        }
     }
 }
 
@@ -433,6 +447,86 @@ pub struct ReviewComment {
     pub user: Option<CommentUser>,
 }
 
+/// A pull request's state, as `GET /repos/{o}/{r}/pulls/{n}` gives it (only what drydock reads).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PullRequestInfo {
+    /// The PR number.
+    pub number: u64,
+    /// `open` or `closed`.
+    pub state: String,
+    /// The head commit.
+    pub head_sha: String,
+    /// The base branch.
+    pub base_ref: String,
+}
+
+#[derive(Deserialize)]
+struct PullRequestJson {
+    number: u64,
+    #[serde(default)]
+    state: String,
+    head: GitRefJson,
+    base: GitRefJson,
+}
+
+#[derive(Deserialize)]
+struct GitRefJson {
+    #[serde(default)]
+    sha: String,
+    #[serde(rename = "ref", default)]
+    name: String,
+}
+
+/// The App that made a check run.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct CheckRunApp {
+    /// The App's id.
+    pub id: u64,
+}
+
+/// A check run as `GET …/commits/{ref}/check-runs` lists it (only what drydock reads).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct CheckRunInfo {
+    /// Its id.
+    pub id: u64,
+    /// Its name.
+    #[serde(default)]
+    pub name: String,
+    /// The commit.
+    #[serde(default)]
+    pub head_sha: String,
+    /// `queued`, `in_progress` or `completed`.
+    #[serde(default)]
+    pub status: String,
+    /// The App that made it.
+    #[serde(default)]
+    pub app: Option<CheckRunApp>,
+    /// Its output, for the annotation count.
+    #[serde(default)]
+    pub output: Option<CheckRunOutputInfo>,
+}
+
+/// A check run's output, as listed (only what drydock reads).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct CheckRunOutputInfo {
+    /// How many annotations the run has.
+    #[serde(default)]
+    pub annotations_count: u64,
+}
+
+/// One entry of a directory listing (contents API).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct DirEntry {
+    /// `file`, `dir`, `symlink` or `submodule`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Path in the repository.
+    pub path: String,
+    /// The last segment of the path.
+    #[serde(default)]
+    pub name: String,
+}
+
 /// One delivery of the App's webhook, as `GET /app/hook/deliveries` lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct HookDelivery {
@@ -482,22 +576,100 @@ pub struct HookDeliveryPage {
     pub next_cursor: Option<String>,
 }
 
+/// A boxed future, for the object-safe [`WriteGate`].
+pub type GateFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Serialises an installation's mutating requests (POST, PATCH, DELETE).
+///
+/// GitHub's guidance on secondary rate limits asks for one mutating request at
+/// a time per installation, at least a second apart. The client knows which
+/// requests mutate but not who else is writing (other workers, other
+/// processes), so the caller supplies the gate: the job queue backs it with the
+/// store's write slots. Each attempt of a mutating request takes a permit first
+/// and gives it back when the answer has arrived.
+pub trait WriteGate: Send + Sync {
+    /// Waits until installation `installation_id` may send one mutating request.
+    fn acquire(&self, installation_id: u64) -> GateFuture<'_, Result<Box<dyn WritePermit>, GithubError>>;
+}
+
+/// Leave to send one mutating request, from [`WriteGate::acquire`].
+pub trait WritePermit: Send {
+    /// Gives the permit back once the request's answer has arrived.
+    fn release(self: Box<Self>) -> GateFuture<'static, ()>;
+}
+
+/// One repository an installation can reach, from [`InstallationClient::list_repositories`].
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct InstallationRepository {
+    /// GitHub's repository id (stable across renames).
+    pub id: u64,
+    /// `owner/name`.
+    pub full_name: String,
+}
+
+/// The most repositories [`InstallationClient::list_repositories`] reads.
+pub const MAX_INSTALLATION_REPOSITORIES: usize = 10_000;
+
 /// The calls drydock makes as one installation. Cheap to clone: clones share
 /// one octocrab client and so one token cache.
 #[derive(Clone, Debug)]
 pub struct InstallationClient {
     installation_id: u64,
+    /// The App's id, to tell its own check runs from other Apps' (unknown in some tests).
+    app_id: Option<u64>,
     transport: Transport,
 }
 
 impl InstallationClient {
     pub(crate) fn new(installation_id: u64, transport: Transport) -> Self {
-        Self { installation_id, transport }
+        Self { installation_id, app_id: None, transport }
+    }
+
+    /// This client, knowing the App's id.
+    #[must_use]
+    pub(crate) fn with_app_id(mut self, app_id: u64) -> Self {
+        self.app_id = Some(app_id);
+        self
+    }
+
+    /// The App's id, when known.
+    pub fn app_id(&self) -> Option<u64> {
+        self.app_id
     }
 
     /// The installation this client acts as.
     pub fn installation_id(&self) -> u64 {
         self.installation_id
+    }
+
+    /// This client with its mutating requests passed through `gate` (see [`WriteGate`]).
+    #[must_use]
+    pub fn with_write_gate(mut self, gate: Arc<dyn WriteGate>) -> Self {
+        self.transport.write_gate = Some((self.installation_id, gate));
+        self
+    }
+
+    /// The repositories the installation can reach (`GET /installation/repositories`),
+    /// all pages, at most [`MAX_INSTALLATION_REPOSITORIES`].
+    pub async fn list_repositories(&self) -> Result<Vec<InstallationRepository>, GithubError> {
+        let path = format!("/installation/repositories?per_page={PER_PAGE}");
+        self.transport.paginate_in(path, "repositories", MAX_INSTALLATION_REPOSITORIES).await
+    }
+
+    /// The id of the latest `drydock` check run at `head_sha`, if there is one
+    /// (`GET /repos/{o}/{r}/commits/{sha}/check-runs?check_name=drydock`).
+    pub async fn find_check_run(&self, repo: &RepoRef, head_sha: &str) -> Result<Option<u64>, GithubError> {
+        #[derive(Deserialize)]
+        struct Runs {
+            #[serde(default)]
+            check_runs: Vec<Created>,
+        }
+        let url = repo.path(&format!(
+            "/commits/{}/check-runs?check_name={CHECK_RUN_NAME}&filter=latest",
+            encode(head_sha, false)
+        ));
+        let reply = self.transport.send(Some(&Call::get(url.clone()))).await?;
+        Ok(reply.json::<Runs>(Verb::Get, &url)?.check_runs.into_iter().map(|r| r.id).max())
     }
 
     /// Makes sure a token is cached, minting one if needed (one mint however many callers wait).
@@ -676,11 +848,106 @@ impl InstallationClient {
         let url = repo.path(&format!("/pulls/comments/{comment_id}"));
         self.transport.send(Some(&Call::new(Verb::Delete, url, None))).await.map(drop)
     }
+
+    /// A pull request's number, state, head commit and base branch.
+    pub async fn pull_request(&self, repo: &RepoRef, pull_number: u64) -> Result<PullRequestInfo, GithubError> {
+        let url = repo.path(&format!("/pulls/{pull_number}"));
+        let reply = self.transport.send(Some(&Call::get(url.clone()))).await?;
+        let pr: PullRequestJson = reply.json(Verb::Get, &url)?;
+        Ok(PullRequestInfo { number: pr.number, state: pr.state, head_sha: pr.head.sha, base_ref: pr.base.name })
+    }
+
+    /// The repository's default branch.
+    pub async fn default_branch(&self, repo: &RepoRef) -> Result<String, GithubError> {
+        #[derive(Deserialize)]
+        struct RepoJson {
+            default_branch: String,
+        }
+        let url = repo.path("");
+        let reply = self.transport.send(Some(&Call::get(url.clone()))).await?;
+        Ok(reply.json::<RepoJson>(Verb::Get, &url)?.default_branch)
+    }
+
+    /// The check runs named `name` at commit `sha` (first 100; there is one per App in practice).
+    pub async fn check_runs_for_ref(
+        &self,
+        repo: &RepoRef,
+        sha: &str,
+        name: &str,
+    ) -> Result<Vec<CheckRunInfo>, GithubError> {
+        let mut url = repo.path(&format!(
+            "/commits/{}/check-runs?check_name={}&filter=all&per_page={PER_PAGE}",
+            encode(sha, false),
+            encode(name, false)
+        ));
+        if let Some(app_id) = self.app_id {
+            let _ = write!(url, "&app_id={app_id}");
+        }
+        let reply = self.transport.send(Some(&Call::get(url.clone()))).await?;
+        Ok(reply.json::<CheckRunList>(Verb::Get, &url)?.check_runs)
+    }
+
+    /// One check run by id.
+    pub async fn check_run(&self, repo: &RepoRef, check_run_id: u64) -> Result<CheckRunInfo, GithubError> {
+        let url = repo.path(&format!("/check-runs/{check_run_id}"));
+        let reply = self.transport.send(Some(&Call::get(url.clone()))).await?;
+        reply.json(Verb::Get, &url)
+    }
+
+    /// The files commit `sha` changed against its first parent (commits API), at most
+    /// [`MAX_PR_FILES`], in pages of 100 (`?page=`: the list is inside an object).
+    pub async fn commit_files(&self, repo: &RepoRef, sha: &str) -> Result<Vec<PrFile>, GithubError> {
+        let mut files = Vec::new();
+        for page in 1..=MAX_PR_FILES.div_ceil(PER_PAGE) {
+            let url = repo.path(&format!("/commits/{}?per_page={PER_PAGE}&page={page}", encode(sha, false)));
+            let reply = self.transport.send(Some(&Call::get(url.clone()))).await?;
+            let detail: CommitDetail = reply.json(Verb::Get, &url)?;
+            let n = detail.files.len();
+            files.extend(detail.files);
+            if n < PER_PAGE {
+                break;
+            }
+        }
+        files.truncate(MAX_PR_FILES);
+        Ok(files)
+    }
+
+    /// The entries of directory `dir` (`""` for the root) at `git_ref`; empty when it does not exist.
+    pub async fn list_directory(&self, repo: &RepoRef, dir: &str, git_ref: &str) -> Result<Vec<DirEntry>, GithubError> {
+        let dir = dir.trim_matches('/');
+        let url = repo.path(&format!("/contents/{}?ref={}", encode(dir, true), encode(git_ref, false)));
+        let reply = match self.transport.send(Some(&Call::get(url.clone()))).await {
+            Ok(reply) => reply,
+            Err(e) if e.is_not_found() => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let value: Value = reply.json(Verb::Get, &url)?;
+        if !value.is_array() {
+            return Ok(Vec::new()); // a file, not a directory
+        }
+        serde_json::from_value(value).map_err(|e| GithubError::Decode {
+            method: "GET",
+            path: url,
+            message: e.to_string(),
+        })
+    }
 }
 
 #[derive(Deserialize)]
 struct Created {
     id: u64,
+}
+
+#[derive(Deserialize)]
+struct CheckRunList {
+    #[serde(default)]
+    check_runs: Vec<CheckRunInfo>,
+}
+
+#[derive(Deserialize)]
+struct CommitDetail {
+    #[serde(default)]
+    files: Vec<PrFile>,
 }
 
 #[derive(Deserialize)]
@@ -786,6 +1053,8 @@ pub(crate) struct Transport {
     token_lock: Option<Arc<tokio::sync::Mutex<()>>>,
     /// The token-mint path, for error messages (installation clients).
     mint_path: Arc<str>,
+    /// Installation clients: the gate every mutating request passes.
+    write_gate: Option<(u64, Arc<dyn WriteGate>)>,
 }
 
 impl fmt::Debug for Transport {
@@ -807,7 +1076,7 @@ impl Transport {
             Some(id) => format!("/app/installations/{id}/access_tokens"),
             None => "/app".to_owned(),
         };
-        Self { crab, config, base_path, token_lock, mint_path: Arc::from(mint_path) }
+        Self { crab, config, base_path, token_lock, mint_path: Arc::from(mint_path), write_gate: None }
     }
 
     /// Sends `call` (or, with `None`, only warms the token) with retries.
@@ -815,7 +1084,16 @@ impl Transport {
         let (method, path) = call.map_or(("POST", &*self.mint_path), |c| (c.verb.as_str(), c.path.as_str()));
         let mut retries = 0;
         loop {
-            let step = match tokio::time::timeout(self.config.request_timeout, self.attempt(call)).await {
+            let gated = call.filter(|c| c.verb != Verb::Get).and(self.write_gate.as_ref());
+            let permit = match gated {
+                Some((installation, gate)) => Some(gate.acquire(*installation).await?),
+                None => None,
+            };
+            let answer = tokio::time::timeout(self.config.request_timeout, self.attempt(call)).await;
+            if let Some(permit) = permit {
+                permit.release().await;
+            }
+            let step = match answer {
                 Err(_) => Step::Backoff(GithubError::Transport {
                     method,
                     path: path.to_owned(),
@@ -948,6 +1226,41 @@ impl Transport {
         while let Some(path) = next.take() {
             let reply = self.send(Some(&Call::get(path.clone()))).await?;
             let page: Vec<T> = reply.json(Verb::Get, &path)?;
+            let empty = page.is_empty();
+            items.extend(page);
+            if items.len() >= max_items {
+                items.truncate(max_items);
+                break;
+            }
+            if !empty {
+                next = next_link(&reply.headers).and_then(|url| self.relative(&url));
+            }
+        }
+        Ok(items)
+    }
+
+    /// As [`Transport::paginate`], for lists GitHub wraps in an object
+    /// (`{"total_count": n, "<key>": [...]}`).
+    pub(crate) async fn paginate_in<T: DeserializeOwned>(
+        &self,
+        first: String,
+        key: &str,
+        max_items: usize,
+    ) -> Result<Vec<T>, GithubError> {
+        let mut items = Vec::new();
+        let mut next = Some(first);
+        while let Some(path) = next.take() {
+            let reply = self.send(Some(&Call::get(path.clone()))).await?;
+            let mut page: Value = reply.json(Verb::Get, &path)?;
+            let list = match page.get_mut(key).map(Value::take) {
+                Some(Value::Null) | None => Value::Array(Vec::new()),
+                Some(list) => list,
+            };
+            let page: Vec<T> = serde_json::from_value(list).map_err(|e| GithubError::Decode {
+                method: "GET",
+                path: path.clone(),
+                message: format!("`{key}`: {e}"),
+            })?;
             let empty = page.is_empty();
             items.extend(page);
             if items.len() >= max_items {

@@ -7,7 +7,7 @@
 //! finishes). Tokens are never stored here; the GitHub client must drop its cached one. Finished jobs
 //! stay for the status page until pruned.
 
-use super::{BeginWrite as _, Store, StoreError, Timestamp, to_u64};
+use super::{BeginWrite as _, JobId, Store, StoreError, Timestamp, to_u64};
 
 /// An installation as the `installation` event describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,10 +98,21 @@ impl Store {
 
     /// Removes the installation, its repositories, its write slot and its queued and running jobs.
     pub async fn delete_installation(&self, id: i64) -> Result<DeletedInstallation, StoreError> {
+        self.uninstall(id, None).await
+    }
+
+    /// [`Store::delete_installation`] run by a job of that installation (the job that handles the
+    /// uninstall): every queued and running job of the installation is cancelled except `keep`, which
+    /// the caller still holds and completes.
+    pub async fn uninstall(&self, id: i64, keep: Option<JobId>) -> Result<DeletedInstallation, StoreError> {
+        let keep = keep.map_or(-1, |j| j.0);
         Ok(on_backend!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let jobs = sqlx::query("DELETE FROM jobs WHERE installation_id = $1 AND state IN ('queued', 'running')")
+            let jobs = sqlx::query(
+                "DELETE FROM jobs WHERE installation_id = $1 AND state IN ('queued', 'running') AND id <> $2",
+            )
                 .bind(id)
+                .bind(keep)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();

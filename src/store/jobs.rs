@@ -517,6 +517,30 @@ impl Store {
         Ok(state)
     }
 
+    /// Records a failure that no retry can fix (a repository that is gone, a payload that does not read):
+    /// the job is `dead` at once, with `error` (cut to 4 KiB) kept. Only the lease holder may.
+    pub async fn fail_permanently(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let error = truncate_error(error);
+        let changed = on_backend!(self, pool => sqlx::query(
+            "UPDATE jobs SET state = 'dead', locked_until = NULL, last_error = $3, updated_at = $4 \
+             WHERE id = $1 AND state = 'running' AND locked_by = $2",
+        )
+        .bind(id.0)
+        .bind(worker)
+        .bind(error)
+        .bind(now.unix_millis())
+        .execute(pool)
+        .await?
+        .rows_affected());
+        lease_held(changed, id, worker)
+    }
+
     /// Puts the job back in the queue until `until` without counting the attempt, for waits that are not
     /// the job's fault (a GitHub rate limit's `Retry-After`, a busy write slot). Only the lease holder may.
     pub async fn defer(&self, id: JobId, worker: &str, until: Timestamp, now: Timestamp) -> Result<(), StoreError> {

@@ -17,7 +17,8 @@
 //! never logged.
 //!
 //! The parts: [`deliveries`] (webhook deduplication and ignored-event counters), [`jobs`] (the durable queue),
-//! [`write_slots`] (per-installation serialisation of GitHub writes) and [`installations`].
+//! [`write_slots`] (per-installation serialisation of GitHub writes), [`installations`] and [`config_cache`]
+//! (the App's `.github/drydock.yml` per repository).
 
 use std::fmt;
 use std::ops::Add;
@@ -38,11 +39,13 @@ macro_rules! on_backend {
     };
 }
 
+pub mod config_cache;
 pub mod deliveries;
 pub mod installations;
 pub mod jobs;
 pub mod write_slots;
 
+pub use config_cache::CachedConfig;
 pub use deliveries::{DeliverySummary, IgnoredCount, NewDelivery, Pruned, Recorded};
 pub use installations::{DeletedInstallation, Installation, InstallationInfo, Repository};
 pub use jobs::{ClaimedJob, JobId, JobRecord, JobState, NewJob, QueueStats, backoff, retry_delay};
@@ -183,6 +186,12 @@ impl Store {
             Pool::Sqlite(_) => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Runs a trivial query: `Ok` when the database answers (for readiness checks).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_backend!(self, pool => sqlx::query("SELECT 1").execute(pool).await?.rows_affected());
+        Ok(())
     }
 
     /// Closes every pooled connection; later calls on any clone fail.

@@ -13,7 +13,13 @@ mod github_client;
 mod hadolint_compare;
 mod parser;
 mod parser_diff;
+#[cfg(feature = "service")]
+mod pr_flow;
 mod rules;
+#[cfg(feature = "service")]
+mod serve_process;
+#[cfg(feature = "service")]
+mod server;
 mod shellcheck;
 #[cfg(feature = "service")]
 mod store;

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use drydock::store::{
-    Backend, DeletedInstallation, InstallationInfo, JobId, JobState, NewDelivery, NewJob, QueueStats, Recorded,
-    Repository, SlotAttempt, Store, StoreError, Timestamp, retry_delay,
+    Backend, CachedConfig, DeletedInstallation, InstallationInfo, JobId, JobState, NewDelivery, NewJob, QueueStats,
+    Recorded, Repository, SlotAttempt, Store, StoreError, Timestamp, retry_delay,
 };
 use serde_json::json;
 use sqlx::Connection as _;
@@ -30,23 +30,23 @@ fn at(ms: i64) -> Timestamp {
 const T0: Timestamp = Timestamp::from_unix_millis(T0_MS);
 
 /// One fresh database for one test.
-struct TestDb {
-    backend: Backend,
-    url: String,
+pub(crate) struct TestDb {
+    pub(crate) backend: Backend,
+    pub(crate) url: String,
     _dir: Option<tempfile::TempDir>,
     /// For PostgreSQL: the admin URL and the database to drop at the end.
     drop_pg: Option<(String, String)>,
 }
 
 impl TestDb {
-    fn sqlite() -> Self {
+    pub(crate) fn sqlite() -> Self {
         let dir = tempfile::tempdir().unwrap();
         // A path in a fresh directory: `connect` must create the file.
         let url = format!("sqlite://{}", dir.path().join("drydock.db").display());
         Self { backend: Backend::Sqlite, url, _dir: Some(dir), drop_pg: None }
     }
 
-    async fn postgres(admin_url: &str) -> Self {
+    pub(crate) async fn postgres(admin_url: &str) -> Self {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
         let name = format!("drydock_test_{}_{}_{}", std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed));
@@ -58,7 +58,7 @@ impl TestDb {
         Self { backend: Backend::Postgres, url, _dir: None, drop_pg: Some((admin_url.to_owned(), name)) }
     }
 
-    async fn connect(&self) -> Store {
+    pub(crate) async fn connect(&self) -> Store {
         let store = Store::connect(&self.url).await.unwrap();
         assert_eq!(store.backend(), self.backend);
         store
@@ -114,7 +114,7 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 /// A SQLite database, and a PostgreSQL one when `TEST_POSTGRES_URL` is set (required when `CI=true`).
-async fn databases() -> Vec<TestDb> {
+pub(crate) async fn databases() -> Vec<TestDb> {
     let mut dbs = vec![TestDb::sqlite()];
     let url = std::env::var("TEST_POSTGRES_URL").ok().filter(|url| !url.is_empty());
     let fix = "export TEST_POSTGRES_URL=\"$(bash .ci/postgres.sh)\"";
@@ -177,11 +177,44 @@ on_each_database!(
     ignored_events_are_counted_and_deliveries_listed,
     prune_removes_old_deliveries_and_finished_jobs,
     eight_workers_in_two_pools_run_each_of_500_jobs_once,
+    the_config_cache_keeps_one_row_per_repository,
 );
 
 /// The test bodies; each runs on every database.
 mod cases {
     use super::*;
+
+    pub async fn the_config_cache_keeps_one_row_per_repository(db: &TestDb) {
+        let store = db.connect().await;
+        assert_eq!(store.cached_config("Acme/App").await.unwrap(), None);
+        let mut config = CachedConfig {
+            repository: "Acme/App".to_owned(),
+            default_branch: "main".to_owned(),
+            config_path: Some(".github/drydock.yml".to_owned()),
+            config_text: Some("_extends: .github\nignore: [DL3008]\n".to_owned()),
+            base_repository: Some("acme/.github:.github/drydock.yml".to_owned()),
+            base_text: None,
+            fetched_at: T0,
+        };
+        store.put_cached_config(&config).await.unwrap();
+        let read = store.cached_config("acme/app").await.unwrap().unwrap();
+        assert_eq!(read.repository, "acme/app", "keys are lowercase: GitHub matches names without case");
+        assert_eq!(read, CachedConfig { repository: "acme/app".to_owned(), ..config.clone() });
+        // A refresh replaces the row; a repository without a config keeps a row saying so.
+        config.config_path = None;
+        config.config_text = None;
+        config.base_repository = None;
+        "trunk".clone_into(&mut config.default_branch);
+        config.fetched_at = at(5_000);
+        store.put_cached_config(&config).await.unwrap();
+        let read = store.cached_config("ACME/APP").await.unwrap().unwrap();
+        assert_eq!((read.default_branch.as_str(), read.config_text, read.fetched_at), ("trunk", None, at(5_000)));
+        store.put_cached_config(&CachedConfig { repository: "acme/other".to_owned(), ..config.clone() }).await.unwrap();
+        assert!(store.delete_cached_config("Acme/App").await.unwrap());
+        assert!(!store.delete_cached_config("acme/app").await.unwrap());
+        assert_eq!(store.cached_config("acme/app").await.unwrap(), None);
+        assert!(store.cached_config("acme/other").await.unwrap().is_some());
+    }
 
     pub async fn migrations_are_idempotent_and_data_survives_reconnect(db: &TestDb) {
         let store = db.connect().await;

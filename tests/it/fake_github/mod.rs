@@ -64,6 +64,19 @@ pub enum Fault {
     },
     /// Serve normally, after this delay (to provoke client timeouts).
     Delay(Duration),
+    /// 422 Unprocessable Entity with this message (e.g. GitHub refusing a review).
+    Unprocessable(String),
+    /// 403 Forbidden without rate-limit headers (a missing permission).
+    Forbidden(String),
+}
+
+/// A fault for requests with one method whose path starts with a prefix.
+#[derive(Clone, Debug)]
+pub(crate) struct TargetedFault {
+    method: String,
+    path_prefix: String,
+    fault: Fault,
+    remaining: usize,
 }
 
 /// How a request authenticated.
@@ -188,6 +201,8 @@ pub struct CheckRun {
     pub actions: Vec<Value>,
     /// How many `PATCH` requests it received.
     pub patches: u32,
+    /// The App that made it.
+    pub app_id: u64,
 }
 
 /// A review as stored.
@@ -274,6 +289,10 @@ pub(crate) struct Repo {
     check_runs: Vec<CheckRun>,
     reviews: Vec<Review>,
     comments: Vec<ReviewComment>,
+    /// commit sha → files it changed against its first parent (the commits API).
+    commits: HashMap<String, Vec<PrFile>>,
+    /// (path, line) pairs a review comment is refused on, whatever the diff says.
+    refused_lines: Vec<(String, u64)>,
 }
 
 #[derive(Debug)]
@@ -287,6 +306,7 @@ pub(crate) struct State {
     deliveries: Vec<StoredDelivery>,
     redeliveries: Vec<u64>,
     faults: VecDeque<Fault>,
+    targeted: Vec<TargetedFault>,
     log: Vec<LoggedRequest>,
     jwts: Vec<JwtClaims>,
 }
@@ -336,6 +356,7 @@ impl FakeGithub {
                 deliveries: Vec::new(),
                 redeliveries: Vec::new(),
                 faults: VecDeque::new(),
+                targeted: Vec::new(),
                 log: Vec::new(),
                 jwts: Vec::new(),
             }),
@@ -459,6 +480,54 @@ impl FakeGithub {
     /// Answers the next `n` requests with `fault` (after any already queued).
     pub fn inject(&self, fault: Fault, n: usize) {
         self.shared.lock().faults.extend(std::iter::repeat_n(fault, n));
+    }
+
+    /// Answers the next `n` requests with `method` whose path (without `/api/v3`)
+    /// starts with `path_prefix` with `fault`; other requests are served normally.
+    pub fn inject_on(&self, method: &str, path_prefix: &str, fault: Fault, n: usize) {
+        self.shared.lock().targeted.push(TargetedFault {
+            method: method.to_owned(),
+            path_prefix: path_prefix.to_owned(),
+            fault,
+            remaining: n,
+        });
+    }
+
+    /// Makes GitHub refuse (422) any review with a comment on `path` at `line`, as it
+    /// does when its view of the diff differs from the patch drydock read.
+    pub fn refuse_review_line(&self, repo: &str, path: &str, line: u64) {
+        self.shared.lock().repo_mut(repo).refused_lines.push((path.to_owned(), line));
+    }
+
+    /// Sets the repository's default branch.
+    pub fn set_default_branch(&self, repo: &str, branch: &str) {
+        branch.clone_into(&mut self.shared.lock().repo_mut(repo).default_branch);
+    }
+
+    /// Sets the files commit `sha` changed against its first parent (for the commits API).
+    pub fn set_commit_files(&self, repo: &str, sha: &str, files: Vec<PrFile>) {
+        self.shared.lock().repo_mut(repo).commits.insert(sha.to_owned(), files);
+    }
+
+    /// Adds a check run made by another App (`app_id`), as another CI would.
+    pub fn add_foreign_check_run(&self, repo: &str, head_sha: &str, name: &str, app_id: u64) -> u64 {
+        let mut s = self.shared.lock();
+        let id = s.id();
+        s.repo_mut(repo).check_runs.push(CheckRun {
+            id,
+            name: name.to_owned(),
+            head_sha: head_sha.to_owned(),
+            status: "in_progress".to_owned(),
+            conclusion: None,
+            title: None,
+            summary: None,
+            text: None,
+            annotations: Vec::new(),
+            actions: Vec::new(),
+            patches: 0,
+            app_id,
+        });
+        id
     }
 
     /// Every request so far, in order.

@@ -36,6 +36,11 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new().fallback(handle).with_state(shared)
 }
 
+/// The test App's id (the author of the check runs it creates).
+fn app_id() -> u64 {
+    super::TEST_APP_ID
+}
+
 /// Unix seconds now.
 pub(super) fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
@@ -138,7 +143,20 @@ async fn handle(
         Some(rest) if rest.starts_with('/') => (true, rest.to_owned()),
         _ => (false, uri.path().to_owned()),
     };
-    let fault = shared.lock().faults.pop_front();
+    let fault = {
+        let mut state = shared.lock();
+        let targeted = state
+            .targeted
+            .iter_mut()
+            .find(|t| t.remaining > 0 && t.method == method.as_str() && path.starts_with(&t.path_prefix));
+        match targeted {
+            Some(t) => {
+                t.remaining -= 1;
+                Some(t.fault.clone())
+            }
+            None => state.faults.pop_front(),
+        }
+    };
     let mut reply = match fault {
         Some(Fault::Delay(d)) => {
             tokio::time::sleep(d).await;
@@ -191,6 +209,8 @@ fn fault_reply(fault: &Fault) -> Reply {
             r.headers.push(("x-ratelimit-reset", (now() + reset_in_secs).to_string()));
             r
         }
+        Fault::Unprocessable(message) => Reply::invalid(message),
+        Fault::Forbidden(message) => Reply::message(StatusCode::FORBIDDEN, message),
         Fault::Delay(_) => unreachable!("a delay is served normally"),
     }
 }
@@ -257,6 +277,8 @@ fn route(state: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Reply> {
         ("POST", ["app", "installations", id, "access_tokens"]) => mint_token(state, ctx, id),
         (_, ["app", ..]) if ctx.auth != AuthKind::Jwt => Err(unauthorized(ctx.auth)),
         ("GET", ["app", "hook", "deliveries"]) => Ok(list_deliveries(state, ctx)),
+        ("GET", ["app", "installations", id]) => installation_json(state, id),
+        ("GET", ["installation", "repositories"]) => installation_repositories(state, ctx),
         ("POST", ["app", "hook", "deliveries", id, "attempts"]) => redeliver(state, id),
         (_, ["repos", owner, name, rest @ ..]) => {
             let full_name = format!("{owner}/{name}");
@@ -273,6 +295,42 @@ fn route(state: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Reply> {
         }
         _ => Err(Reply::not_found()),
     }
+}
+
+/// `GET /app/installations/{id}`: the account is the owner of the installation's first repository.
+fn installation_json(state: &State, id: &str) -> Result<Reply, Reply> {
+    let id: u64 = id.parse().map_err(|_| Reply::not_found())?;
+    if !state.installations.contains_key(&id) {
+        return Err(Reply::not_found());
+    }
+    let login = state
+        .repos
+        .iter()
+        .find(|(_, r)| r.installation == id)
+        .and_then(|(name, _)| name.split('/').next())
+        .map_or_else(|| format!("account{id}"), str::to_owned);
+    Ok(Reply::ok(json!({
+        "id": id, "app_id": 4242, "target_type": "Organization", "suspended_at": null,
+        "account": { "login": login, "type": "Organization" },
+    })))
+}
+
+/// `GET /installation/repositories` with an installation token, paginated like GitHub's.
+fn installation_repositories(state: &State, ctx: &Ctx<'_>) -> Result<Reply, Reply> {
+    let AuthKind::Installation(installation) = ctx.auth else {
+        return Err(unauthorized(ctx.auth));
+    };
+    let repos: Vec<Value> = state
+        .repos
+        .iter()
+        .filter(|(_, r)| r.installation == installation)
+        .map(|(name, r)| json!({ "id": r.id, "full_name": name, "default_branch": r.default_branch }))
+        .collect();
+    let total = repos.len();
+    let mut reply = paginate(repos, ctx);
+    let page = reply.body.take().unwrap_or(Value::Null);
+    reply.body = Some(json!({ "total_count": total, "repositories": page }));
+    Ok(reply)
 }
 
 fn mint_token(state: &mut State, ctx: &Ctx<'_>, id: &str) -> Result<Reply, Reply> {
@@ -421,6 +479,30 @@ fn repo_route(repo: &mut Repo, next_id: &mut u64, ctx: &Ctx<'_>, rest: &[&str]) 
             run.patches += 1;
             Ok(Reply::ok(check_run_json(run)))
         }
+        ("GET", ["commits", sha, "check-runs"]) => {
+            let name = ctx.param("check_name");
+            let app = ctx.param("app_id").and_then(|v| v.parse::<u64>().ok());
+            let runs: Vec<Value> = repo
+                .check_runs
+                .iter()
+                .filter(|r| r.head_sha == *sha && name.is_none_or(|n| r.name == n) && app.is_none_or(|a| r.app_id == a))
+                .rev()
+                .map(check_run_json)
+                .collect();
+            Ok(Reply::ok(json!({ "total_count": runs.len(), "check_runs": runs })))
+        }
+        ("GET", ["commits", sha]) => {
+            let files = repo.commits.get(*sha).ok_or_else(Reply::not_found)?;
+            let per_page = ctx.param("per_page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(300).clamp(1, 300);
+            let page = ctx.param("page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+            let files: Vec<Value> = files
+                .iter()
+                .skip((page - 1) * per_page)
+                .take(per_page)
+                .map(|f| json!({ "filename": f.filename, "status": f.status, "patch": f.patch, "sha": blob_sha(f.filename.as_bytes()) }))
+                .collect();
+            Ok(Reply::ok(json!({ "sha": sha, "files": files })))
+        }
         ("GET", ["check-runs", cid]) => {
             let cid = number(cid)?;
             let run = repo.check_runs.iter().find(|r| r.id == cid).ok_or_else(Reply::not_found)?;
@@ -507,6 +589,7 @@ fn create_check_run(repo: &mut Repo, id: &mut impl FnMut() -> u64, ctx: &Ctx<'_>
         annotations: Vec::new(),
         actions: Vec::new(),
         patches: 0,
+        app_id: app_id(),
     };
     update_check_run(&mut run, &body)?;
     run.id = id();
@@ -621,6 +704,7 @@ fn check_actions(actions: &Value) -> Result<Vec<Value>, Reply> {
 fn check_run_json(run: &CheckRun) -> Value {
     json!({
         "id": run.id,
+        "app": { "id": run.app_id, "slug": if run.app_id == app_id() { "drydock" } else { "other-ci" } },
         "name": run.name,
         "head_sha": run.head_sha,
         "status": run.status,
@@ -682,6 +766,9 @@ fn create_review(repo: &mut Repo, id: &mut impl FnMut() -> u64, ctx: &Ctx<'_>, n
             .iter()
             .find(|f| f.filename == d.path)
             .ok_or_else(|| Reply::invalid("Path could not be resolved"))?;
+        if d.line.is_some_and(|l| repo.refused_lines.contains(&(d.path.clone(), l))) {
+            return Err(Reply::invalid("Unprocessable Entity: \"Line could not be resolved\""));
+        }
         let lines = right_lines(file.patch.as_deref().unwrap_or(""));
         let hunk = d.line.and_then(|l| lines.get(&l)).ok_or_else(|| {
             Reply::invalid("Unprocessable Entity: \"pull_request_review_thread.line must be part of the diff\"")
