@@ -3,6 +3,8 @@
 //! ([`cli`]).
 
 pub mod cli;
+#[cfg(feature = "digest")]
+pub mod digest;
 #[cfg(feature = "service")]
 pub mod github;
 #[cfg(feature = "service")]

@@ -34,6 +34,9 @@ pub enum Command {
     /// Run the GitHub App: receive webhooks, lint pull requests, report check runs.
     #[cfg(feature = "service")]
     Serve(Box<super::serve::ServeArgs>),
+    /// Check, pin and update image digests against their registries.
+    #[cfg(feature = "digest")]
+    Digest(DigestArgs),
 }
 
 /// Failure thresholds of `lint`.
@@ -113,4 +116,77 @@ pub struct RulesArgs {
 pub struct ExplainArgs {
     /// Rule code, e.g. DL3006 or DD001.
     pub code: String,
+}
+
+/// `drydock digest`.
+#[cfg(feature = "digest")]
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: DigestCommand,
+}
+
+/// `drydock digest` subcommands.
+#[cfg(feature = "digest")]
+#[derive(Debug, Subcommand)]
+pub enum DigestCommand {
+    /// List pinned references whose tag now points elsewhere, and references
+    /// that are not pinned.
+    Check(DigestCheckArgs),
+    /// Pin unpinned references to their tag's current digest.
+    Pin(DigestEditArgs),
+    /// Move stale pins to their tag's current digest.
+    Update(DigestEditArgs),
+}
+
+/// Registry access for `drydock digest`.
+#[cfg(feature = "digest")]
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// Allow one more registry, `HOST[:PORT]`, even on a loopback or private
+    /// address (repeatable, or comma-separated). A loopback registry is
+    /// spoken to over plain HTTP.
+    #[arg(long, env = "DRYDOCK_REGISTRY_ALLOW", value_delimiter = ',')]
+    pub registry_allow: Vec<String>,
+    /// JSON file of registry credentials:
+    /// `{"ghcr.io": {"username": "me", "password_env": "GHCR_TOKEN"}}`.
+    #[arg(long, env = "DRYDOCK_REGISTRY_CREDENTIALS")]
+    pub registry_credentials: Option<PathBuf>,
+    /// Do not read docker's config.json (`$DOCKER_CONFIG`) for credentials.
+    #[arg(long)]
+    pub no_docker_config: bool,
+    /// Longest rate-limit wait (`Retry-After`), in seconds, before giving up.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub max_wait: u64,
+}
+
+/// `drydock digest check`.
+#[cfg(feature = "digest")]
+#[derive(Debug, Args)]
+pub struct DigestCheckArgs {
+    /// Dockerfiles or directories to search.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Print JSON (findings and request counts).
+    #[arg(long)]
+    pub json: bool,
+    /// Registry access.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// `drydock digest pin` and `update`.
+#[cfg(feature = "digest")]
+#[derive(Debug, Args)]
+pub struct DigestEditArgs {
+    /// Dockerfiles or directories to search.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Write the files instead of printing a unified diff.
+    #[arg(long)]
+    pub write: bool,
+    /// Registry access.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }

@@ -195,7 +195,7 @@ pub fn is_lintable_name(name: &std::ffi::OsStr) -> bool {
         || lower.starts_with("containerfile.")
 }
 
-fn read_limited(mut reader: impl Read, what: &str) -> Result<String> {
+pub(crate) fn read_limited(mut reader: impl Read, what: &str) -> Result<String> {
     let mut bytes = Vec::new();
     reader.by_ref().take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).with_context(|| format!("cannot read {what}"))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {

@@ -3,6 +3,8 @@
 
 pub mod args;
 pub mod config;
+#[cfg(feature = "digest")]
+pub mod digest;
 pub mod lint;
 pub mod rules;
 #[cfg(feature = "service")]
@@ -43,6 +45,8 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Lint(args) => lint::run(args),
         #[cfg(feature = "service")]
         Command::Serve(args) => serve::run(args),
+        #[cfg(feature = "digest")]
+        Command::Digest(args) => digest::run(args),
         Command::Rules(args) => {
             let text = if args.json { rules::json()? } else { rules::table() };
             std::io::stdout().lock().write_all(text.as_bytes())?;

@@ -6,6 +6,8 @@ mod common;
 mod corpus;
 mod deploy;
 #[cfg(feature = "service")]
+mod digest;
+#[cfg(feature = "service")]
 mod fake_github;
 mod fixes;
 #[cfg(feature = "service")]
@@ -15,6 +17,8 @@ mod parser;
 mod parser_diff;
 #[cfg(feature = "service")]
 mod pr_flow;
+#[cfg(feature = "service")]
+mod registry;
 mod rules;
 #[cfg(feature = "service")]
 mod serve_process;
