@@ -157,7 +157,7 @@ fn collect(paths: &[PathBuf], errors: &mut usize) -> Vec<PathBuf> {
                 match entry {
                     Ok(e)
                         if e.file_type().is_some_and(|t| t.is_file())
-                            && super::lint::is_lintable_name(e.file_name())
+                            && crate::lint::is_lintable_name(e.file_name())
                             && !e.file_name().to_string_lossy().to_ascii_lowercase().ends_with("dockerignore") =>
                     {
                         found.push(e.into_path());

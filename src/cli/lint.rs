@@ -15,7 +15,7 @@ use super::config::ConfigResolver;
 use crate::lint::diagnostic::apply_safe_fixes;
 use crate::lint::report::{FileReport, Format, RenderOptions, render};
 use crate::lint::script_check::{self, ScriptChecker};
-use crate::lint::{ContextIgnore, Diagnostic, FileKind, LintInput, Settings, Severity, check_with};
+use crate::lint::{ContextIgnore, Diagnostic, FileKind, LintInput, Settings, Severity, check_with, is_lintable_name};
 use crate::shellcheck::ShellCheck;
 
 /// Files larger than this are not linted.
@@ -181,20 +181,7 @@ fn file_target(path: &Path) -> Target {
     Target { path: Some(path.to_path_buf()), kind: FileKind::from_path(&display), display, dir }
 }
 
-/// Dockerfile, Containerfile, `*.Dockerfile`, `*.dockerfile`, `Dockerfile.*`,
-/// `Containerfile.*`, `.dockerignore` and `*.dockerignore`.
-pub fn is_lintable_name(name: &std::ffi::OsStr) -> bool {
-    let Some(name) = name.to_str() else { return false };
-    let lower = name.to_ascii_lowercase();
-    lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.ends_with(".dockerfile")
-        || lower.ends_with(".dockerignore")
-        || lower == ".dockerignore"
-        || lower.starts_with("dockerfile.")
-        || lower.starts_with("containerfile.")
-}
-
+/// Reads at most [`MAX_FILE_BYTES`] of text (more is an error naming `what`); invalid UTF-8 is replaced with U+FFFD.
 pub(crate) fn read_limited(mut reader: impl Read, what: &str) -> Result<String> {
     let mut bytes = Vec::new();
     reader.by_ref().take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).with_context(|| format!("cannot read {what}"))?;

@@ -26,7 +26,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::webhook::EventName;
-use crate::cli::lint::is_lintable_name;
+use crate::lint::is_lintable_name;
 
 /// The identifier of the check run's "Re-lint" button (at most 20 characters,
 /// GitHub's limit); a `check_run.requested_action` carrying it lints again.

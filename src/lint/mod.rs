@@ -42,6 +42,21 @@ impl FileKind {
     }
 }
 
+/// Whether a file name is one `drydock lint` picks up when it searches a
+/// directory: Dockerfile, Containerfile, `*.Dockerfile`, `*.dockerfile`,
+/// `Dockerfile.*`, `Containerfile.*`, `.dockerignore` and `*.dockerignore`.
+pub fn is_lintable_name(name: &std::ffi::OsStr) -> bool {
+    let Some(name) = name.to_str() else { return false };
+    let lower = name.to_ascii_lowercase();
+    lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".dockerignore")
+        || lower == ".dockerignore"
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("containerfile.")
+}
+
 /// One file to lint.
 #[derive(Clone, Copy, Debug)]
 pub struct LintInput<'a> {

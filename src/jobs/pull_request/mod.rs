@@ -545,7 +545,7 @@ async fn select(
         let entries = client.list_directory(repo, &dir, sha).await?;
         let names: BTreeSet<&str> = entries.iter().filter(|e| e.kind == "file").map(|e| e.name.as_str()).collect();
         for e in entries.iter().filter(|e| e.kind == "file") {
-            let is_dockerfile = crate::cli::lint::is_lintable_name(std::ffi::OsStr::new(&e.name))
+            let is_dockerfile = crate::lint::is_lintable_name(std::ffi::OsStr::new(&e.name))
                 && FileKind::from_path(&e.name) == FileKind::Dockerfile;
             if !is_dockerfile {
                 continue;

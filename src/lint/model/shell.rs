@@ -9,11 +9,15 @@
 //! with argv words whose spans are byte ranges into the script text.
 //!
 //! brush counts positions in characters; they are converted to bytes here.
-//! brush also recurses once per nesting level, backtracks exponentially on runs
-//! of unclosed `(`, and panics on a few odd inputs (huge fd numbers), so such
-//! scripts never reach it. When brush is not asked, or refuses a script, a
-//! small splitter of our own still yields the commands, and [`Script::fallback`]
-//! says so: rules keep working on scripts that are not valid shell.
+//! brush also recurses once per nesting level, backtracks exponentially on
+//! unclosed `(`, `$(` and `$((` (×4 per level), loops forever on some heredoc
+//! delimiters (a CR, blanks inside `$(`) and panics on a few odd inputs (huge
+//! fd numbers, a pending heredoc with an unclosed bracket), so `guard` keeps
+//! such scripts (and words) from it; `catch_unwind` stays only as a backstop.
+//! Inputs found by fuzzing (`fuzz/fuzz_targets/shell.rs`) are regression
+//! tests below. When brush is not asked, or refuses a script, a small splitter
+//! of our own still yields the commands, and [`Script::fallback`] says so:
+//! rules keep working on scripts that are not valid shell.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -1533,6 +1537,11 @@ fn built_local(u: &Unit, local: Range<usize>) -> Built {
 }
 
 fn built_from(raw: String, local: Option<Range<usize>>, range: TextRange) -> Built {
+    if is_plain_word(&raw) {
+        // What brush's word parser returns for such a word, without asking it.
+        let piece = WordPieceWithSource { piece: WordPiece::Text(raw.clone()), start_index: 0, end_index: raw.len() };
+        return Built { word: Word { text: raw.clone(), raw, range }, local, pieces: Some(vec![piece]) };
+    }
     let pieces = parse_word(&raw);
     let text = match &pieces {
         Some(pieces) => {
@@ -1543,6 +1552,17 @@ fn built_from(raw: String, local: Option<Range<usize>>, range: TextRange) -> Bui
         None => simple_unquote(&raw),
     };
     Built { word: Word { text, raw, range }, local, pieces }
+}
+
+/// Whether `raw` is one literal piece for the shell: no quotes, escapes,
+/// expansions, globs, tildes or brackets (most words of a RUN: `apt-get`,
+/// `-y`, `curl=7.88.1-10`, `/usr/local/bin`).
+fn is_plain_word(raw: &str) -> bool {
+    !raw.is_empty()
+        && raw.bytes().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, b'-' | b'_' | b'.' | b'/' | b'=' | b':' | b',' | b'+' | b'@' | b'%')
+        })
 }
 
 /// Queues the substitutions of a word, if it may have any.
@@ -2539,6 +2559,31 @@ mod tests {
         assert!(parse_script("99999999999>x").fallback);
     }
 
+    #[test]
+    fn plain_words_are_what_brush_says() {
+        for raw in [
+            "apt-get",
+            "-y",
+            "--no-install-recommends",
+            "curl=7.88.1-10",
+            "/usr/local/bin",
+            "a,b:c+d@e%f",
+            "x=",
+            "=",
+            "1",
+        ] {
+            assert!(is_plain_word(raw));
+            let opts = ParserOptions::default();
+            let pieces = brush_parser::word::parse(raw, &opts).unwrap_or_default();
+            assert_eq!(pieces.len(), 1, "{raw}");
+            assert!(matches!(&pieces[0].piece, WordPiece::Text(t) if t == raw), "{raw}: {pieces:?}");
+            assert_eq!((pieces[0].start_index, pieces[0].end_index), (0, raw.len()));
+        }
+        for raw in ["", "~x", "$a", "'a'", "a*", "a[b]", "a\\b", "{a,b}", "a b", "!x", "#"] {
+            assert!(!is_plain_word(raw), "{raw}");
+        }
+    }
+
     /// Parses `src` on another thread and fails if that takes more than a few
     /// seconds, so a hang in brush fails the test instead of stalling it.
     fn parse_within_time_limit(src: &str) -> Script {
@@ -2651,6 +2696,13 @@ mod tests {
 
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn plain_words_match_brush(raw in "[a-zA-Z0-9_./=:,+@%-]{1,12}") {
+                let pieces = brush_parser::word::parse(&raw, &ParserOptions::default()).unwrap_or_default();
+                prop_assert_eq!(pieces.len(), 1);
+                prop_assert!(matches!(&pieces[0].piece, WordPiece::Text(t) if *t == raw));
+            }
 
             #[test]
             fn never_panics_on_arbitrary_strings(src in "\\PC{0,80}") {

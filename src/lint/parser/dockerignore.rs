@@ -23,6 +23,9 @@
 //! - Matching: a path is excluded when the last pattern matching it, or any of
 //!   its parent directories, is not an exception.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
 use regex::Regex;
 
 use crate::lint::source::{TextRange, to_u32};
@@ -325,7 +328,7 @@ fn compile(pattern: &str) -> Result<Matcher, String> {
         Kind::Regexp => {
             go.push('$');
             let source = go_to_rust(&go)?;
-            let re = Regex::new(&source).map_err(|e| {
+            let re = cached_regex(&source).map_err(|e| {
                 let first = e.to_string();
                 let first = first.lines().last().unwrap_or("").trim().to_owned();
                 format!("pattern is not a valid regular expression in BuildKit ({first}): escape the special character with `\\`")
@@ -333,6 +336,28 @@ fn compile(pattern: &str) -> Result<Matcher, String> {
             Matcher::Regex(re)
         }
     })
+}
+
+/// Compiled expressions are kept for the whole process: a `Regex` costs
+/// hundreds of thousands of instructions to build (`[^/]` is a large Unicode
+/// class), and the same patterns (`**/*.log`, `*.md`) recur across the
+/// `.dockerignore` files of a run. At most this many are kept.
+const REGEX_CACHE_CAP: usize = 4096;
+
+/// `Regex::new`, memoised per source (a clone shares the compiled program).
+fn cached_regex(source: &str) -> Result<Regex, regex::Error> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(re) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(source) {
+        return Ok(re.clone());
+    }
+    let re = Regex::new(source)?;
+    let mut map = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if map.len() >= REGEX_CACHE_CAP {
+        map.clear();
+    }
+    map.insert(source.to_owned(), re.clone());
+    Ok(re)
 }
 
 /// The error for a pattern ending in an unpaired `\`.

@@ -114,6 +114,10 @@ impl InstScripts<'_> {
     /// scripts share (a substitution in a heredoc body that is also run as a
     /// script) is listed once.
     pub fn commands(&self) -> Vec<RunCmd<'_>> {
+        if let [script] = self.scripts.as_ref() {
+            // One script: nothing to deduplicate.
+            return script.script.commands.iter().map(|cmd| RunCmd { script, cmd }).collect();
+        }
         let mut seen: HashSet<(TextRange, Vec<&str>)> = HashSet::new();
         let mut out = Vec::new();
         for (si, script) in self.scripts.iter().enumerate() {
