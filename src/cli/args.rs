@@ -34,6 +34,9 @@ pub enum Command {
     /// Run the GitHub App: receive webhooks, lint pull requests, report check runs.
     #[cfg(feature = "service")]
     Serve(Box<super::serve::ServeArgs>),
+    /// Ask a running `drydock serve` whether it is healthy (for container HEALTHCHECKs); exit 0 or 1.
+    #[cfg(feature = "service")]
+    Healthcheck(super::healthcheck::HealthcheckArgs),
     /// Check, pin and update image digests against their registries.
     #[cfg(feature = "digest")]
     Digest(DigestArgs),

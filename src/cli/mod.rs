@@ -5,6 +5,8 @@ pub mod args;
 pub mod config;
 #[cfg(feature = "digest")]
 pub mod digest;
+#[cfg(feature = "service")]
+pub mod healthcheck;
 pub mod lint;
 pub mod rules;
 #[cfg(feature = "service")]
@@ -45,6 +47,8 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Lint(args) => lint::run(args),
         #[cfg(feature = "service")]
         Command::Serve(args) => serve::run(args),
+        #[cfg(feature = "service")]
+        Command::Healthcheck(args) => healthcheck::run(args),
         #[cfg(feature = "digest")]
         Command::Digest(args) => digest::run(args),
         Command::Rules(args) => {

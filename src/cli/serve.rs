@@ -57,6 +57,9 @@ pub struct ServeArgs {
     /// Database: `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DB`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://drydock.db", hide_env_values = true, value_parser = secret)]
     pub database_url: SecretString,
+    /// File holding the database URL (when it carries a password); wins over `DATABASE_URL`.
+    #[arg(long, env = "DATABASE_URL_FILE")]
+    pub database_url_file: Option<PathBuf>,
     /// The GitHub App's id (its settings page shows it).
     #[arg(long, env = "DRYDOCK_APP_ID")]
     pub app_id: Option<String>,
@@ -144,8 +147,8 @@ pub fn validate_with(args: &ServeArgs, private_key_env: Option<SecretString>) ->
     };
     let secrets_text = match (&args.webhook_secret, &args.webhook_secret_file) {
         (Some(s), _) => Some(s.clone()),
-        (None, Some(path)) => match std::fs::read_to_string(path) {
-            Ok(text) => Some(SecretString::from(text.trim_end_matches(['\n', '\r']).to_owned())),
+        (None, Some(path)) => match read_secret_file(path) {
+            Ok(text) => Some(text),
             Err(e) => {
                 problems.push(format!("cannot read the webhook secret file {}: {e}", path.display()));
                 None
@@ -167,7 +170,17 @@ pub fn validate_with(args: &ServeArgs, private_key_env: Option<SecretString>) ->
             None
         }
     });
-    let url = args.database_url.expose_secret();
+    let database_url = match &args.database_url_file {
+        Some(path) => read_secret_file(path).unwrap_or_else(|e| {
+            problems.push(format!(
+                "cannot read the database URL file {} (--database-url-file or DATABASE_URL_FILE): {e}",
+                path.display()
+            ));
+            args.database_url.clone()
+        }),
+        None => args.database_url.clone(),
+    };
+    let url = database_url.expose_secret();
     if !["sqlite:", "postgres://", "postgresql://"].iter().any(|p| url.starts_with(p)) {
         problems.push(
             "the database URL must start with sqlite:// or postgres:// (--database-url or DATABASE_URL)".to_owned(),
@@ -196,6 +209,12 @@ pub fn validate_with(args: &ServeArgs, private_key_env: Option<SecretString>) ->
     config.write_gap = args.write_gap;
     config.job_lease = args.job_lease.max(Duration::from_millis(300));
     Ok(config)
+}
+
+/// A secret kept in a file (a Docker or Kubernetes secret): its text without the trailing newline.
+fn read_secret_file(path: &std::path::Path) -> std::io::Result<SecretString> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(SecretString::from(text.trim_end_matches(['\n', '\r']).to_owned()))
 }
 
 fn init_logging(format: LogFormat) {
@@ -285,6 +304,23 @@ mod tests {
         let err = validate_with(&parse(&[]), None).unwrap_err().to_string();
         assert_eq!(err.matches("\n  - ").count(), 3, "{err}");
         assert!(err.starts_with("drydock serve cannot start:"), "{err}");
+    }
+
+    #[test]
+    fn the_database_url_can_come_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("database-url");
+        std::fs::write(&file, "postgres://drydock:hunter2@db/drydock\n").unwrap();
+        let file_arg = file.to_str().unwrap();
+        let args = parse(&["--app-id", "7", "--webhook-secret", "s", "--database-url-file", file_arg]);
+        let config = validate_with(&args, Some(SecretString::from(PEM))).unwrap();
+        assert_eq!(config.database_url.expose_secret(), "postgres://drydock:hunter2@db/drydock");
+        assert!(!format!("{config:?}").contains("hunter2"));
+
+        let missing = dir.path().join("nope");
+        let args = parse(&["--app-id", "7", "--webhook-secret", "s", "--database-url-file", missing.to_str().unwrap()]);
+        let err = validate_with(&args, Some(SecretString::from(PEM))).unwrap_err().to_string();
+        assert!(err.contains("cannot read the database URL file") && err.contains("DATABASE_URL_FILE"), "{err}");
     }
 
     #[test]

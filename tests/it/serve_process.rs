@@ -150,9 +150,37 @@ fn serve_help_names_every_environment_variable() {
         "DRYDOCK_GITHUB_API_URL",
         "DRYDOCK_WORKERS",
         "DRYDOCK_SHUTDOWN_GRACE",
+        "DATABASE_URL_FILE",
     ] {
         assert!(help.contains(env), "{env} missing from --help:\n{help}");
     }
+}
+
+/// `drydock healthcheck` as the image's HEALTHCHECK runs it: `DRYDOCK_LISTEN` from the environment.
+fn healthcheck(listen: &str) -> std::process::Output {
+    let mut cmd = Command::cargo_bin("drydock").unwrap();
+    cmd.arg("healthcheck")
+        .args(["--timeout", "2s"])
+        .env("DRYDOCK_LISTEN", listen)
+        .env("HTTP_PROXY", "http://192.0.2.1:9");
+    cmd.output().unwrap()
+}
+
+#[tokio::test]
+async fn healthcheck_passes_against_a_running_server_and_fails_once_it_is_gone() {
+    let db = TestDb::sqlite();
+    let gh = FakeGithub::start().await;
+    let mut server = Server::start(&gh, &db.url);
+    // A wildcard listen address is probed on loopback, and HTTP_PROXY is ignored.
+    let listen = format!("0.0.0.0:{}", server.addr.port());
+    let out = healthcheck(&listen);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    server.kill();
+    let out = healthcheck(&listen);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("drydock: unhealthy: http://127.0.0.1:"), "{stderr}");
+    assert!(stderr.contains("is `drydock serve` running"), "{stderr}");
 }
 
 /// Seeds `prs` PRs per installation (installations `1..=installations`, repo `org{i}/app`), each with a
