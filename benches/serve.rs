@@ -71,6 +71,7 @@ async fn ack_latency(label: &str, store: Store, seconds: u64) {
         secrets: Arc::new(WebhookSecrets::parse(SECRET).unwrap()),
         wake: Arc::default(),
         workers_alive: Arc::new(AtomicBool::new(true)),
+        metrics: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

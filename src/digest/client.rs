@@ -101,6 +101,17 @@ pub(crate) enum Kind {
     BlobGet,
 }
 
+impl Kind {
+    /// The `kind` label of the registry metrics.
+    fn label(self) -> &'static str {
+        match self {
+            Self::ManifestHead => "manifest_head",
+            Self::ManifestGet => "manifest_get",
+            Self::BlobGet => "blob_get",
+        }
+    }
+}
+
 /// A registry reply.
 #[derive(Debug)]
 pub(crate) struct Reply {
@@ -219,6 +230,9 @@ impl Registry {
             counter.fetch_add(1, Ordering::Relaxed);
             self.note_rate_headers(&ep.authority, resp.headers());
             let status = resp.status();
+            metrics::counter!("drydock_registry_requests_total", "registry" => ep.authority.clone(),
+                "kind" => kind.label(), "status" => status.as_str().to_owned())
+            .increment(1);
             match status {
                 s if s.is_success() => {
                     let headers = resp.headers().clone();
@@ -337,6 +351,9 @@ impl Registry {
         let resp = req.send().await.map_err(|e| network(registry, &e))?;
         self.stats.token_requests.fetch_add(1, Ordering::Relaxed);
         let status = resp.status();
+        metrics::counter!("drydock_registry_requests_total", "registry" => ep.authority.clone(),
+            "kind" => "token", "status" => status.as_str().to_owned())
+        .increment(1);
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             let reason = match cred {
                 Some(c) => format!(

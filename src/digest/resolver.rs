@@ -115,8 +115,10 @@ impl Resolver {
         if let Some((at, head)) = guard.as_ref()
             && at.elapsed() < self.registry.options.ttl
         {
+            metrics::counter!("drydock_registry_cache_total", "result" => "hit").increment(1);
             return Ok(head.clone());
         }
+        metrics::counter!("drydock_registry_cache_total", "result" => "miss").increment(1);
         let path = format!("/v2/{}/manifests/{tag}", image.repository);
         let reply = self
             .registry

@@ -1090,6 +1090,7 @@ impl Transport {
                 None => None,
             };
             let answer = tokio::time::timeout(self.config.request_timeout, self.attempt(call)).await;
+            observe(method, &answer);
             if let Some(permit) = permit {
                 permit.release().await;
             }
@@ -1368,6 +1369,23 @@ fn encode(s: &str, keep_slash: bool) -> String {
         }
     }
     out
+}
+
+/// Counts one GitHub answer by method and status (`timeout`, `error` without one), and keeps the
+/// rate-limit budget GitHub last reported (`x-ratelimit-remaining`) as a gauge.
+fn observe<E>(method: &'static str, answer: &Result<Result<Reply, octocrab::Error>, E>) {
+    let status = match answer {
+        Ok(Ok(reply)) => {
+            let remaining = reply.headers.get("x-ratelimit-remaining").and_then(|v| v.to_str().ok());
+            if let Some(remaining) = remaining.and_then(|v| v.trim().parse::<u32>().ok()) {
+                metrics::gauge!("drydock_github_rate_limit_remaining").set(f64::from(remaining));
+            }
+            reply.status.as_str().to_owned()
+        }
+        Ok(Err(_)) => "error".to_owned(),
+        Err(_) => "timeout".to_owned(),
+    };
+    metrics::counter!("drydock_github_requests_total", "method" => method, "status" => status).increment(1);
 }
 
 #[cfg(test)]

@@ -130,6 +130,21 @@ enum Ran {
     Aborted,
 }
 
+impl Ran {
+    /// The `outcome` label of the job metrics.
+    fn outcome(&self) -> &'static str {
+        match self {
+            Self::Finished(Ok(())) => "done",
+            Self::Finished(Err(JobError::Retryable(_))) => "failed",
+            Self::Finished(Err(JobError::Permanent(_))) => "failed_permanently",
+            Self::Finished(Err(JobError::RateLimited(_))) => "rate_limited",
+            Self::Panicked(_) => "panicked",
+            Self::LostLease => "lost_lease",
+            Self::Aborted => "aborted",
+        }
+    }
+}
+
 impl<H: JobHandler> Loop<H> {
     async fn run(mut self) {
         loop {
@@ -161,6 +176,7 @@ impl<H: JobHandler> Loop<H> {
         let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, attempt = job.attempt,
             delivery = job.delivery_id.as_deref().unwrap_or(""));
         let id = job.id;
+        let kind = job.kind.clone();
         let started = std::time::Instant::now();
         let handler = Arc::clone(&self.handler);
         let mut task = tokio::spawn(async move { handler.handle(job).await });
@@ -192,7 +208,10 @@ impl<H: JobHandler> Loop<H> {
                 }
             }
         };
-        let elapsed_ms = started.elapsed().as_millis();
+        let elapsed = started.elapsed();
+        let elapsed_ms = elapsed.as_millis();
+        metrics::histogram!("drydock_job_duration_seconds", "kind" => kind.clone(), "outcome" => ran.outcome())
+            .record(elapsed.as_secs_f64());
         let now = Timestamp::now();
         let recorded = match ran {
             Ran::Finished(Ok(())) => {
@@ -200,6 +219,7 @@ impl<H: JobHandler> Loop<H> {
                 self.store.complete(id, &self.name, now).await
             }
             Ran::Finished(Err(JobError::Permanent(error))) => {
+                metrics::counter!("drydock_jobs_dead_total", "kind" => kind.clone()).increment(1);
                 tracing::warn!(parent: &span, elapsed_ms, %error, "job failed for good");
                 self.store.fail_permanently(id, &self.name, &error, now).await
             }
@@ -207,8 +227,8 @@ impl<H: JobHandler> Loop<H> {
                 tracing::info!(parent: &span, wait_s = wait.as_secs(), "rate limited; job deferred");
                 self.store.defer(id, &self.name, now + wait, now).await
             }
-            Ran::Finished(Err(JobError::Retryable(error))) => self.fail(&span, id, &error, now).await,
-            Ran::Panicked(message) => self.fail(&span, id, &format!("the job panicked: {message}"), now).await,
+            Ran::Finished(Err(JobError::Retryable(error))) => self.fail(&span, &kind, id, &error, now).await,
+            Ran::Panicked(message) => self.fail(&span, &kind, id, &format!("the job panicked: {message}"), now).await,
             Ran::LostLease => {
                 tracing::warn!(parent: &span, "lost the job's lease to another worker; result dropped");
                 Ok(())
@@ -232,14 +252,17 @@ impl<H: JobHandler> Loop<H> {
     async fn fail(
         &self,
         span: &tracing::Span,
+        kind: &str,
         id: crate::store::JobId,
         error: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let state = self.store.fail(id, &self.name, error, now).await?;
         if state == JobState::Dead {
+            metrics::counter!("drydock_jobs_dead_total", "kind" => kind.to_owned()).increment(1);
             tracing::warn!(parent: span, %error, "job failed on its last attempt; dead");
         } else {
+            metrics::counter!("drydock_job_retries_total", "kind" => kind.to_owned()).increment(1);
             tracing::info!(parent: span, %error, "job failed; will retry");
         }
         Ok(())

@@ -1,4 +1,5 @@
-//! The HTTP side of `drydock serve` (axum): `POST /webhook`, `GET /healthz`, `GET /readyz`, and
+//! The HTTP side of `drydock serve` (axum): `POST /webhook`, `GET /healthz`, `GET /readyz`,
+//! `GET /metrics` (Prometheus, see [`metrics`]), and
 //! [`run`], which wires the server, the worker pool and the reconciler together and shuts them down
 //! in order.
 //!
@@ -8,6 +9,7 @@
 //! `kill -9` instead is claimed again when its lease expires.
 
 pub mod config;
+pub mod metrics;
 pub mod webhook;
 
 use std::future::Future;
@@ -42,6 +44,8 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// Whether the worker pool is running (for `/readyz`).
     pub workers_alive: Arc<AtomicBool>,
+    /// The Prometheus recorder `/metrics` renders; `None` when the process has another recorder.
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 /// The routes. The webhook route reads at most [`MAX_BODY_BYTES`] (413 beyond).
@@ -50,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/webhook", post(webhook::receive).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::render))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -102,8 +107,13 @@ pub async fn run_until(
     let worker_config =
         WorkerConfig { concurrency: config.workers, lease: config.job_lease, name: process, ..WorkerConfig::default() };
     let pool = WorkerPool::new(store.clone(), handler, worker_config);
-    let state =
-        AppState { store: store.clone(), secrets: Arc::new(secrets), wake: pool.waker(), workers_alive: pool.alive() };
+    let state = AppState {
+        store: store.clone(),
+        secrets: Arc::new(secrets),
+        wake: pool.waker(),
+        workers_alive: pool.alive(),
+        metrics: metrics::handle(),
+    };
     let (phase_tx, phase_rx) = watch::channel(Phase::Running);
     let phase_tx = Arc::new(phase_tx);
     let mut workers = tokio::spawn(pool.run(phase_rx.clone()));

@@ -75,19 +75,44 @@ fn header<'h>(headers: &'h HeaderMap, name: &'static str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The `POST /webhook` handler.
+/// The `POST /webhook` handler: [`ingest`], counted in `drydock_webhook_deliveries_total`.
 pub async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, WebhookError> {
-    verify(&app.secrets, header(&headers, SIGNATURE_HEADER), &body)?;
+    match ingest(&app, &headers, &body).await {
+        Ok((event, outcome)) => {
+            metrics::counter!("drydock_webhook_deliveries_total", "event" => event, "outcome" => outcome).increment(1);
+            Ok(StatusCode::ACCEPTED)
+        }
+        Err(e) => {
+            let outcome = match &e {
+                WebhookError::Signature(_) => {
+                    metrics::counter!("drydock_webhook_signature_failures_total").increment(1);
+                    "unauthorized"
+                }
+                e if e.status().is_server_error() => "error",
+                _ => "rejected",
+            };
+            // Before the signature is checked the event header is the sender's word: never a label.
+            let event = if matches!(e, WebhookError::Signature(_)) { "unverified" } else { "unknown" };
+            metrics::counter!("drydock_webhook_deliveries_total", "event" => event, "outcome" => outcome).increment(1);
+            Err(e)
+        }
+    }
+}
+
+/// Verifies, parses and stores one delivery; returns its event and outcome (`accepted`, `duplicate`,
+/// `ignored`) for the metrics.
+async fn ingest(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<(String, &'static str), WebhookError> {
+    verify(&app.secrets, header(headers, SIGNATURE_HEADER), body)?;
     let event_name =
-        EventName::parse(header(&headers, EVENT_HEADER).ok_or(WebhookError::MissingHeader("X-GitHub-Event"))?)?;
+        EventName::parse(header(headers, EVENT_HEADER).ok_or(WebhookError::MissingHeader("X-GitHub-Event"))?)?;
     let delivery_id =
-        DeliveryId::parse(header(&headers, DELIVERY_HEADER).ok_or(WebhookError::MissingHeader("X-GitHub-Delivery"))?)?;
-    let (envelope, event) = events::parse_with_envelope(&event_name, &body)?;
+        DeliveryId::parse(header(headers, DELIVERY_HEADER).ok_or(WebhookError::MissingHeader("X-GitHub-Delivery"))?)?;
+    let (envelope, event) = events::parse_with_envelope(&event_name, body)?;
     let now = Timestamp::now();
     if let Event::Ignored { event, action } = &event {
         app.store.count_ignored(event, action.as_deref(), now).await?;
         tracing::info!(delivery = %delivery_id, event = %event, action = action.as_deref().unwrap_or(""), "event ignored");
-        return Ok(StatusCode::ACCEPTED);
+        return Ok((event_name.as_str().to_owned(), "ignored"));
     }
     // Valid JSON is valid UTF-8; the check costs one pass and keeps the store's TEXT column honest.
     let payload = String::from_utf8(body.to_vec()).map_err(|_| EventError::NotJson)?;
@@ -100,17 +125,19 @@ pub async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Byte
         repository: envelope.repository.clone(),
         payload,
     };
-    match app.store.record_delivery(&delivery, &jobs, now).await? {
+    let outcome = match app.store.record_delivery(&delivery, &jobs, now).await? {
         Recorded::New { jobs } => {
             if !jobs.is_empty() {
                 app.wake.notify_waiters();
             }
             tracing::info!(delivery = %delivery_id, event = %event_name, action = envelope.action.as_deref().unwrap_or(""),
                 jobs = jobs.len(), "delivery accepted");
+            "accepted"
         }
         Recorded::Duplicate => {
             tracing::info!(delivery = %delivery_id, event = %event_name, "duplicate delivery; nothing enqueued");
+            "duplicate"
         }
-    }
-    Ok(StatusCode::ACCEPTED)
+    };
+    Ok((event_name.as_str().to_owned(), outcome))
 }

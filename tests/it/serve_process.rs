@@ -166,15 +166,39 @@ fn healthcheck(listen: &str) -> std::process::Output {
     cmd.output().unwrap()
 }
 
-#[tokio::test]
-async fn healthcheck_passes_against_a_running_server_and_fails_once_it_is_gone() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_and_metrics_of_a_running_server() {
     let db = TestDb::sqlite();
     let gh = FakeGithub::start().await;
+    let prs = seed(&gh, 1, 1);
     let mut server = Server::start(&gh, &db.url);
     // A wildcard listen address is probed on loopback, and HTTP_PROXY is ignored.
     let listen = format!("0.0.0.0:{}", server.addr.port());
     let out = healthcheck(&listen);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // One pull request through the whole flow, then every layer's metrics are on /metrics.
+    let http = {
+        drydock::github::app::install_crypto_provider();
+        reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap()
+    };
+    let (i, repo, n) = prs[0].clone();
+    let sha = head_sha(i * 10_000 + n);
+    let body = pull_request_payload(i, &repo, n, &sha);
+    assert_eq!(deliver_signed_checked(&http, server.addr, "metrics-1", body).await, Some(202));
+    wait_concluded(&gh, &BTreeSet::from([(repo, sha)]), Duration::from_secs(30)).await;
+    let page = http.get(format!("http://{}/metrics", server.addr)).send().await.unwrap().text().await.unwrap();
+    for needle in [
+        "drydock_webhook_deliveries_total{event=\"pull_request\",outcome=\"accepted\"} 1",
+        "drydock_job_duration_seconds_bucket{kind=\"lint_pull_request\",outcome=\"done\",le=",
+        "drydock_github_requests_total{method=\"POST\",status=\"201\"}",
+        "drydock_findings_total{rule=\"DL3008\"} 1",
+        "drydock_queue_jobs{state=\"running\"}",
+    ] {
+        assert!(page.contains(needle), "{needle} missing from\n{page}");
+    }
+    assert!(!page.contains(SECRET), "the webhook secret is on the metrics page");
+
     server.kill();
     let out = healthcheck(&listen);
     assert_eq!(out.status.code(), Some(1));

@@ -99,6 +99,7 @@ async fn spawn_routes(store: Store) -> (SocketAddr, AppState) {
         secrets: Arc::new(WebhookSecrets::parse(&format!("{SECRET},{OLD_SECRET}")).unwrap()),
         wake: Arc::new(Notify::new()),
         workers_alive: Arc::new(AtomicBool::new(false)),
+        metrics: drydock::server::metrics::handle(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -205,6 +206,52 @@ async fn a_delivery_is_stored_with_its_job_once() {
         let queued = store.jobs_in_state(JobState::Queued, 10).await.unwrap();
         assert_eq!(queued.len(), 1);
         assert_eq!(queued[0].delivery_id.as_deref(), Some("delivery-2"));
+    }
+}
+
+/// The value of the first sample of `metric` whose labels contain every `label`, from a Prometheus text page.
+fn sample(page: &str, metric: &str, labels: &[&str]) -> Option<f64> {
+    page.lines().filter(|l| !l.starts_with('#')).find_map(|line| {
+        let (name_labels, value) = line.rsplit_once(' ')?;
+        let (name, rest) = name_labels.split_once('{').unwrap_or((name_labels, ""));
+        (name == metric && labels.iter().all(|l| rest.contains(l))).then(|| value.parse().ok())?
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_deliveries_signature_failures_and_the_queue_without_secrets() {
+    let db = TestDb::sqlite();
+    let store = db.connect().await;
+    let (addr, _) = spawn_routes(store.clone()).await;
+    let http = crate::server::http();
+    let body = pull_request_payload(7, "octo/app", 3, &head_sha(3));
+    // A forger's event header must not become a label.
+    let forged = deliver(&http, addr, Some("forged-event-name"), Some("m-1"), Some("sha256=00"), body.clone());
+    assert_eq!(forged.await, 401);
+    assert_eq!(deliver_signed(&http, addr, "pull_request", "metrics-1", body.clone()).await, 202);
+    assert_eq!(deliver_signed(&http, addr, "pull_request", "metrics-1", body).await, 202);
+
+    let reply = http.get(format!("http://{addr}/metrics")).send().await.unwrap();
+    assert_eq!(reply.status(), 200);
+    let content_type = reply.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/plain; version=0.0.4"), "{content_type}");
+    let page = reply.text().await.unwrap();
+    // Counters are process-wide and other tests run alongside: at least ours are there.
+    let at_least = |metric: &str, labels: &[&str], n: f64| {
+        let v = sample(&page, metric, labels).unwrap_or_else(|| panic!("no {metric} {labels:?} in\n{page}"));
+        assert!(v >= n, "{metric} {labels:?} = {v}, expected at least {n}");
+    };
+    at_least("drydock_webhook_signature_failures_total", &[], 1.0);
+    at_least("drydock_webhook_deliveries_total", &["event=\"unverified\"", "outcome=\"unauthorized\""], 1.0);
+    at_least("drydock_webhook_deliveries_total", &["event=\"pull_request\"", "outcome=\"accepted\""], 1.0);
+    at_least("drydock_webhook_deliveries_total", &["event=\"pull_request\"", "outcome=\"duplicate\""], 1.0);
+    // Queue gauges come from this store at scrape time: exactly one queued job.
+    assert_eq!(sample(&page, "drydock_queue_jobs", &["state=\"queued\""]), Some(1.0), "{page}");
+    assert_eq!(sample(&page, "drydock_queue_jobs", &["state=\"dead\""]), Some(0.0), "{page}");
+    assert!(page.contains("# HELP drydock_webhook_deliveries_total"), "{page}");
+    assert!(!page.contains("forged-event-name"), "an unverified header became a label");
+    for secret in [SECRET, OLD_SECRET] {
+        assert!(!page.contains(secret), "a secret is on the metrics page");
     }
 }
 

@@ -412,6 +412,9 @@ async fn work(
                 };
                 let input = Input { path: path.clone(), source, kind, ignore };
                 let diagnostics = input.lint(settings);
+                for d in &diagnostics {
+                    metrics::counter!("drydock_findings_total", "rule" => d.code.clone()).increment(1);
+                }
                 files.push(LintedFile { path, source: input.source.clone(), diagnostics, skipped: None });
                 inputs.push(input);
             }
