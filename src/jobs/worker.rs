@@ -173,8 +173,15 @@ impl<H: JobHandler> Loop<H> {
     }
 
     async fn run_job(&mut self, job: ClaimedJob) {
+        let repository =
+            match (job.payload.get("owner").and_then(|v| v.as_str()), job.payload.get("repo").and_then(|v| v.as_str()))
+            {
+                (Some(owner), Some(repo)) => format!("{owner}/{repo}"),
+                _ => String::new(),
+            };
         let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, attempt = job.attempt,
-            delivery = job.delivery_id.as_deref().unwrap_or(""));
+            delivery = job.delivery_id.as_deref().unwrap_or(""), installation = job.installation_id.unwrap_or(0),
+            repository = %repository);
         let id = job.id;
         let kind = job.kind.clone();
         let started = std::time::Instant::now();

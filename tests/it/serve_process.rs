@@ -41,12 +41,17 @@ struct Server {
 
 impl Server {
     fn start(gh: &FakeGithub, database_url: &str) -> Self {
-        let mut child = serve_command()
+        Self::start_with(gh, database_url, serve_command(), Stdio::inherit())
+    }
+
+    /// As [`Server::start`], from `cmd` (extra flags or environment) with stderr (the logs) to `logs`.
+    fn start_with(gh: &FakeGithub, database_url: &str, mut cmd: Command, logs: Stdio) -> Self {
+        let mut child = cmd
             .args(["--listen", "127.0.0.1:0", "--database-url", database_url, "--app-id", "4242"])
             .args(["--private-key-file", KEY_FILE, "--webhook-secret", SECRET, "--github-api-url", &gh.uri()])
             .args(["--workers", "4", "--reconcile-interval", "0", "--write-gap", "0ms", "--job-lease", "2s"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(logs)
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
@@ -205,6 +210,56 @@ async fn healthcheck_and_metrics_of_a_running_server() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.starts_with("drydock: unhealthy: http://127.0.0.1:"), "{stderr}");
     assert!(stderr.contains("is `drydock serve` running"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_context_and_never_a_secret() {
+    let db = TestDb::sqlite();
+    let gh = FakeGithub::start().await;
+    let prs = seed(&gh, 1, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    // Everything drydock and its libraries log, at the most verbose level.
+    let mut cmd = serve_command();
+    cmd.env("RUST_LOG", "trace").args(["--log-format", "json"]);
+    let mut server = Server::start_with(&gh, &db.url, cmd, Stdio::from(log));
+    let http = {
+        drydock::github::app::install_crypto_provider();
+        reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap()
+    };
+    let (i, repo, n) = prs[0].clone();
+    let sha = head_sha(i * 10_000 + n);
+    let body = pull_request_payload(i, &repo, n, &sha);
+    assert_eq!(deliver_signed_checked(&http, server.addr, "logs-1", body).await, Some(202));
+    wait_concluded(&gh, &BTreeSet::from([(repo.clone(), sha)]), Duration::from_secs(30)).await;
+    server.kill();
+
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    let pem = std::fs::read_to_string(crate::common::manifest_dir().join(KEY_FILE)).unwrap();
+    let key_body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let secrets = [
+        SECRET.to_owned(),
+        key_body[..40].to_owned(),
+        key_body[key_body.len() - 40..].to_owned(),
+        format!("ghs_fake{i}x1"), // the installation token the fake GitHub minted
+        "eyJ".to_owned(),         // any JWT (the App's, signed with the key)
+    ];
+    for secret in &secrets {
+        assert!(!logs.contains(secret.as_str()), "a secret ({}…) is in the logs", &secret[..3]);
+    }
+    // JSON, one object per line; the job's lines name the delivery, installation, repository and job.
+    let lines: Vec<serde_json::Value> =
+        logs.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    let done = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "job done")
+        .unwrap_or_else(|| panic!("no `job done` line in\n{logs}"));
+    let span = &done["span"];
+    assert_eq!(span["delivery"], "logs-1", "{done}");
+    assert_eq!(span["installation"], i, "{done}");
+    assert_eq!(span["repository"], repo, "{done}");
+    assert!(span["job.id"].is_string() || span["job.id"].is_number(), "{done}");
 }
 
 /// Seeds `prs` PRs per installation (installations `1..=installations`, repo `org{i}/app`), each with a
