@@ -37,6 +37,9 @@ pub enum Command {
     /// Ask a running `drydock serve` whether it is healthy (for container HEALTHCHECKs); exit 0 or 1.
     #[cfg(feature = "service")]
     Healthcheck(super::healthcheck::HealthcheckArgs),
+    /// Run a stored webhook delivery again (enqueue its jobs, or POST it to a server with --to).
+    #[cfg(feature = "service")]
+    Replay(super::replay::ReplayArgs),
     /// Check, pin and update image digests against their registries.
     #[cfg(feature = "digest")]
     Digest(DigestArgs),

@@ -8,6 +8,8 @@ pub mod digest;
 #[cfg(feature = "service")]
 pub mod healthcheck;
 pub mod lint;
+#[cfg(feature = "service")]
+pub mod replay;
 pub mod rules;
 #[cfg(feature = "service")]
 pub mod serve;
@@ -49,6 +51,8 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Serve(args) => serve::run(args),
         #[cfg(feature = "service")]
         Command::Healthcheck(args) => healthcheck::run(args),
+        #[cfg(feature = "service")]
+        Command::Replay(args) => replay::run(args),
         #[cfg(feature = "digest")]
         Command::Digest(args) => digest::run(args),
         Command::Rules(args) => {

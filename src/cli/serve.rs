@@ -212,7 +212,7 @@ pub fn validate_with(args: &ServeArgs, private_key_env: Option<SecretString>) ->
 }
 
 /// A secret kept in a file (a Docker or Kubernetes secret): its text without the trailing newline.
-fn read_secret_file(path: &std::path::Path) -> std::io::Result<SecretString> {
+pub(crate) fn read_secret_file(path: &std::path::Path) -> std::io::Result<SecretString> {
     let text = std::fs::read_to_string(path)?;
     Ok(SecretString::from(text.trim_end_matches(['\n', '\r']).to_owned()))
 }

@@ -86,6 +86,12 @@ impl WebhookSecrets {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The secret new signatures are made with: the first of the list (the newest while rotating).
+    pub fn signing_secret(&self) -> &SecretString {
+        // `parse` refuses an empty list, so there is always a first.
+        &self.0[0]
+    }
 }
 
 impl FromStr for WebhookSecrets {

@@ -140,6 +140,29 @@ impl Store {
         Ok(row.map(|(payload,)| payload))
     }
 
+    /// A stored delivery with its payload (for `drydock replay`), or `None` if there is none with that id.
+    pub async fn stored_delivery(&self, delivery_id: &str) -> Result<Option<(DeliverySummary, String)>, StoreError> {
+        type Row = (String, String, Option<String>, Option<i64>, Option<String>, i64, String);
+        let row: Option<Row> = on_backend!(self, pool => sqlx::query_as(
+            "SELECT delivery_id, event, action, installation_id, repository, received_at, payload \
+             FROM deliveries WHERE delivery_id = $1",
+        )
+        .bind(delivery_id)
+        .fetch_optional(pool)
+        .await?);
+        Ok(row.map(|(delivery_id, event, action, installation_id, repository, received_at, payload)| {
+            let summary = DeliverySummary {
+                delivery_id,
+                event,
+                action,
+                installation_id,
+                repository,
+                received_at: Timestamp(received_at),
+            };
+            (summary, payload)
+        }))
+    }
+
     /// Which of `delivery_ids` are stored, in no particular order.
     pub async fn known_deliveries(&self, delivery_ids: &[String]) -> Result<Vec<String>, StoreError> {
         let mut known = Vec::new();

@@ -262,6 +262,63 @@ async fn json_logs_carry_context_and_never_a_secret() {
     assert!(span["job.id"].is_string() || span["job.id"].is_number(), "{done}");
 }
 
+/// `drydock replay` with a clean environment.
+fn replay(args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::cargo_bin("drydock").unwrap();
+    for (key, _) in std::env::vars() {
+        if key.starts_with("DRYDOCK_") || key.starts_with("DATABASE_URL") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.arg("replay").args(args).output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_enqueues_a_stored_delivery_again_or_posts_it_signed() {
+    let (first_db, second_db) = (TestDb::sqlite(), TestDb::sqlite());
+    let gh = FakeGithub::start().await;
+    let prs = seed(&gh, 1, 1);
+    let (i, repo, n) = prs[0].clone();
+    let sha = head_sha(i * 10_000 + n);
+    let http = {
+        drydock::github::app::install_crypto_provider();
+        reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap()
+    };
+    let mut server = Server::start(&gh, &first_db.url);
+    let body = pull_request_payload(i, &repo, n, &sha);
+    assert_eq!(deliver_signed_checked(&http, server.addr, "replay-1", body).await, Some(202));
+    wait_concluded(&gh, &BTreeSet::from([(repo, sha)]), Duration::from_secs(30)).await;
+    server.kill();
+
+    // Into the same database: the delivery's job is queued again.
+    let out = replay(&["replay-1", "--database-url", &first_db.url]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("enqueued job ") && stdout.contains("(lint_pull_request)"), "{stdout}");
+    let store = first_db.connect().await;
+    assert_eq!(store.jobs_in_state(JobState::Queued, 10).await.unwrap().len(), 1);
+
+    // To another server, signed with its secret and with GitHub's headers: it stores the same delivery.
+    let other = Server::start(&gh, &second_db.url);
+    let url = format!("http://{}/webhook", other.addr);
+    let out = replay(&["replay-1", "--database-url", &first_db.url, "--to", &url, "--webhook-secret", SECRET]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("answered 202"), "{stdout}");
+    let received = second_db.connect().await.stored_delivery("replay-1").await.unwrap().unwrap();
+    assert_eq!(received.0.event, "pull_request");
+    // A wrong secret is refused by the receiver: exit 1.
+    let out = replay(&["replay-1", "--database-url", &first_db.url, "--to", &url, "--webhook-secret", "wrong"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("answered 401"));
+
+    // An id the store does not have: exit 2, saying what to check.
+    let out = replay(&["no-such-delivery", "--database-url", &first_db.url]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no delivery `no-such-delivery` in the store"), "{stderr}");
+}
+
 /// Seeds `prs` PRs per installation (installations `1..=installations`, repo `org{i}/app`), each with a
 /// Dockerfile at its head, so the real PR flow has something to lint and comment on.
 fn seed(gh: &FakeGithub, installations: u64, prs: u64) -> Vec<(u64, String, u64)> {
