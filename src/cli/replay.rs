@@ -3,7 +3,7 @@
 //! Two ways, both from what the store kept of the delivery (its event, id and raw payload):
 //! - by default its jobs are enqueued again in the same database, so a running `drydock serve`
 //!   (or the next one started) runs them; the delivery row itself is left as it was;
-//! - with `--to URL` the delivery is POSTed to another drydock (a local one under a debugger) with
+//! - with `--to URL` the delivery is sent (HTTP POST) to another drydock (a local one under a debugger) with
 //!   the headers GitHub sent (`X-GitHub-Event`, `X-GitHub-Delivery`) and a signature made with the
 //!   webhook secret that server expects.
 
@@ -120,5 +120,5 @@ async fn post(url: &str, event: &EventName, id: &DeliveryId, payload: String, ar
         "{url} answered {status}{}",
         if text.trim().is_empty() { String::new() } else { format!(": {}", text.trim()) }
     );
-    Ok(if status.is_success() { 0 } else { 1 })
+    Ok(u8::from(!status.is_success()))
 }
