@@ -172,3 +172,39 @@ fn drydock_lints_its_own_deploy_folder_clean() {
     assert!(dockerfile.contains("USER nonroot"));
     assert!(manifest_dir().join("deploy/Dockerfile.dockerignore").is_file());
 }
+
+#[test]
+fn pre_commit_hooks_select_exactly_the_files_drydock_lints() {
+    let hooks = yaml(&manifest_dir().join(".pre-commit-hooks.yaml"));
+    let hooks = hooks.as_array().expect("a list of hooks");
+    let ids: Vec<&str> = hooks.iter().map(|h| h["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["drydock-lint", "drydock-lint-system"]);
+    let names = [
+        "Dockerfile",
+        "dockerfile",
+        "Containerfile",
+        "Dockerfile.prod",
+        "containerfile.dev",
+        "api.Dockerfile",
+        "build.dockerfile",
+        ".dockerignore",
+        "Dockerfile.dockerignore",
+        "web.dockerignore",
+        "Dockerfile-old",
+        "Dockerfiles",
+        "notes.md",
+        "mydockerfile",
+        "dockerignore",
+        "docker-compose.yml",
+    ];
+    for hook in hooks {
+        assert_eq!(hook["entry"], "drydock lint", "{hook}");
+        let files = regex::Regex::new(hook["files"].as_str().unwrap()).unwrap();
+        for name in names {
+            let lintable = drydock::lint::is_lintable_name(std::ffi::OsStr::new(name));
+            for path in [name.to_owned(), format!("services/api/{name}")] {
+                assert_eq!(files.is_match(&path), lintable, "{}: `{path}`", hook["id"]);
+            }
+        }
+    }
+}
