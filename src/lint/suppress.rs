@@ -551,6 +551,7 @@ mod tests {
                         quoted: false,
                         content: String::new(),
                         body_range: TextRange::default(),
+                        terminated: true,
                         body_start_line: n + 1,
                     });
                     heredoc = Some(word);

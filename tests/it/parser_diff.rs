@@ -559,6 +559,7 @@ fn compare_reports_each_field() {
             content: "\t\tx\n".to_string(),
             body_range: TextRange::default(),
             body_start_line: 3,
+            terminated: true,
         }],
         sub: None,
         text: JoinedText::default(),

@@ -645,9 +645,12 @@ fn run_scripts(inst: &Instruction) -> Vec<RunScript> {
         script.push('\n');
         map.segments.push((to_u32(script.len()), doc.body_range.start));
         script.push_str(&doc.content);
-        let term_at = doc.body_range.end;
-        map.segments.push((to_u32(script.len()), term_at));
-        script.push_str(&doc.name);
+        // An unterminated heredoc's delimiter is in no source byte: leave it out, and the shell
+        // model appends it past the mapped text, where it belongs to no span.
+        if doc.terminated {
+            map.segments.push((to_u32(script.len()), doc.body_range.end));
+            script.push_str(&doc.name);
+        }
     }
     let parsed = shell::parse_script(&script);
     // A heredoc fed to an explicit shell (`RUN bash <<EOF`) is a script too.

@@ -849,6 +849,14 @@ impl<'t> Unit<'t> {
         Self { text, chars: CharMap::new(text), map, visible, bodies_given }
     }
 
+    /// The top-level span of `r`, a range of this unit's text. The part past
+    /// [`Unit::visible`] (appended heredoc terminators, which a word with an
+    /// unclosed quote can run into) belongs to no source byte and is cut off.
+    fn span(&self, r: Range<usize>) -> TextRange {
+        let end = r.end.min(self.visible);
+        self.map.range(r.start.min(end)..end)
+    }
+
     fn local(&self, loc: Option<&brush_parser::SourceSpan>) -> Option<Range<usize>> {
         let loc = loc?;
         let start = self.chars.byte(loc.start.index);
@@ -1223,7 +1231,7 @@ impl Builder {
     ) {
         for p in pieces {
             let piece_raw = raw.get(p.start_index..p.end_index).unwrap_or("");
-            let piece_range = local.map_or(range, |s| u.map.range(s + p.start_index..s + p.end_index));
+            let piece_range = local.map_or(range, |s| u.span(s + p.start_index..s + p.end_index));
             let (content, open, close) = match &p.piece {
                 WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
                     self.scan(u, cx, raw, inner, local, range);
@@ -1400,8 +1408,7 @@ fn simple_item<'a>(u: &Unit, item: &'a ast::CommandPrefixOrSuffixItem, prefix: b
 fn redirect<'a>(u: &Unit, r: &'a ast::IoRedirect, jobs: &mut Vec<(usize, Job<'a>)>) -> (Redirect, bool) {
     let make = |fd: Option<i32>, op, target: Option<Built>, heredoc| {
         let local = target.as_ref().and_then(|t| t.local.clone());
-        let range =
-            local.as_ref().map_or_else(|| u.map.empty(), |l| u.map.range(redirect_start(u.text, l.start)..l.end));
+        let range = local.as_ref().map_or_else(|| u.map.empty(), |l| u.span(redirect_start(u.text, l.start)..l.end));
         let redirect = Redirect { fd, op, target: target.map(|t| t.word), heredoc, range };
         (redirect, local.is_some())
     };
@@ -1451,7 +1458,7 @@ fn redirect<'a>(u: &Unit, r: &'a ast::IoRedirect, jobs: &mut Vec<(usize, Job<'a>
             );
             if h.requires_expansion && (h.doc.value.contains("$(") || h.doc.value.contains('`')) {
                 let range = match body_local {
-                    Some(s) => u.map.range(s..s + h.doc.value.len()),
+                    Some(s) => u.span(s..s + h.doc.value.len()),
                     None => redirect.range,
                 };
                 jobs.push((
@@ -1515,7 +1522,7 @@ fn process_word(u: &Unit, sub: &ast::SubshellCommand) -> Built {
     });
     let raw = local.clone().and_then(|l| u.text.get(l)).unwrap_or("<(…)").to_owned();
     Built {
-        word: Word { text: raw.clone(), raw, range: local.clone().map_or_else(|| u.map.empty(), |l| u.map.range(l)) },
+        word: Word { text: raw.clone(), raw, range: local.clone().map_or_else(|| u.map.empty(), |l| u.span(l)) },
         local,
         pieces: None,
     }
@@ -1525,14 +1532,14 @@ fn process_word(u: &Unit, sub: &ast::SubshellCommand) -> Built {
 fn built_word(u: &Unit, w: &ast::Word) -> Built {
     let local = u.local(w.loc.as_ref());
     let raw = local.clone().and_then(|l| u.text.get(l)).map_or_else(|| w.value.clone(), str::to_owned);
-    let range = local.clone().map_or_else(|| u.map.empty(), |l| u.map.range(l));
+    let range = local.clone().map_or_else(|| u.map.empty(), |l| u.span(l));
     built_from(raw, local, range)
 }
 
 /// A word the fallback found at `local`.
 fn built_local(u: &Unit, local: Range<usize>) -> Built {
     let raw = u.text.get(local.clone()).unwrap_or("").to_owned();
-    let range = u.map.range(local.clone());
+    let range = u.span(local.clone());
     built_from(raw, Some(local), range)
 }
 
@@ -2033,7 +2040,7 @@ fn fallback_draft<'a>(u: &Unit, c: &FbCommand, bodies: &[Range<usize>], body_ind
             HereDoc { body: body.map(str::to_owned), quoted: raw.contains(['\'', '"', '\\']), strip_tabs: r.strip }
         });
         let redirect =
-            Redirect { fd: r.fd, op: r.op, target: target.map(|t| t.word), heredoc, range: u.map.range(r.start..end) };
+            Redirect { fd: r.fd, op: r.op, target: target.map(|t| t.word), heredoc, range: u.span(r.start..end) };
         d.redirects.push((redirect, true));
     }
     d

@@ -212,6 +212,9 @@ pub struct Heredoc {
     pub content: String,
     /// Span of the body lines (without the terminator line).
     pub body_range: TextRange,
+    /// A line with the delimiter closes the body (an unterminated one runs to the end of the file,
+    /// and its terminator is in no source byte).
+    pub terminated: bool,
     /// 1-based first line of the body.
     pub body_start_line: u32,
 }

@@ -264,6 +264,7 @@ impl<'a> Parser<'a> {
                 quoted: spec.quoted,
                 content,
                 body_range: TextRange::from_usize(body_start, body_end),
+                terminated,
                 body_start_line,
             });
             if !terminated {

@@ -209,8 +209,10 @@ fn shell_form_script(outer: &Instruction, sub: &Instruction) -> Vec<RunScript> {
         script.push('\n');
         map.segments.push((to_u32(script.len()), doc.body_range.start));
         script.push_str(&doc.content);
-        map.segments.push((to_u32(script.len()), doc.body_range.end));
-        script.push_str(&doc.name);
+        if doc.terminated {
+            map.segments.push((to_u32(script.len()), doc.body_range.end));
+            script.push_str(&doc.name);
+        }
     }
     let parsed = shell::parse_script(&script);
     vec![RunScript { text: script, script: parsed, map, origin: ScriptOrigin::ShellForm }]
