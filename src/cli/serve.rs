@@ -73,8 +73,8 @@ pub struct ServeArgs {
     /// GitHub API base URL; on GitHub Enterprise Server `https://HOST/api/v3`.
     #[arg(long, env = "DRYDOCK_GITHUB_API_URL", default_value = "https://api.github.com")]
     pub github_api_url: String,
-    /// GitHub web URL, where setup registers the App [default: derived from the API URL:
-    /// https://github.com, or https://HOST on GHES].
+    /// GitHub web URL, where setup registers the App [default: from the API URL: `https://github.com`,
+    /// or `https://HOST` on GHES].
     #[arg(long, env = "DRYDOCK_GITHUB_URL")]
     pub github_url: Option<String>,
     /// The URL GitHub and browsers reach this server at; setup puts it in the App's manifest
@@ -142,12 +142,14 @@ pub fn validate_with(args: &ServeArgs, private_key_env: Option<SecretString>) ->
             None
         }
     });
-    let mut github_url = args.github_url.as_deref().map_or_else(
-        || github_url_for_api(&args.github_api_url),
-        |u| u.trim_end_matches('/').to_owned(),
-    );
+    let mut github_url = args
+        .github_url
+        .as_deref()
+        .map_or_else(|| github_url_for_api(&args.github_api_url), |u| u.trim_end_matches('/').to_owned());
     if !(github_url.starts_with("https://") || github_url.starts_with("http://")) {
-        problems.push(format!("the GitHub URL `{github_url}` is not an http(s) URL; use https://github.com or https://HOST"));
+        problems.push(format!(
+            "the GitHub URL `{github_url}` is not an http(s) URL; use https://github.com or https://HOST"
+        ));
         github_url.clear();
     }
     let public_url = args.public_url.as_deref().map(|u| u.trim_end_matches('/').to_owned());
@@ -226,10 +228,19 @@ pub fn validate_with(args: &ServeArgs, private_key_env: Option<SecretString>) ->
         }
     });
     let (Some(app_id), Some(private_key)) = (app_id, private_key) else {
-        let problems = if problems.is_empty() { vec!["the GitHub App credentials are incomplete".to_owned()] } else { problems };
+        let problems =
+            if problems.is_empty() { vec!["the GitHub App credentials are incomplete".to_owned()] } else { problems };
         return finish(args, problems, None, None, github_url, public_url, secret_key);
     };
-    finish(args, problems, Some(AppCredentials { app_id, private_key }), webhook_secrets, github_url, public_url, secret_key)
+    finish(
+        args,
+        problems,
+        Some(AppCredentials { app_id, private_key }),
+        webhook_secrets,
+        github_url,
+        public_url,
+        secret_key,
+    )
 }
 
 /// The checks every mode shares, and the [`Config`].

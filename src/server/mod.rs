@@ -152,11 +152,19 @@ impl Runtime {
         // no longer than its jobs.
         let gate = Arc::new(StoreWriteGate::new(store.clone(), &process, config.job_lease, config.write_gap));
         let handler = GithubJobs::new(store.clone(), github.clone(), gate);
-        let worker_config =
-            WorkerConfig { concurrency: config.workers, lease: config.job_lease, name: process, ..WorkerConfig::default() };
+        let worker_config = WorkerConfig {
+            concurrency: config.workers,
+            lease: config.job_lease,
+            name: process,
+            ..WorkerConfig::default()
+        };
         let pool = WorkerPool::new(store.clone(), handler, worker_config);
-        let state =
-            AppState { store: store.clone(), secrets: Arc::new(secrets), wake: pool.waker(), workers_alive: pool.alive() };
+        let state = AppState {
+            store: store.clone(),
+            secrets: Arc::new(secrets),
+            wake: pool.waker(),
+            workers_alive: pool.alive(),
+        };
         let workers = tokio::spawn(pool.run(self.phase.clone()));
         let reconciler = config.reconcile_interval.map(|interval| {
             let config = ReconcileConfig { interval, ..ReconcileConfig::default() };

@@ -21,11 +21,11 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
@@ -54,7 +54,12 @@ pub fn router(runtime: Arc<Runtime>) -> Router {
         .route("/setup/callback", get(callback))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
-        .route("/webhook", post(|| async { (StatusCode::SERVICE_UNAVAILABLE, "drydock is in setup mode: open / to register the GitHub App\n") }))
+        .route(
+            "/webhook",
+            post(|| async {
+                (StatusCode::SERVICE_UNAVAILABLE, "drydock is in setup mode: open / to register the GitHub App\n")
+            }),
+        )
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(SetupState { runtime, http })
 }
@@ -254,12 +259,12 @@ async fn callback(State(s): State<SetupState>, Query(q): Query<CallbackQuery>) -
         .filter(|c| !c.is_empty() && c.len() <= 100 && c.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)))
         .ok_or(SetupError::BadCode)?;
     let conversion = exchange(&s, &code).await?;
-    let webhook_secret = conversion
-        .webhook_secret
-        .filter(|w| !w.is_empty())
-        .ok_or_else(|| SetupError::Exchange("no webhook secret came back; the manifest needs hook_attributes.url".to_owned()))?;
+    let webhook_secret = conversion.webhook_secret.filter(|w| !w.is_empty()).ok_or_else(|| {
+        SetupError::Exchange("no webhook secret came back; the manifest needs hook_attributes.url".to_owned())
+    })?;
     let secrets = WebhookSecrets::parse(&webhook_secret).map_err(|e| SetupError::Exchange(e.to_string()))?;
-    let app_id = i64::try_from(conversion.id).map_err(|_| SetupError::Exchange("the App id is out of range".to_owned()))?;
+    let app_id =
+        i64::try_from(conversion.id).map_err(|_| SetupError::Exchange("the App id is out of range".to_owned()))?;
     let github_url = s.runtime.config().github_url.trim_end_matches('/').to_owned();
     let stored = StoredAppCredentials {
         app_id,

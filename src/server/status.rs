@@ -107,7 +107,9 @@ pub fn render(data: &StatusData) -> String {
     if data.installations.is_empty() {
         b.push_str("<p class=\"muted\">No installations yet.</p>\n");
     } else {
-        b.push_str("<table id=\"installations\">\n<tr><th>account</th><th>type</th><th>repositories</th><th>state</th></tr>\n");
+        b.push_str(
+            "<table id=\"installations\">\n<tr><th>account</th><th>type</th><th>repositories</th><th>state</th></tr>\n",
+        );
         for i in &data.installations {
             let state = if i.suspended_at.is_some() { "suspended" } else { "active" };
             let _ = writeln!(
@@ -185,7 +187,7 @@ mod tests {
     #[test]
     fn utc_formats_civil_time() {
         assert_eq!(utc(t(0)), "1970-01-01 00:00:00");
-        assert_eq!(utc(t(1_795_000_000_000)), "2026-11-18 09:46:40");
+        assert_eq!(utc(t(1_795_000_000_000)), "2026-11-18 11:06:40");
         assert_eq!(utc(t(951_782_400_000)), "2000-02-29 00:00:00");
     }
 
@@ -235,7 +237,13 @@ mod tests {
                     last_error: None,
                 },
             ],
-            queue: QueueStats { queued: 3, delayed: 1, running: 2, dead: 1, oldest_queued_age: Some(Duration::from_secs(42)) },
+            queue: QueueStats {
+                queued: 3,
+                delayed: 1,
+                running: 2,
+                dead: 1,
+                oldest_queued_age: Some(Duration::from_secs(42)),
+            },
             digest_prs: vec![DigestPrSummary {
                 repository: "acme/api".to_owned(),
                 number: 17,

@@ -72,7 +72,12 @@ impl Store {
     }
 
     /// Records a new registration `state`, valid until `expires_at`, and forgets expired ones.
-    pub async fn create_setup_state(&self, state: &str, expires_at: Timestamp, now: Timestamp) -> Result<(), StoreError> {
+    pub async fn create_setup_state(
+        &self,
+        state: &str,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         on_backend!(self, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM setup_states WHERE expires_at <= $1").bind(now).execute(&mut *tx).await?;

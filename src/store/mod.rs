@@ -52,8 +52,8 @@ pub use app_credentials::StoredAppCredentials;
 pub use config_cache::CachedConfig;
 pub use deliveries::{DeliverySummary, IgnoredCount, NewDelivery, Pruned, Recorded};
 pub use installations::{DeletedInstallation, Installation, InstallationInfo, Repository};
-pub use status::{DeliveryOutcome, DigestPrSummary};
 pub use jobs::{ClaimedJob, JobId, JobRecord, JobState, NewJob, QueueStats, backoff, retry_delay};
+pub use status::{DeliveryOutcome, DigestPrSummary};
 pub use write_slots::{SlotAttempt, WriteSlot};
 
 /// How long SQLite waits for another connection's write lock before failing a statement.

@@ -19,8 +19,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::diff::right_lines;
 use super::{
-    AuthKind, BOT_LOGIN, CheckRun, CreatedApp, Fault, JwtClaims, LoggedRequest, Repo, Review, ReviewComment, Shared, State,
-    StoredDelivery,
+    AuthKind, BOT_LOGIN, CheckRun, CreatedApp, Fault, JwtClaims, LoggedRequest, Repo, Review, ReviewComment, Shared,
+    State, StoredDelivery,
 };
 
 /// GitHub's limit on a check run's summary and text, in characters.

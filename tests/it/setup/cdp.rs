@@ -1,4 +1,4 @@
-//! A minimal Chrome DevTools Protocol client: enough to open a page in headless Chromium, evaluate
+//! A minimal Chrome `DevTools` Protocol client: enough to open a page in headless Chromium, evaluate
 //! JavaScript in it and wait for a condition. `chromium --headless=new --remote-debugging-port=0`
 //! prints its browser websocket URL on stderr; commands are JSON over that websocket, and a page is
 //! driven through a flat session (`Target.attachToTarget` with `flatten: true`).

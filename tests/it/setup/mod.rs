@@ -133,7 +133,7 @@ async fn assert_configured(http: &reqwest::Client, server: &TestServer, store: &
     wait_ready(http, server, "ready").await;
     let (status, _) = get(http, &server.url(&format!("/setup/callback?code=x&state={}", app.state))).await;
     assert_eq!(status, 404, "setup is gone once configured");
-    let r = post_form(&http, &server.url("/setup/start"), &[("org", "")]).send().await.unwrap();
+    let r = post_form(http, &server.url("/setup/start"), &[("org", "")]).send().await.unwrap();
     assert_eq!(r.status(), 404);
     let (status, page) = get(http, &server.url("/")).await;
     assert_eq!(status, 200);
@@ -206,7 +206,11 @@ async fn setup_registers_the_app_over_http_and_switches_without_a_restart() {
         1,
         "one conversion, unauthenticated"
     );
-    assert!(gh.requests().iter().any(|r| r.path.starts_with("/app-manifests/") && r.auth == crate::fake_github::AuthKind::None));
+    assert!(
+        gh.requests()
+            .iter()
+            .any(|r| r.path.starts_with("/app-manifests/") && r.auth == crate::fake_github::AuthKind::None)
+    );
 
     let store = Store::connect(&db.url).await.unwrap();
     assert_configured(&http, &server, &store, &app).await;
@@ -219,7 +223,10 @@ async fn setup_registers_the_app_over_http_and_switches_without_a_restart() {
     // A restart loads the stored credentials: normal mode at once, same secret.
     let server = TestServer::start(setup_config(&gh, &db.url, Some(KEY))).await;
     wait_ready(&http, &server, "ready").await;
-    assert_eq!(deliver_with(&http, server.addr, &app.webhook_secret, "11111111-2222-3333-4444-777777777777").await, 202);
+    assert_eq!(
+        deliver_with(&http, server.addr, &app.webhook_secret, "11111111-2222-3333-4444-777777777777").await,
+        202
+    );
     assert_eq!(get(&http, &server.url("/setup/callback")).await.0, 404);
     server.stop().await.unwrap();
 
@@ -230,7 +237,10 @@ async fn setup_registers_the_app_over_http_and_switches_without_a_restart() {
     let server = TestServer::start(config).await;
     wait_ready(&http, &server, "ready").await;
     assert_eq!(deliver_with(&http, server.addr, SECRET, "11111111-2222-3333-4444-888888888888").await, 202);
-    assert_eq!(deliver_with(&http, server.addr, &app.webhook_secret, "11111111-2222-3333-4444-999999999999").await, 401);
+    assert_eq!(
+        deliver_with(&http, server.addr, &app.webhook_secret, "11111111-2222-3333-4444-999999999999").await,
+        401
+    );
     server.stop().await.unwrap();
 
     // A wrong key, or none, is one clear error at start.
@@ -346,4 +356,46 @@ async fn chromium_clicks_through_setup() {
     assert_configured(&http, &server, &store, &app).await;
     store.close().await;
     server.stop().await.unwrap();
+}
+
+/// The binary: `drydock serve` with no App setting at all starts in setup mode instead of failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_starts_in_setup_mode_without_credentials() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("secret.key");
+    std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("drydock"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("DRYDOCK_") || key == "DATABASE_URL" {
+            cmd.env_remove(key);
+        }
+    }
+    let mut child = cmd
+        .args(["serve", "--listen", "127.0.0.1:0", "--reconcile-interval", "0"])
+        .arg("--database-url")
+        .arg(format!("sqlite://{}", dir.path().join("d.db").display()))
+        .env("DRYDOCK_SECRET_KEY_FILE", &key_file)
+        .env("DRYDOCK_GITHUB_API_URL", "https://ghe.example.com/api/v3")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("{line:?}")).to_owned();
+    let http = http();
+    let (status, body) = get(&http, &format!("http://{addr}/readyz")).await;
+    let (page_status, page) = get(&http, &format!("http://{addr}/")).await;
+    let r = post_form(&http, &format!("http://{addr}/setup/start"), &[("org", "acme")]).send().await.unwrap();
+    let start = r.text().await.unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!((status, body.as_str()), (200, "setup mode: open / in a browser to register the GitHub App\n"));
+    assert_eq!(page_status, 200);
+    assert!(page.contains("Register GitHub App"), "{page}");
+    // The web host is derived from the GHES API URL.
+    let action = attr_after(&start, "<form", "action");
+    assert!(action.starts_with("https://ghe.example.com/organizations/acme/settings/apps/new?state="), "{action}");
 }
