@@ -31,6 +31,8 @@ pub struct Config {
     /// The key that seals the App's secrets in the store (`DRYDOCK_SECRET_KEY`); needed by setup mode
     /// and to load stored credentials.
     pub secret_key: Option<SecretKey>,
+    /// In setup mode, how often to look for credentials another process (sharing the database) stored.
+    pub setup_poll_interval: Duration,
     /// The App's id and private key from flags or environment; `None`: use the stored ones, or set up.
     pub app: Option<AppCredentials>,
     /// Secrets webhook signatures may be made with (several while rotating).
@@ -68,6 +70,7 @@ impl Config {
             github_url: "https://github.com".to_owned(),
             public_url: None,
             secret_key: None,
+            setup_poll_interval: Duration::from_secs(10),
             app: None,
             webhook_secrets: None,
             workers: 4,

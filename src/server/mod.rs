@@ -139,10 +139,13 @@ pub struct Runtime {
 
 impl Runtime {
     /// Starts normal mode with these credentials: the GitHub client, the worker pool and the reconciler,
-    /// then serves the normal router. Fails when the key does not parse, or when normal mode already runs.
-    pub async fn start(&self, credentials: AppCredentials, secrets: WebhookSecrets) -> anyhow::Result<()> {
+    /// then serves the normal router. `Ok(false)` when normal mode already runs (nothing changes); an
+    /// error when the key does not parse.
+    pub async fn start(&self, credentials: AppCredentials, secrets: WebhookSecrets) -> anyhow::Result<bool> {
         let mut running = self.running.lock().await;
-        anyhow::ensure!(running.is_none(), "the github app is already configured");
+        if running.is_some() {
+            return Ok(false);
+        }
         let config = &self.config;
         let store = &self.store;
         let github = GithubApp::new(credentials.app_id, credentials.private_key.clone(), &config.github_api_url)
@@ -173,7 +176,7 @@ impl Runtime {
         *running = Some(Running { workers, reconciler });
         self.switch.set(router(state));
         tracing::info!(app_id = credentials.app_id, workers = config.workers, "github app configured; workers started");
-        Ok(())
+        Ok(true)
     }
 
     /// Whether normal mode runs.
@@ -239,15 +242,17 @@ pub async fn run_until(
         phase: phase_rx,
         running: Mutex::new(None),
     });
-    if let Some((app, secrets)) = initial {
+    let setup_watch = if let Some((app, secrets)) = initial {
         if let Err(e) = runtime.start(app, secrets).await {
             store.close().await;
             return Err(e);
         }
+        None
     } else {
         tracing::warn!("no github app credentials: starting in setup mode; open / in a browser to register the app");
         switch.set(setup::router(Arc::clone(&runtime)));
-    }
+        Some(tokio::spawn(setup::watch_store(Arc::clone(&runtime))))
+    };
     let config = runtime.config();
 
     let addr = listener.local_addr().context("cannot read the bound address")?;
@@ -261,6 +266,10 @@ pub async fn run_until(
     };
     let served = axum::serve(listener, switch.router()).with_graceful_shutdown(signal).await;
     let _ = phase_tx.send(Phase::Draining);
+    if let Some(watch) = setup_watch {
+        watch.abort();
+        let _ = watch.await;
+    }
     if let Some(Running { mut workers, reconciler }) = runtime.running.lock().await.take() {
         if tokio::time::timeout(config.shutdown_grace, &mut workers).await.is_err() {
             tracing::warn!(

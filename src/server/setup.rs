@@ -259,6 +259,13 @@ async fn callback(State(s): State<SetupState>, Query(q): Query<CallbackQuery>) -
         .filter(|c| !c.is_empty() && c.len() <= 100 && c.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)))
         .ok_or(SetupError::BadCode)?;
     let conversion = exchange(&s, &code).await?;
+    // Check the key before storing it: stored credentials that cannot start would block every restart.
+    crate::github::app::GithubApp::new(
+        conversion.id,
+        SecretString::from(conversion.pem.clone()),
+        &s.runtime.config().github_api_url,
+    )
+    .map_err(|e| SetupError::Exchange(e.to_string()))?;
     let webhook_secret = conversion.webhook_secret.filter(|w| !w.is_empty()).ok_or_else(|| {
         SetupError::Exchange("no webhook secret came back; the manifest needs hook_attributes.url".to_owned())
     })?;
@@ -281,6 +288,7 @@ async fn callback(State(s): State<SetupState>, Query(q): Query<CallbackQuery>) -
     }
     tracing::info!(app_id = conversion.id, slug = %conversion.slug, "github app registered; credentials stored");
     let credentials = AppCredentials { app_id: conversion.id, private_key: SecretString::from(conversion.pem) };
+    // `false`: another path (the store watch) started normal mode first, with these same credentials.
     s.runtime.start(credentials, secrets).await.map_err(SetupError::Start)?;
     let install = format!("{github_url}/apps/{}/installations/new", conversion.slug);
     let body = format!(
@@ -319,6 +327,49 @@ async fn readyz(State(s): State<SetupState>) -> (StatusCode, String) {
         return (StatusCode::SERVICE_UNAVAILABLE, "store unreachable: check the database\n".to_owned());
     }
     (StatusCode::OK, "setup mode: open / in a browser to register the GitHub App\n".to_owned())
+}
+
+/// In setup mode, watches the store for credentials another process stored (replicas sharing one
+/// PostgreSQL: one of them ran setup) and starts normal mode with them; ends once normal mode runs.
+pub async fn watch_store(runtime: Arc<Runtime>) {
+    let config = runtime.config();
+    let mut tick = tokio::time::interval(config.setup_poll_interval.max(std::time::Duration::from_millis(50)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if runtime.is_running().await {
+            return;
+        }
+        let stored = match runtime.store().app_credentials().await {
+            Ok(Some(stored)) => stored,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "setup mode: cannot read the store; trying again");
+                continue;
+            }
+        };
+        let Some(key) = &config.secret_key else {
+            tracing::error!("another process stored github app credentials, but DRYDOCK_SECRET_KEY is not set here");
+            return;
+        };
+        let opened = open_stored(key, &stored);
+        match opened {
+            Ok((app, secrets)) => match runtime.start(app, secrets).await {
+                Ok(_) => {
+                    tracing::info!(app_id = stored.app_id, "setup finished elsewhere; using the stored credentials");
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = ?e, "cannot start with the stored github app credentials; restart drydock");
+                    return;
+                }
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "cannot open the github app credentials another process stored");
+                return;
+            }
+        }
+    }
 }
 
 /// Opens stored credentials with `key`: the App's id and key, and its webhook secret.

@@ -29,6 +29,7 @@ fn setup_config(gh: &FakeGithub, database_url: &str, key: Option<&str>) -> Confi
     config.webhook_secrets = None;
     config.github_url = gh.uri();
     config.secret_key = key.map(|k| SecretKey::parse(k).unwrap());
+    config.setup_poll_interval = Duration::from_millis(100);
     config
 }
 
@@ -94,13 +95,11 @@ fn attr_after(html: &str, after: &str, attr: &str) -> String {
 async fn wait_ready(http: &reqwest::Client, server: &TestServer, want: &str) {
     let start = Instant::now();
     loop {
-        if let Ok(r) = http.get(server.url("/readyz")).send().await
-            && r.status() == 200
-            && r.text().await.unwrap().contains(want)
-        {
+        let (status, body) = get(http, &server.url("/readyz")).await;
+        if status == 200 && body.contains(want) {
             return;
         }
-        assert!(start.elapsed() < Duration::from_secs(10), "never ready with {want:?}");
+        assert!(start.elapsed() < Duration::from_secs(10), "never ready with {want:?}; last: {status} {body:?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -130,7 +129,7 @@ async fn assert_configured(http: &reqwest::Client, server: &TestServer, store: &
     // The switch happened without a restart: the new secret works, the setup routes are gone.
     assert_eq!(deliver_with(http, server.addr, &app.webhook_secret, "11111111-2222-3333-4444-555555555555").await, 202);
     assert_eq!(deliver_with(http, server.addr, SECRET, "11111111-2222-3333-4444-666666666666").await, 401);
-    wait_ready(http, server, "ready").await;
+    wait_ready(http, server, "ready\n").await;
     let (status, _) = get(http, &server.url(&format!("/setup/callback?code=x&state={}", app.state))).await;
     assert_eq!(status, 404, "setup is gone once configured");
     let r = post_form(http, &server.url("/setup/start"), &[("org", "")]).send().await.unwrap();
@@ -222,7 +221,7 @@ async fn setup_registers_the_app_over_http_and_switches_without_a_restart() {
 
     // A restart loads the stored credentials: normal mode at once, same secret.
     let server = TestServer::start(setup_config(&gh, &db.url, Some(KEY))).await;
-    wait_ready(&http, &server, "ready").await;
+    wait_ready(&http, &server, "ready\n").await;
     assert_eq!(
         deliver_with(&http, server.addr, &app.webhook_secret, "11111111-2222-3333-4444-777777777777").await,
         202
@@ -235,7 +234,7 @@ async fn setup_registers_the_app_over_http_and_switches_without_a_restart() {
     config.app = Some(AppCredentials { app_id: TEST_APP_ID, private_key: SecretString::from(TEST_APP_KEY) });
     config.webhook_secrets = Some(WebhookSecrets::parse(SECRET).unwrap());
     let server = TestServer::start(config).await;
-    wait_ready(&http, &server, "ready").await;
+    wait_ready(&http, &server, "ready\n").await;
     assert_eq!(deliver_with(&http, server.addr, SECRET, "11111111-2222-3333-4444-888888888888").await, 202);
     assert_eq!(
         deliver_with(&http, server.addr, &app.webhook_secret, "11111111-2222-3333-4444-999999999999").await,
@@ -250,6 +249,40 @@ async fn setup_registers_the_app_over_http_and_switches_without_a_restart() {
     let err = TestServer::start(setup_config(&gh, &db.url, None)).await.stop().await.unwrap_err();
     let err = format!("{err:#}");
     assert!(err.contains("set DRYDOCK_SECRET_KEY"), "{err}");
+}
+
+/// Registers the App through `server` over HTTP (personal account); returns the created App.
+async fn register_over_http(http: &reqwest::Client, gh: &FakeGithub, server: &TestServer) -> CreatedApp {
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = post_form(http, &server.url("/setup/start"), &[("org", "")]).send().await.unwrap().text().await.unwrap();
+    let action = attr_after(&page, "<form", "action");
+    let manifest = attr_after(&page, "name=\"manifest\"", "value");
+    let r = post_form(&no_redirects, &action, &[("manifest", manifest.as_str())]).send().await.unwrap();
+    let callback = r.headers()["location"].to_str().unwrap().to_owned();
+    let (status, page) = get(http, &callback).await;
+    assert_eq!(status, 200, "{page}");
+    gh.created_apps().pop().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_in_setup_mode_pick_up_credentials_another_one_stored() {
+    for db in databases().await {
+        eprintln!("backend: {}", db.backend);
+        let gh = FakeGithub::start().await;
+        let http = http();
+        // One after the other: two processes migrating a fresh SQLite file at once can collide.
+        let a = TestServer::start(setup_config(&gh, &db.url, Some(KEY))).await;
+        wait_ready(&http, &a, "setup mode").await;
+        let b = TestServer::start(setup_config(&gh, &db.url, Some(KEY))).await;
+        wait_ready(&http, &b, "setup mode").await;
+        let app = register_over_http(&http, &gh, &a).await;
+        // b never saw the callback; it finds the stored credentials and switches on its own.
+        wait_ready(&http, &b, "ready\n").await;
+        assert_eq!(deliver_with(&http, b.addr, &app.webhook_secret, "21111111-2222-3333-4444-555555555555").await, 202);
+        assert_eq!(get(&http, &b.url("/setup/callback")).await.0, 404);
+        a.stop().await.unwrap();
+        b.stop().await.unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
