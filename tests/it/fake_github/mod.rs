@@ -18,6 +18,13 @@
 //! (like GHES); `Link` headers are absolute and keep the prefix the request
 //! used, as GitHub's do.
 //!
+//! The App-manifest flow is here too: the web form `POST /settings/apps/new`
+//! (and `/organizations/{org}/settings/apps/new`) confirms at once and redirects
+//! to the manifest's `redirect_url` with a code and the `state`, as GitHub does
+//! after the user confirms; `POST /app-manifests/{code}/conversions` converts a
+//! code once, unauthenticated, into the test App (id, [`TEST_APP_KEY`], a fresh
+//! webhook secret). [`FakeGithub::created_apps`] lists what was converted.
+//!
 //! The RSA key pair in `tests/fixtures/github/app-key{,.pub}.pem` was generated
 //! for these tests alone (`openssl genrsa -traditional 2048`). It is not, and
 //! never was, the key of any real GitHub App.

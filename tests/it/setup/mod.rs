@@ -432,3 +432,51 @@ async fn the_binary_starts_in_setup_mode_without_credentials() {
     let action = attr_after(&start, "<form", "action");
     assert!(action.starts_with("https://ghe.example.com/organizations/acme/settings/apps/new?state="), "{action}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_page_shows_installations_deliveries_and_their_jobs() {
+    use drydock::server::status::{StatusData, render};
+    use drydock::store::{InstallationInfo, JobState, NewDelivery, NewJob, Recorded, Repository};
+    for db in databases().await {
+        eprintln!("backend: {}", db.backend);
+        let store = db.connect().await;
+        let t = |s: u64| Timestamp::from_unix_millis(1_795_000_000_000) + Duration::from_secs(s);
+        let info =
+            InstallationInfo { id: 7, account: "acme".into(), account_type: "Organization".into(), suspended: false };
+        store.upsert_installation(&info, t(0)).await.unwrap();
+        let repos =
+            [Repository { id: 1, full_name: "acme/a".into() }, Repository { id: 2, full_name: "acme/b".into() }];
+        store.set_repositories(7, &repos, &[], t(0)).await.unwrap();
+        let delivery = |id: &str, event: &str| NewDelivery {
+            delivery_id: id.into(),
+            event: event.into(),
+            action: Some("opened".into()),
+            installation_id: Some(7),
+            repository: Some("acme/<a>".into()),
+            payload: "{}".into(),
+        };
+        let job = NewJob::new("lint_pr", serde_json::json!({})).installation(7);
+        let Recorded::New { jobs } =
+            store.record_delivery(&delivery("d-1", "pull_request"), &[job], t(1)).await.unwrap()
+        else {
+            panic!("new delivery")
+        };
+        store.record_delivery(&delivery("d-2", "push"), &[], t(2)).await.unwrap();
+        let claimed = store.claim("w", Duration::from_secs(60), t(3)).await.unwrap().unwrap();
+        assert_eq!(claimed.id, jobs[0]);
+        store.fail_permanently(claimed.id, "w", "repository <gone>", t(4)).await.unwrap();
+
+        let data = StatusData::load(&store, t(5)).await.unwrap();
+        assert_eq!(data.installations.len(), 1);
+        assert_eq!(data.installations[0].repositories, 2);
+        let outcomes: Vec<_> = data.deliveries.iter().map(|d| (d.delivery_id.as_str(), d.jobs, d.job_state)).collect();
+        assert_eq!(outcomes, [("d-2", 0, None), ("d-1", 1, Some(JobState::Dead))]);
+        assert_eq!(data.deliveries[1].last_error.as_deref(), Some("repository <gone>"));
+        assert_eq!(data.queue.dead, 1);
+        assert!(data.digest_prs.is_empty(), "placeholder until the digest-PR table lands");
+        let html = render(&data);
+        assert!(html.contains("<td>acme</td><td>Organization</td><td>2</td>"), "{html}");
+        assert!(html.contains("dead (repository &lt;gone&gt;)") && html.contains("acme/&lt;a&gt;"), "{html}");
+        store.close().await;
+    }
+}
