@@ -462,7 +462,7 @@ async fn the_status_page_shows_installations_deliveries_and_their_jobs() {
             panic!("new delivery")
         };
         store.record_delivery(&delivery("d-2", "push"), &[], t(2)).await.unwrap();
-        let claimed = store.claim("w", Duration::from_secs(60), t(3)).await.unwrap().unwrap();
+        let claimed = store.claim("w", Duration::from_mins(1), t(3)).await.unwrap().unwrap();
         assert_eq!(claimed.id, jobs[0]);
         store.fail_permanently(claimed.id, "w", "repository <gone>", t(4)).await.unwrap();
 
