@@ -313,7 +313,8 @@ async fn exchange(s: &SetupState, code: &str) -> Result<Conversion, SetupError> 
         .header("x-github-api-version", "2022-11-28")
         .send()
         .await
-        .map_err(|e| SetupError::Exchange(format!("cannot reach {api}: {e}")))?;
+        // Without the URL: it holds the code, which buys the App's private key for an hour.
+        .map_err(|e| SetupError::Exchange(format!("cannot reach {api}: {}", e.without_url())))?;
     let status = response.status();
     if !status.is_success() {
         return Err(SetupError::Exchange(format!("GitHub answered {status}; the code is used or older than an hour")));

@@ -480,3 +480,30 @@ async fn the_status_page_shows_installations_deliveries_and_their_jobs() {
         store.close().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_conversion_says_start_again_and_burns_the_state() {
+    let db = TestDb::sqlite();
+    let gh = FakeGithub::start().await;
+    let server = TestServer::start(setup_config(&gh, &db.url, Some(KEY))).await;
+    let http = http();
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page =
+        post_form(&http, &server.url("/setup/start"), &[("org", "")]).send().await.unwrap().text().await.unwrap();
+    let action = attr_after(&page, "<form", "action");
+    let manifest = attr_after(&page, "name=\"manifest\"", "value");
+    let r = post_form(&no_redirects, &action, &[("manifest", manifest.as_str())]).send().await.unwrap();
+    let callback = r.headers()["location"].to_str().unwrap().to_owned();
+    let code = callback.split("code=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    gh.inject_on("POST", "/app-manifests/", crate::fake_github::Fault::ServerError, 1);
+    let (status, page) = get(&http, &callback).await;
+    assert_eq!(status, 502, "{page}");
+    assert!(page.contains("GitHub did not convert the manifest code") && page.contains("start again"), "{page}");
+    assert!(!page.contains(&code), "the code buys the App's key; it is never shown");
+    // Still in setup mode; the state was used up.
+    let (status, page) = get(&http, &callback).await;
+    assert_eq!(status, 400, "{page}");
+    assert!(Store::connect(&db.url).await.unwrap().app_credentials().await.unwrap().is_none());
+    wait_ready(&http, &server, "setup mode").await;
+    server.stop().await.unwrap();
+}
