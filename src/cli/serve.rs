@@ -14,7 +14,8 @@ use clap::{Args, ValueEnum};
 use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::github::webhook::WebhookSecrets;
-use crate::server::{self, AppCredentials, Config};
+use crate::server::config::github_url_for_api;
+use crate::server::{self, AppCredentials, Config, SecretKey};
 
 /// The environment variable holding the App's private key itself (PEM).
 pub const PRIVATE_KEY_ENV: &str = "DRYDOCK_PRIVATE_KEY";
@@ -75,6 +76,21 @@ pub struct ServeArgs {
     /// GitHub API base URL; on GitHub Enterprise Server `https://HOST/api/v3`.
     #[arg(long, env = "DRYDOCK_GITHUB_API_URL", default_value = "https://api.github.com")]
     pub github_api_url: String,
+    /// GitHub web URL, where setup registers the App [default: from the API URL: `https://github.com`,
+    /// or `https://HOST` on GHES].
+    #[arg(long, env = "DRYDOCK_GITHUB_URL")]
+    pub github_url: Option<String>,
+    /// The URL GitHub and browsers reach this server at; setup puts it in the App's manifest
+    /// [default: from the request's Host].
+    #[arg(long, env = "DRYDOCK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Key sealing the App's secrets in the database (32 bytes, base64 or hex: `openssl rand -base64 32`);
+    /// needed by setup mode and to load what it stored.
+    #[arg(long, env = "DRYDOCK_SECRET_KEY", hide_env_values = true, value_parser = secret)]
+    pub secret_key: Option<SecretString>,
+    /// File holding the secret key.
+    #[arg(long, env = "DRYDOCK_SECRET_KEY_FILE", conflicts_with = "secret_key")]
+    pub secret_key_file: Option<PathBuf>,
     /// Jobs run at once in this process.
     #[arg(long, env = "DRYDOCK_WORKERS", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: u16,
@@ -104,6 +120,50 @@ pub fn validate(args: &ServeArgs) -> anyhow::Result<Config> {
 /// [`validate`] with the `DRYDOCK_PRIVATE_KEY` value given (for tests).
 pub fn validate_with(args: &ServeArgs, private_key_env: Option<SecretString>) -> anyhow::Result<Config> {
     let mut problems: Vec<String> = Vec::new();
+    // No App setting at all: use the credentials setup mode stored, or start setup mode. Some but not
+    // all of them is a mistake, reported below.
+    let no_app_settings = args.app_id.as_deref().is_none_or(|s| s.trim().is_empty())
+        && args.private_key_file.is_none()
+        && private_key_env.is_none()
+        && args.webhook_secret.is_none()
+        && args.webhook_secret_file.is_none();
+    let secret_key = match (&args.secret_key, &args.secret_key_file) {
+        (Some(text), _) => Some(text.expose_secret().to_owned()),
+        (None, Some(path)) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                problems.push(format!("cannot read the secret key file {}: {e}", path.display()));
+                None
+            }
+        },
+        (None, None) => None,
+    }
+    .and_then(|text| match SecretKey::parse(&text) {
+        Ok(key) => Some(key),
+        Err(e) => {
+            problems.push(format!("DRYDOCK_SECRET_KEY: {e}"));
+            None
+        }
+    });
+    let mut github_url = args
+        .github_url
+        .as_deref()
+        .map_or_else(|| github_url_for_api(&args.github_api_url), |u| u.trim_end_matches('/').to_owned());
+    if !(github_url.starts_with("https://") || github_url.starts_with("http://")) {
+        problems.push(format!(
+            "the GitHub URL `{github_url}` is not an http(s) URL; use https://github.com or https://HOST"
+        ));
+        github_url.clear();
+    }
+    let public_url = args.public_url.as_deref().map(|u| u.trim_end_matches('/').to_owned());
+    if let Some(u) = &public_url
+        && !(u.starts_with("https://") || u.starts_with("http://"))
+    {
+        problems.push(format!("the public URL `{u}` is not an http(s) URL; use e.g. https://drydock.example.com"));
+    }
+    if no_app_settings {
+        return finish(args, problems, None, None, github_url, public_url, secret_key);
+    }
     let app_id = match args.app_id.as_deref().map(str::trim) {
         None | Some("") => {
             problems.push("set the GitHub App's id with --app-id or DRYDOCK_APP_ID".to_owned());
@@ -170,6 +230,32 @@ pub fn validate_with(args: &ServeArgs, private_key_env: Option<SecretString>) ->
             None
         }
     });
+    let (Some(app_id), Some(private_key)) = (app_id, private_key) else {
+        let problems =
+            if problems.is_empty() { vec!["the GitHub App credentials are incomplete".to_owned()] } else { problems };
+        return finish(args, problems, None, None, github_url, public_url, secret_key);
+    };
+    finish(
+        args,
+        problems,
+        Some(AppCredentials { app_id, private_key }),
+        webhook_secrets,
+        github_url,
+        public_url,
+        secret_key,
+    )
+}
+
+/// The checks every mode shares, and the [`Config`].
+fn finish(
+    args: &ServeArgs,
+    mut problems: Vec<String>,
+    app: Option<AppCredentials>,
+    webhook_secrets: Option<WebhookSecrets>,
+    github_url: String,
+    public_url: Option<String>,
+    secret_key: Option<SecretKey>,
+) -> anyhow::Result<Config> {
     let database_url = match &args.database_url_file {
         Some(path) => read_secret_file(path).unwrap_or_else(|e| {
             problems.push(format!(
@@ -195,13 +281,13 @@ pub fn validate_with(args: &ServeArgs, private_key_env: Option<SecretString>) ->
     if !problems.is_empty() {
         anyhow::bail!("drydock serve cannot start:\n  - {}", problems.join("\n  - "));
     }
-    let (Some(app_id), Some(private_key)) = (app_id, private_key) else {
-        anyhow::bail!("drydock serve cannot start: the GitHub App credentials are incomplete");
-    };
     let mut config = Config::defaults(url);
     config.listen = args.listen;
     api.clone_into(&mut config.github_api_url);
-    config.app = Some(AppCredentials { app_id, private_key });
+    config.github_url = github_url;
+    config.public_url = public_url;
+    config.secret_key = secret_key;
+    config.app = app;
     config.webhook_secrets = webhook_secrets;
     config.workers = usize::from(args.workers);
     config.shutdown_grace = args.shutdown_grace;
@@ -301,9 +387,38 @@ mod tests {
 
     #[test]
     fn missing_settings_are_listed_in_one_message() {
-        let err = validate_with(&parse(&[]), None).unwrap_err().to_string();
-        assert_eq!(err.matches("\n  - ").count(), 3, "{err}");
+        let err = validate_with(&parse(&["--app-id", "7"]), None).unwrap_err().to_string();
+        assert_eq!(err.matches("\n  - ").count(), 2, "{err}");
         assert!(err.starts_with("drydock serve cannot start:"), "{err}");
+        let err = validate_with(&parse(&["--webhook-secret", "s"]), None).unwrap_err().to_string();
+        assert_eq!(err.matches("\n  - ").count(), 2, "{err}");
+    }
+
+    #[test]
+    fn no_app_settings_at_all_means_setup_mode_or_stored_credentials() {
+        let config = validate_with(&parse(&[]), None).unwrap();
+        assert!(config.app.is_none() && config.webhook_secrets.is_none() && config.secret_key.is_none());
+        assert_eq!(config.github_url, "https://github.com");
+        let config = validate_with(
+            &parse(&[
+                "--github-api-url",
+                "https://ghe.example.com/api/v3",
+                "--public-url",
+                "https://dd.example.com/",
+                "--secret-key",
+                "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=",
+            ]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(config.github_url, "https://ghe.example.com");
+        assert_eq!(config.public_url.as_deref(), Some("https://dd.example.com"));
+        assert!(config.secret_key.is_some());
+        assert!(!format!("{config:?}").contains("q83v"), "the key leaked");
+        let err = validate_with(&parse(&["--secret-key", "hunter2"]), None).unwrap_err().to_string();
+        assert!(err.contains("openssl rand -base64 32") && !err.contains("hunter2"), "{err}");
+        let err = validate_with(&parse(&["--github-url", "github.com"]), None).unwrap_err().to_string();
+        assert!(err.contains("not an http(s) URL"), "{err}");
     }
 
     #[test]

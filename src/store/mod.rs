@@ -18,7 +18,8 @@
 //!
 //! The parts: [`deliveries`] (webhook deduplication and ignored-event counters), [`jobs`] (the durable queue),
 //! [`write_slots`] (per-installation serialisation of GitHub writes), [`installations`] and [`config_cache`]
-//! (the App's `.github/drydock.yml` per repository).
+//! (the App's `.github/drydock.yml` per repository), [`app_credentials`] (what setup mode stored) and
+//! [`status`] (the status page's reads).
 
 use std::fmt;
 use std::ops::Add;
@@ -39,16 +40,20 @@ macro_rules! on_backend {
     };
 }
 
+pub mod app_credentials;
 pub mod config_cache;
 pub mod deliveries;
 pub mod installations;
 pub mod jobs;
+pub mod status;
 pub mod write_slots;
 
+pub use app_credentials::StoredAppCredentials;
 pub use config_cache::CachedConfig;
 pub use deliveries::{DeliverySummary, IgnoredCount, NewDelivery, Pruned, Recorded};
 pub use installations::{DeletedInstallation, Installation, InstallationInfo, Repository};
 pub use jobs::{ClaimedJob, JobId, JobRecord, JobState, NewJob, QueueStats, backoff, retry_delay};
+pub use status::{DeliveryOutcome, DigestPrSummary};
 pub use write_slots::{SlotAttempt, WriteSlot};
 
 /// How long SQLite waits for another connection's write lock before failing a statement.

@@ -24,6 +24,8 @@ mod rules;
 mod serve_process;
 #[cfg(feature = "service")]
 mod server;
+#[cfg(feature = "service")]
+mod setup;
 mod shellcheck;
 #[cfg(feature = "service")]
 mod store;

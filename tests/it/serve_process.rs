@@ -79,13 +79,13 @@ impl Drop for Server {
 }
 
 #[test]
-fn serve_refuses_to_start_without_credentials_with_one_message() {
-    let out = serve_command().output().unwrap();
+fn serve_refuses_to_start_with_partial_credentials_with_one_message() {
+    // No App setting at all is setup mode (tests/it/setup); some but not all is a mistake.
+    let out = serve_command().args(["--app-id", "4242"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.starts_with("drydock: error: drydock serve cannot start:\n"), "{stderr}");
     for needle in [
-        "--app-id or DRYDOCK_APP_ID",
         "DRYDOCK_PRIVATE_KEY_FILE",
         "DRYDOCK_PRIVATE_KEY (the PEM itself)",
         "DRYDOCK_WEBHOOK_SECRET",
@@ -153,6 +153,10 @@ fn serve_help_names_every_environment_variable() {
         "DRYDOCK_WEBHOOK_SECRET",
         "DRYDOCK_WEBHOOK_SECRET_FILE",
         "DRYDOCK_GITHUB_API_URL",
+        "DRYDOCK_GITHUB_URL",
+        "DRYDOCK_PUBLIC_URL",
+        "DRYDOCK_SECRET_KEY",
+        "DRYDOCK_SECRET_KEY_FILE",
         "DRYDOCK_WORKERS",
         "DRYDOCK_SHUTDOWN_GRACE",
         "DATABASE_URL_FILE",

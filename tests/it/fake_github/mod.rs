@@ -18,6 +18,13 @@
 //! (like GHES); `Link` headers are absolute and keep the prefix the request
 //! used, as GitHub's do.
 //!
+//! The App-manifest flow is here too: the web form `POST /settings/apps/new`
+//! (and `/organizations/{org}/settings/apps/new`) confirms at once and redirects
+//! to the manifest's `redirect_url` with a code and the `state`, as GitHub does
+//! after the user confirms; `POST /app-manifests/{code}/conversions` converts a
+//! code once, unauthenticated, into the test App (id, [`TEST_APP_KEY`], a fresh
+//! webhook secret). [`FakeGithub::created_apps`] lists what was converted.
+//!
 //! The RSA key pair in `tests/fixtures/github/app-key{,.pub}.pem` was generated
 //! for these tests alone (`openssl genrsa -traditional 2048`). It is not, and
 //! never was, the key of any real GitHub App.
@@ -251,6 +258,23 @@ pub struct ReviewComment {
     pub user: String,
 }
 
+/// An App registered from a manifest (`/settings/apps/new`), and what converting its code returned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreatedApp {
+    /// The organization it was registered for; `None`: the user's own account.
+    pub org: Option<String>,
+    /// The `state` the registration came with.
+    pub state: String,
+    /// The manifest as posted.
+    pub manifest: Value,
+    /// The slug the conversion returns.
+    pub slug: String,
+    /// The webhook secret the conversion returns.
+    pub webhook_secret: String,
+    /// The OAuth client secret the conversion returns.
+    pub client_secret: String,
+}
+
 /// A webhook delivery to seed in the App's delivery log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HookDeliverySeed {
@@ -309,6 +333,10 @@ pub(crate) struct State {
     targeted: Vec<TargetedFault>,
     log: Vec<LoggedRequest>,
     jwts: Vec<JwtClaims>,
+    /// Manifest codes not yet converted: code → the registration.
+    manifest_codes: HashMap<String, CreatedApp>,
+    /// Apps created from manifests (converted codes), in order.
+    created_apps: Vec<CreatedApp>,
 }
 
 impl State {
@@ -359,6 +387,8 @@ impl FakeGithub {
                 targeted: Vec::new(),
                 log: Vec::new(),
                 jwts: Vec::new(),
+                manifest_codes: HashMap::new(),
+                created_apps: Vec::new(),
             }),
             public_key: DecodingKey::from_rsa_pem(TEST_APP_PUBLIC_KEY.as_bytes()).expect("test public key"),
             app_id: TEST_APP_ID,
@@ -553,6 +583,11 @@ impl FakeGithub {
     /// Invalidates every installation token (the next use gets 401).
     pub fn revoke_tokens(&self) {
         self.shared.lock().tokens.clear();
+    }
+
+    /// Apps whose manifest code was converted, in order.
+    pub fn created_apps(&self) -> Vec<CreatedApp> {
+        self.shared.lock().created_apps.clone()
     }
 
     /// Claims of every JWT the fake accepted.

@@ -19,8 +19,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::diff::right_lines;
 use super::{
-    AuthKind, BOT_LOGIN, CheckRun, Fault, JwtClaims, LoggedRequest, Repo, Review, ReviewComment, Shared, State,
-    StoredDelivery,
+    AuthKind, BOT_LOGIN, CheckRun, CreatedApp, Fault, JwtClaims, LoggedRequest, Repo, Review, ReviewComment, Shared,
+    State, StoredDelivery,
 };
 
 /// GitHub's limit on a check run's summary and text, in characters.
@@ -274,6 +274,9 @@ fn unauthorized(auth: AuthKind) -> Reply {
 fn route(state: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Reply> {
     let segments: Vec<&str> = ctx.path.trim_start_matches('/').split('/').collect();
     match (ctx.method.as_str(), segments.as_slice()) {
+        ("POST", ["settings", "apps", "new"]) => new_app_from_manifest(state, ctx, None),
+        ("POST", ["organizations", org, "settings", "apps", "new"]) => new_app_from_manifest(state, ctx, Some(org)),
+        ("POST", ["app-manifests", code, "conversions"]) => convert_manifest(state, code),
         ("POST", ["app", "installations", id, "access_tokens"]) => mint_token(state, ctx, id),
         (_, ["app", ..]) if ctx.auth != AuthKind::Jwt => Err(unauthorized(ctx.auth)),
         ("GET", ["app", "hook", "deliveries"]) => Ok(list_deliveries(state, ctx)),
@@ -295,6 +298,53 @@ fn route(state: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Reply> {
         }
         _ => Err(Reply::not_found()),
     }
+}
+
+/// `POST /settings/apps/new?state=…` (the web form, `manifest=<json>`): GitHub shows a confirmation page;
+/// the fake confirms at once and redirects to the manifest's `redirect_url` with a code and the state.
+fn new_app_from_manifest(state: &mut State, ctx: &Ctx<'_>, org: Option<&str>) -> Result<Reply, Reply> {
+    let form = parse_query(std::str::from_utf8(ctx.body).unwrap_or(""));
+    let manifest: Value = form
+        .iter()
+        .find(|(k, _)| k == "manifest")
+        .and_then(|(_, v)| serde_json::from_str(v).ok())
+        .ok_or_else(|| Reply::message(StatusCode::BAD_REQUEST, "Invalid GitHub App configuration"))?;
+    let redirect = manifest["redirect_url"]
+        .as_str()
+        .and_then(|u| reqwest::Url::parse(u).ok())
+        .ok_or_else(|| Reply::message(StatusCode::BAD_REQUEST, "redirect_url is missing"))?;
+    if manifest["hook_attributes"]["url"].as_str().is_none() || manifest["name"].as_str().is_none() {
+        return Err(Reply::message(StatusCode::BAD_REQUEST, "name and hook_attributes.url are required"));
+    }
+    let app_state = ctx.param("state").unwrap_or("").to_owned();
+    let n = state.id();
+    let code = format!("manifestcode{n}");
+    let created = CreatedApp {
+        org: org.map(str::to_owned),
+        state: app_state.clone(),
+        manifest,
+        slug: format!("drydock-test-{n}"),
+        webhook_secret: format!("whsec-fake-{n}-{:08x}", rand::random::<u32>()),
+        client_secret: format!("client-secret-fake-{n}"),
+    };
+    state.manifest_codes.insert(code.clone(), created);
+    let mut location = redirect;
+    location.query_pairs_mut().append_pair("code", &code).append_pair("state", &app_state);
+    Ok(Reply { status: StatusCode::FOUND, headers: vec![("location", location.to_string())], body: None })
+}
+
+/// `POST /app-manifests/{code}/conversions` (no authentication): the App's credentials, once per code.
+fn convert_manifest(state: &mut State, code: &str) -> Result<Reply, Reply> {
+    let created = state.manifest_codes.remove(code).ok_or_else(Reply::not_found)?;
+    let reply = json!({
+        "id": app_id(), "slug": created.slug, "node_id": "A_fake", "name": created.manifest["name"],
+        "owner": { "login": created.org.clone().unwrap_or_else(|| "octocat".to_owned()) },
+        "client_id": "Iv1.fakeclientid", "client_secret": created.client_secret,
+        "webhook_secret": created.webhook_secret, "pem": super::TEST_APP_KEY,
+        "html_url": format!("https://github.com/apps/{}", created.slug),
+    });
+    state.created_apps.push(created);
+    Ok(Reply::json(StatusCode::CREATED, reply))
 }
 
 /// `GET /app/installations/{id}`: the account is the owner of the installation's first repository.
