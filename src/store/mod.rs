@@ -207,10 +207,29 @@ impl Store {
     async fn migrate(&self) -> Result<(), StoreError> {
         let backend = self.backend();
         let result = match &self.pool {
-            Pool::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Pool::Sqlite(pool) => migrate_sqlite(pool).await,
+            // sqlx takes an advisory lock on PostgreSQL, so concurrent starts wait for each other.
             Pool::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
         };
         result.map_err(|source| StoreError::Migrate { backend, source })
+    }
+}
+
+/// SQLite has no advisory lock, so two processes starting on one fresh file can both try to apply a
+/// migration; the loser's transaction fails (`table … already exists`) and rolls back. Trying again
+/// then finds the winner's migrations applied (their checksums are compared) and goes on.
+async fn migrate_sqlite(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
+    let mut attempt = 0u32;
+    loop {
+        match sqlx::migrate!("migrations/sqlite").run(pool).await {
+            Err(sqlx::migrate::MigrateError::Execute(_) | sqlx::migrate::MigrateError::ExecuteMigration(..))
+                if attempt < 5 =>
+            {
+                attempt += 1;
+                                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            }
+            other => return other,
+        }
     }
 }
 

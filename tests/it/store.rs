@@ -662,3 +662,18 @@ async fn an_unreachable_postgres_is_a_clear_error() {
     );
     assert!(std::error::Error::source(&err).is_some(), "the driver's error is kept as the source");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_starts_on_one_fresh_sqlite_file_all_migrate() {
+    // Replicas (or a restart racing a healthcheck) open one new file at once; SQLite has no
+    // migration lock, so the losers of the race must retry, not fail with `table … already exists`.
+    for _ in 0..8 {
+        let db = TestDb::sqlite();
+        let connects: Vec<_> = (0..4).map(|_| Store::connect(&db.url)).collect();
+        for result in futures_util::future::join_all(connects).await {
+            let store = result.expect("every concurrent start migrates");
+            store.ping().await.unwrap();
+            store.close().await;
+        }
+    }
+}
