@@ -113,7 +113,7 @@ async fn run_async(args: &DigestArgs) -> Result<u8> {
                         .with_context(|| format!("cannot write `{display}`"))
                         .inspect_err(|_| errors += 1)?;
                 } else {
-                    out.write_all(edit::unified_diff(display, src, &edited.text).as_bytes())?;
+                    out.write_all(crate::lint::unified_diff(display, src, &edited.text).as_bytes())?;
                     pending = true;
                 }
             }

@@ -15,7 +15,9 @@ use super::config::ConfigResolver;
 use crate::lint::diagnostic::apply_safe_fixes;
 use crate::lint::report::{FileReport, Format, RenderOptions, render};
 use crate::lint::script_check::{self, ScriptChecker};
-use crate::lint::{ContextIgnore, Diagnostic, FileKind, LintInput, Settings, Severity, check_with, is_lintable_name};
+use crate::lint::{
+    ContextIgnore, Diagnostic, FileKind, LintInput, Settings, Severity, check_with, is_lintable_name, unified_diff,
+};
 use crate::shellcheck::ShellCheck;
 
 /// Files larger than this are not linted.
@@ -310,13 +312,4 @@ fn lint_one(
         }
     }
     Ok(FileReport { path: target.display.clone(), source, diagnostics })
-}
-
-/// A unified diff of `old` → `new`, headed `a/path` and `b/path`.
-pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
-        .to_string()
 }

@@ -138,15 +138,6 @@ fn verify(old: &str, new: &str) -> bool {
     strip(old) == strip(new) && super::refs::expanded_refs(old).len() == super::refs::expanded_refs(new).len()
 }
 
-/// A unified diff of `old` → `new`, headed `a/path` and `b/path`.
-pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
-        .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

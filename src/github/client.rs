@@ -1222,22 +1222,7 @@ impl Transport {
         first: String,
         max_items: usize,
     ) -> Result<Vec<T>, GithubError> {
-        let mut items = Vec::new();
-        let mut next = Some(first);
-        while let Some(path) = next.take() {
-            let reply = self.send(Some(&Call::get(path.clone()))).await?;
-            let page: Vec<T> = reply.json(Verb::Get, &path)?;
-            let empty = page.is_empty();
-            items.extend(page);
-            if items.len() >= max_items {
-                items.truncate(max_items);
-                break;
-            }
-            if !empty {
-                next = next_link(&reply.headers).and_then(|url| self.relative(&url));
-            }
-        }
-        Ok(items)
+        self.paginate_with(first, max_items, |reply, path| reply.json(Verb::Get, path)).await
     }
 
     /// As [`Transport::paginate`], for lists GitHub wraps in an object
@@ -1248,20 +1233,33 @@ impl Transport {
         key: &str,
         max_items: usize,
     ) -> Result<Vec<T>, GithubError> {
-        let mut items = Vec::new();
-        let mut next = Some(first);
-        while let Some(path) = next.take() {
-            let reply = self.send(Some(&Call::get(path.clone()))).await?;
-            let mut page: Value = reply.json(Verb::Get, &path)?;
+        self.paginate_with(first, max_items, |reply, path| {
+            let mut page: Value = reply.json(Verb::Get, path)?;
             let list = match page.get_mut(key).map(Value::take) {
                 Some(Value::Null) | None => Value::Array(Vec::new()),
                 Some(list) => list,
             };
-            let page: Vec<T> = serde_json::from_value(list).map_err(|e| GithubError::Decode {
+            serde_json::from_value(list).map_err(|e| GithubError::Decode {
                 method: "GET",
-                path: path.clone(),
+                path: path.to_owned(),
                 message: format!("`{key}`: {e}"),
-            })?;
+            })
+        })
+        .await
+    }
+
+    /// The pagination loop: `items_of` reads one page's items from its reply.
+    async fn paginate_with<T>(
+        &self,
+        first: String,
+        max_items: usize,
+        items_of: impl Fn(&Reply, &str) -> Result<Vec<T>, GithubError>,
+    ) -> Result<Vec<T>, GithubError> {
+        let mut items = Vec::new();
+        let mut next = Some(first);
+        while let Some(path) = next.take() {
+            let reply = self.send(Some(&Call::get(path.clone()))).await?;
+            let page = items_of(&reply, &path)?;
             let empty = page.is_empty();
             items.extend(page);
             if items.len() >= max_items {

@@ -211,6 +211,16 @@ pub struct Diagnostic {
     pub fix: Option<Fix>,
 }
 
+/// A unified diff of `old` → `new` (3 lines of context), headed `a/path` and `b/path`: how `--diff`
+/// and `drydock digest` show an edit.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
 /// Applies every safe fix in `diagnostics` to `src` and returns the new text and
 /// the number of fixes applied. Fixes that overlap an earlier one are skipped; they
 /// are found again (and applied) on the next pass, which `--fix` runs until nothing

@@ -18,7 +18,7 @@ pub mod suppress;
 use std::borrow::Cow;
 
 pub use context::{Context, ContextIgnore};
-pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity, Tag};
+pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity, Tag, unified_diff};
 pub use settings::Settings;
 pub use source::TextRange;
 

@@ -226,7 +226,7 @@ async fn migrate_sqlite(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateE
                 if attempt < 5 =>
             {
                 attempt += 1;
-                                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
             }
             other => return other,
         }
