@@ -32,6 +32,7 @@ mod dd105_legacy_key_value_format;
 mod dd106_inconsistent_instruction_casing;
 mod dd107_expose_proto_casing;
 mod dd108_expose_invalid_format;
+mod dd109_undefined_arg_in_from;
 mod dd200_dockerignore_inline_comment;
 mod dd201_dockerignore_pattern_never_matches;
 mod dd202_dockerignore_redundant_pattern;
@@ -45,7 +46,10 @@ mod dd355_package_index_update_alone;
 mod dd356_system_upgrade;
 mod dd357_secret_deleted_in_later_layer;
 mod dd358_unpinned_syntax_frontend;
-mod dd359_undefined_arg_in_from;
+mod dd360_workdir_in_system_directory;
+mod dd361_copy_from_stage_index;
+mod dd362_unused_stage;
+mod dd364_final_stage_without_command;
 mod dl1000_parse_error;
 mod dl1001_inline_ignore_pragma;
 mod dl3000_relative_workdir;
@@ -289,6 +293,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dd106_inconsistent_instruction_casing::InconsistentInstructionCasing,
     &dd107_expose_proto_casing::ExposeProtoCasing,
     &dd108_expose_invalid_format::ExposeInvalidFormat,
+    &dd109_undefined_arg_in_from::UndefinedArgInFrom,
     &dd200_dockerignore_inline_comment::DockerignoreInlineComment,
     &dd201_dockerignore_pattern_never_matches::DockerignorePatternNeverMatches,
     &dd202_dockerignore_redundant_pattern::DockerignoreRedundantPattern,
@@ -302,7 +307,10 @@ pub static RULES: &[&dyn Rule] = &[
     &dd356_system_upgrade::SystemUpgrade,
     &dd357_secret_deleted_in_later_layer::SecretDeletedInLaterLayer,
     &dd358_unpinned_syntax_frontend::UnpinnedSyntaxFrontend,
-    &dd359_undefined_arg_in_from::UndefinedArgInFrom,
+    &dd360_workdir_in_system_directory::WorkdirInSystemDirectory,
+    &dd361_copy_from_stage_index::CopyFromStageIndex,
+    &dd362_unused_stage::UnusedStage,
+    &dd364_final_stage_without_command::FinalStageWithoutCommand,
     &dl1000_parse_error::ParseError,
     &dl1001_inline_ignore_pragma::InlineIgnorePragma,
     &dl3000_relative_workdir::RelativeWorkdir,
