@@ -8,9 +8,12 @@ declare_rule! {
     /// Finds a final stage built `FROM scratch` (directly or through the
     /// stages it is built `FROM`) that sets neither `CMD` nor `ENTRYPOINT`.
     ///
-    /// Stages on an external base are not reported: the base image usually
-    /// brings its own `CMD` (`nginx`, `python`, `node`), which a linter
-    /// cannot see.
+    /// Only a stage meant to run is reported: one with `USER`, `EXPOSE`,
+    /// `HEALTHCHECK`, `WORKDIR`, `VOLUME` or `STOPSIGNAL`. A `scratch` stage
+    /// that only collects files is usually exported with `docker build
+    /// --output`, not run. Stages on an external base are not reported: the
+    /// base image usually brings its own `CMD` (`nginx`, `python`, `node`),
+    /// which a linter cannot see.
     ///
     /// ## Why is this bad?
     /// An image built on `scratch` has no default command, so `docker run
@@ -21,12 +24,14 @@ declare_rule! {
     /// ```dockerfile
     /// FROM scratch
     /// COPY --from=build /out/server /server
+    /// USER 65532
     /// ```
     ///
     /// Use instead:
     /// ```dockerfile
     /// FROM scratch
     /// COPY --from=build /out/server /server
+    /// USER 65532
     /// ENTRYPOINT ["/server"]
     /// ```
     pub struct FinalStageWithoutCommand { code: "DD364", name: "final-stage-without-command", tag: None, severity: Warning, fix: None }
@@ -47,7 +52,22 @@ impl Rule for FinalStageWithoutCommand {
                 })
             })
         });
-        if has_command {
+        let meant_to_run = model.chain(final_stage.index).into_iter().any(|s| {
+            model.stages.get(s).is_some_and(|st| {
+                st.body.clone().filter_map(|i| file.instructions.get(i)).any(|inst| {
+                    matches!(
+                        inst.keyword,
+                        Keyword::User
+                            | Keyword::Expose
+                            | Keyword::Healthcheck
+                            | Keyword::Workdir
+                            | Keyword::Volume
+                            | Keyword::Stopsignal
+                    )
+                })
+            })
+        });
+        if has_command || !meant_to_run {
             return;
         }
         let Some(from) = file.instructions.get(final_stage.from) else { return };

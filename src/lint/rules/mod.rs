@@ -13,6 +13,7 @@ mod dd030_root_by_default;
 mod dd040_unlocked_dependency_install;
 mod dd041_remote_script_piped_to_shell;
 mod dd042_remote_add_without_checksum;
+mod dd043_lockfile_copied_after_install;
 mod dd050_whole_context_copy;
 mod dd060_missing_dockerignore;
 mod dd061_dockerignore_keeps_git;
@@ -22,6 +23,7 @@ mod dd064_copy_of_ignored_path;
 mod dd070_secret_value;
 mod dd071_url_credentials;
 mod dd072_secret_file_copied;
+mod dd073_secret_variable_used_in_run;
 mod dd080_service_without_healthcheck;
 mod dd100_empty_continuation_line;
 mod dd101_unknown_instruction;
@@ -33,6 +35,7 @@ mod dd106_inconsistent_instruction_casing;
 mod dd107_expose_proto_casing;
 mod dd108_expose_invalid_format;
 mod dd109_undefined_arg_in_from;
+mod dd110_invalid_instruction_arguments;
 mod dd200_dockerignore_inline_comment;
 mod dd201_dockerignore_pattern_never_matches;
 mod dd202_dockerignore_redundant_pattern;
@@ -49,7 +52,9 @@ mod dd358_unpinned_syntax_frontend;
 mod dd360_workdir_in_system_directory;
 mod dd361_copy_from_stage_index;
 mod dd362_unused_stage;
+mod dd363_apk_del_without_virtual;
 mod dd364_final_stage_without_command;
+mod dd365_semicolon_ignores_failure;
 mod dl1000_parse_error;
 mod dl1001_inline_ignore_pragma;
 mod dl3000_relative_workdir;
@@ -274,6 +279,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dd040_unlocked_dependency_install::UnlockedDependencyInstall,
     &dd041_remote_script_piped_to_shell::RemoteScriptPipedToShell,
     &dd042_remote_add_without_checksum::RemoteAddWithoutChecksum,
+    &dd043_lockfile_copied_after_install::LockfileCopiedAfterInstall,
     &dd050_whole_context_copy::WholeContextCopy,
     &dd060_missing_dockerignore::MissingDockerignore,
     &dd061_dockerignore_keeps_git::DockerignoreKeepsGit,
@@ -283,6 +289,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dd070_secret_value::SecretValue,
     &dd071_url_credentials::UrlCredentials,
     &dd072_secret_file_copied::SecretFileCopied,
+    &dd073_secret_variable_used_in_run::SecretVariableUsedInRun,
     &dd080_service_without_healthcheck::ServiceWithoutHealthcheck,
     &dd100_empty_continuation_line::EmptyContinuationLine,
     &dd101_unknown_instruction::UnknownInstruction,
@@ -294,6 +301,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dd107_expose_proto_casing::ExposeProtoCasing,
     &dd108_expose_invalid_format::ExposeInvalidFormat,
     &dd109_undefined_arg_in_from::UndefinedArgInFrom,
+    &dd110_invalid_instruction_arguments::InvalidInstructionArguments,
     &dd200_dockerignore_inline_comment::DockerignoreInlineComment,
     &dd201_dockerignore_pattern_never_matches::DockerignorePatternNeverMatches,
     &dd202_dockerignore_redundant_pattern::DockerignoreRedundantPattern,
@@ -310,7 +318,9 @@ pub static RULES: &[&dyn Rule] = &[
     &dd360_workdir_in_system_directory::WorkdirInSystemDirectory,
     &dd361_copy_from_stage_index::CopyFromStageIndex,
     &dd362_unused_stage::UnusedStage,
+    &dd363_apk_del_without_virtual::ApkDelWithoutVirtual,
     &dd364_final_stage_without_command::FinalStageWithoutCommand,
+    &dd365_semicolon_ignores_failure::SemicolonIgnoresFailure,
     &dl1000_parse_error::ParseError,
     &dl1001_inline_ignore_pragma::InlineIgnorePragma,
     &dl3000_relative_workdir::RelativeWorkdir,
