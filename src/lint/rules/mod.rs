@@ -36,6 +36,7 @@ mod dd107_expose_proto_casing;
 mod dd108_expose_invalid_format;
 mod dd109_undefined_arg_in_from;
 mod dd110_invalid_instruction_arguments;
+mod dd111_undefined_variable;
 mod dd200_dockerignore_inline_comment;
 mod dd201_dockerignore_pattern_never_matches;
 mod dd202_dockerignore_redundant_pattern;
@@ -55,6 +56,7 @@ mod dd362_unused_stage;
 mod dd363_apk_del_without_virtual;
 mod dd364_final_stage_without_command;
 mod dd365_semicolon_ignores_failure;
+mod dd366_copy_owned_by_runtime_user;
 mod dl1000_parse_error;
 mod dl1001_inline_ignore_pragma;
 mod dl3000_relative_workdir;
@@ -302,6 +304,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dd108_expose_invalid_format::ExposeInvalidFormat,
     &dd109_undefined_arg_in_from::UndefinedArgInFrom,
     &dd110_invalid_instruction_arguments::InvalidInstructionArguments,
+    &dd111_undefined_variable::UndefinedVariable,
     &dd200_dockerignore_inline_comment::DockerignoreInlineComment,
     &dd201_dockerignore_pattern_never_matches::DockerignorePatternNeverMatches,
     &dd202_dockerignore_redundant_pattern::DockerignoreRedundantPattern,
@@ -321,6 +324,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dd363_apk_del_without_virtual::ApkDelWithoutVirtual,
     &dd364_final_stage_without_command::FinalStageWithoutCommand,
     &dd365_semicolon_ignores_failure::SemicolonIgnoresFailure,
+    &dd366_copy_owned_by_runtime_user::CopyOwnedByRuntimeUser,
     &dl1000_parse_error::ParseError,
     &dl1001_inline_ignore_pragma::InlineIgnorePragma,
     &dl3000_relative_workdir::RelativeWorkdir,
