@@ -14,6 +14,7 @@ mod dd040_unlocked_dependency_install;
 mod dd041_remote_script_piped_to_shell;
 mod dd042_remote_add_without_checksum;
 mod dd043_lockfile_copied_after_install;
+mod dd044_download_without_checksum;
 mod dd050_whole_context_copy;
 mod dd060_missing_dockerignore;
 mod dd061_dockerignore_keeps_git;
@@ -282,6 +283,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dd041_remote_script_piped_to_shell::RemoteScriptPipedToShell,
     &dd042_remote_add_without_checksum::RemoteAddWithoutChecksum,
     &dd043_lockfile_copied_after_install::LockfileCopiedAfterInstall,
+    &dd044_download_without_checksum::DownloadWithoutChecksum,
     &dd050_whole_context_copy::WholeContextCopy,
     &dd060_missing_dockerignore::MissingDockerignore,
     &dd061_dockerignore_keeps_git::DockerignoreKeepsGit,
