@@ -259,7 +259,7 @@ fn check_args(inst: &Instruction, out: &mut Vec<(TextRange, String, String)>) {
                     "write `HEALTHCHECK NONE` alone".into(),
                 )),
                 "CMD" if inst.args.len() < 2 => {
-                    out.push((whole, "`HEALTHCHECK CMD` has no command".into(), "give the command after `CMD`".into()))
+                    out.push((whole, "`HEALTHCHECK CMD` has no command".into(), "give the command after `CMD`".into()));
                 }
                 "NONE" | "CMD" => {}
                 other => out.push((

@@ -10,7 +10,7 @@ declare_rule! {
     /// outside loops, conditionals, groups, subshells and quotes, when
     /// neither the script (`set -e`) nor the stage's `SHELL` (`-e`,
     /// `-o errexit`) makes the shell stop at the first failure.
-    /// projectatomic's dockerfile_lint reported this as `no_ampersand_usage`.
+    /// projectatomic's `dockerfile_lint` reported this as `no_ampersand_usage`.
     ///
     /// ## Why is this bad?
     /// A RUN fails only when its last command fails. After `;` the shell goes
