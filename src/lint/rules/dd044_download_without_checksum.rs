@@ -8,7 +8,7 @@ declare_rule! {
     /// Finds a `RUN` that downloads a release artefact with `curl` or `wget`
     /// (a URL ending in an archive, package or binary extension such as
     /// `.tar.gz`, `.zip`, `.deb`, `.jar`, `.whl`, or a GitHub
-    /// `/releases/download/` URL) and never checks a digest or signature in
+    /// `/releases/download/` or `/releases/latest/download/` URL) and never checks a digest or signature in
     /// the same RUN: no `sha256sum`/`sha512sum`/`shasum`/`md5sum` and the
     /// like, no `gpg --verify`/`gpgv`, `cosign verify`, `minisign`,
     /// `openssl dgst`. Downloads piped into a shell are DD041's.
@@ -95,7 +95,9 @@ fn artefact_url<'c>(c: &RunCmd<'c>) -> Option<&'c crate::lint::model::shell::Wor
         let t = w.text.trim_matches(['"', '\'']);
         let Some(rest) = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")) else { return false };
         let path = rest.split(['?', '#']).next().unwrap_or(rest).to_ascii_lowercase();
-        path.contains("/releases/download/") || ARTEFACTS.iter().any(|e| path.ends_with(e))
+        path.contains("/releases/download/")
+            || path.contains("/releases/latest/download/")
+            || ARTEFACTS.iter().any(|e| path.ends_with(e))
     })
 }
 
