@@ -200,7 +200,6 @@ impl Rule for LockfileCopiedAfterInstall {
                 let last = c.args().iter().find(|w| !w.text.starts_with('-'));
                 let shown: Vec<&str> = std::iter::once(c.name()).chain(last.map(|w| w.text.as_str())).collect();
                 found.push((c.span_to(last), shown.join(" "), eco.lockfiles[0], later));
-                let _ = eco.manifest;
             }
         }
         for (range, cmd, lockfile, later) in found {
