@@ -38,6 +38,7 @@ mod dd108_expose_invalid_format;
 mod dd109_undefined_arg_in_from;
 mod dd110_invalid_instruction_arguments;
 mod dd111_undefined_variable;
+mod dd112_invalid_definition_description;
 mod dd200_dockerignore_inline_comment;
 mod dd201_dockerignore_pattern_never_matches;
 mod dd202_dockerignore_redundant_pattern;
@@ -307,6 +308,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dd109_undefined_arg_in_from::UndefinedArgInFrom,
     &dd110_invalid_instruction_arguments::InvalidInstructionArguments,
     &dd111_undefined_variable::UndefinedVariable,
+    &dd112_invalid_definition_description::InvalidDefinitionDescription,
     &dd200_dockerignore_inline_comment::DockerignoreInlineComment,
     &dd201_dockerignore_pattern_never_matches::DockerignorePatternNeverMatches,
     &dd202_dockerignore_redundant_pattern::DockerignoreRedundantPattern,
