@@ -20,8 +20,10 @@ declare_rule! {
     ///   non-negative whole number, a type other than `CMD`/`NONE`, `NONE`
     ///   with arguments, `CMD` without a command;
     /// - `COPY`/`ADD` without both a source and a destination, `FROM` with
-    ///   two or more than three words or a second word that is not `AS`, and
-    ///   `EXPOSE`, `VOLUME`, `ARG` or `ONBUILD` with no argument;
+    ///   no image, two or more than three words or a second word that is not
+    ///   `AS`, and `EXPOSE`, `VOLUME`, `ARG`, `ENV`, `LABEL`, `WORKDIR`,
+    ///   `USER`, `STOPSIGNAL`, `MAINTAINER`, `SHELL` or `ONBUILD` with no
+    ///   argument;
     /// - `SHELL` not in JSON form.
     ///
     /// ## Why is this bad?
@@ -216,7 +218,12 @@ fn check_args(inst: &Instruction, out: &mut Vec<(TextRange, String, String)>) {
             format!("name the destination last: `{kw} <source>… <destination>`"),
         )),
         Keyword::From => match inst.args.as_slice() {
-            [_] | [] => {}
+            [] => out.push((
+                inst.name_range,
+                "`FROM` needs an image".into(),
+                "write `FROM <image>` (or `FROM scratch`)".into(),
+            )),
+            [_] => {}
             [_, as_kw, _] if as_kw.value.eq_ignore_ascii_case("as") => {}
             [_, second, _] => out.push((
                 second.range,
@@ -229,7 +236,17 @@ fn check_args(inst: &Instruction, out: &mut Vec<(TextRange, String, String)>) {
                 "write `FROM <image> AS <name>`, with no other words".into(),
             )),
         },
-        Keyword::Expose | Keyword::Volume | Keyword::Arg | Keyword::Onbuild
+        Keyword::Expose
+        | Keyword::Volume
+        | Keyword::Arg
+        | Keyword::Onbuild
+        | Keyword::Env
+        | Keyword::Label
+        | Keyword::Workdir
+        | Keyword::User
+        | Keyword::Stopsignal
+        | Keyword::Maintainer
+        | Keyword::Shell
             if inst.args.is_empty() && inst.sub.is_none() =>
         {
             out.push((
