@@ -75,15 +75,6 @@ struct Known {
     reason: String,
 }
 
-/// DL rules that landed in the same change as this test and whose
-/// disagreements with hadolint have not been reviewed yet (see
-/// `docs/hadolint-differences.md`, "Not yet compared"). Each code leaves this
-/// list once its differences are fixed or explained in the allowlist.
-const NOT_YET_COMPARED: &[&str] = &[
-    "DL3009", "DL3014", "DL3015", "DL3019", "DL3027", "DL3030", "DL3032", "DL3034", "DL3036", "DL3038", "DL3040",
-    "DL3042", "DL3047", "DL3060", "DL3065",
-];
-
 fn allowlist_path() -> PathBuf {
     common::manifest_dir().join("tests/fixtures/hadolint-differences.tsv")
 }
@@ -186,11 +177,8 @@ fn hadolint_agreement_on_corpus() {
         common::corpus_files(&corpus, FileKind::Dockerfile).into_iter().map(|f| f.local_path).collect();
     assert!(!files.is_empty(), "the corpus lists no Dockerfile");
 
-    let implemented: BTreeSet<&str> = RULES
-        .iter()
-        .map(|r| r.meta().code)
-        .filter(|c| c.starts_with("DL") && *c != "DL1000" && !NOT_YET_COMPARED.contains(c))
-        .collect();
+    let implemented: BTreeSet<&str> =
+        RULES.iter().map(|r| r.meta().code).filter(|c| c.starts_with("DL") && *c != "DL1000").collect();
     let hadolint = run_hadolint(&exe, &corpus, &files);
     let unparsed: BTreeSet<&str> = hadolint.iter().filter(|f| f.code == "DL1000").map(|f| f.file.as_str()).collect();
     let mut not_ours: BTreeMap<&str, usize> = BTreeMap::new();

@@ -216,3 +216,34 @@ fn every_rule_has_a_fixture_with_firing_and_quiet_lines() {
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
+
+/// `docs/rule-matrix-coverage.md` has one row per matrix row (135), and every
+/// drydock code it names is a rule that exists.
+#[test]
+fn rule_matrix_coverage_names_real_rules() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rule-matrix-coverage.md");
+    let doc = std::fs::read_to_string(path).expect("docs/rule-matrix-coverage.md");
+    let known: BTreeSet<&str> = RULES.iter().map(|r| r.meta().code).collect();
+    let mut rows = 0;
+    let mut unknown = Vec::new();
+    for line in doc.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Some(id) = cells.get(1) else { continue };
+        let is_row = id.len() >= 2
+            && id.starts_with(|c: char| c.is_ascii_uppercase())
+            && id[1..].chars().all(|c| c.is_ascii_digit());
+        if !is_row {
+            continue;
+        }
+        rows += 1;
+        let coverage = cells.get(3).copied().unwrap_or_default();
+        for word in coverage.split(|c: char| !c.is_ascii_alphanumeric()) {
+            let code_like = (word.starts_with("DD") && word.len() == 5) || (word.starts_with("DL") && word.len() == 6);
+            if code_like && word[2..].chars().all(|c| c.is_ascii_digit()) && !known.contains(word) {
+                unknown.push(format!("{id}: {word}"));
+            }
+        }
+    }
+    assert_eq!(rows, 135, "the rule matrix has 135 rows");
+    assert!(unknown.is_empty(), "codes that are not rules: {unknown:?}");
+}

@@ -24,6 +24,11 @@ declare_rule! {
     /// ARG BASE=python:3.12-slim@sha256:<digest>
     /// FROM ${BASE}
     /// ```
+    ///
+    /// ## References
+    /// `BuildKit`'s `InvalidDefaultArgInFrom` check reports the same for
+    /// `FROM` ("default value for ARG results in empty or invalid base image
+    /// name").
     pub struct UnresolvedImage { code: "DD002", name: "unresolved-image", tag: Some(Tag::PinnedBase), severity: Warning, fix: None }
 }
 

@@ -1,5 +1,5 @@
-use super::commands;
 use super::{Rule, declare_rule};
+use super::{commands, tool_options};
 use crate::lint::context::Context;
 
 declare_rule! {
@@ -41,8 +41,9 @@ impl Rule for PackageIndexUpdateAlone {
     fn check_file(&self, cx: &mut Context<'_>) {
         for run in commands::run_scripts(cx.file, cx.model) {
             let cmds = run.commands();
-            let sub =
-                |c: &commands::RunCmd<'_>| c.args().iter().find(|w| !w.text.starts_with('-')).map(|w| w.text.clone());
+            let sub = |c: &commands::RunCmd<'_>| {
+                tool_options::package_manager_operands(c.name(), c.args()).first().map(|s| (*s).to_string())
+            };
             let family = |name: &str| match name {
                 "apt-get" | "apt" | "aptitude" => Some("apt"),
                 "apk" => Some("apk"),

@@ -1,5 +1,5 @@
-use super::commands;
 use super::{Rule, declare_rule};
+use super::{commands, tool_options};
 use crate::lint::context::Context;
 
 declare_rule! {
@@ -38,8 +38,7 @@ impl Rule for SystemUpgrade {
             for c in run.commands() {
                 let name = c.name();
                 let args = c.args();
-                let operands: Vec<&str> =
-                    args.iter().map(|w| w.text.as_str()).filter(|t| !t.starts_with('-')).collect();
+                let operands = tool_options::package_manager_operands(name, args);
                 let Some((&sub, rest)) = operands.split_first() else { continue };
                 let whole_system = match name {
                     "apt-get" | "apt" | "aptitude" => {

@@ -6,8 +6,9 @@ use crate::lint::model::{Base, Model};
 
 declare_rule! {
     /// ## What it does
-    /// Finds RUN instructions that run `apt-get update` but do not delete the
-    /// package lists (`rm -rf /var/lib/apt/lists/*`) in the same RUN. As in
+    /// Finds RUN instructions that run `apt-get update` (or `apt update`) but
+    /// do not delete the package lists (`rm -rf /var/lib/apt/lists/*`, or of a
+    /// directory above them, or `apt-get dist-clean`) in the same RUN. As in
     /// hadolint, only stages that end up in an image are checked: the final
     /// stage and stages another stage is built `FROM`. A cache mount on
     /// `/var/lib/apt/lists` (or on both `/var/lib/apt` and `/var/cache/apt`)
@@ -54,12 +55,21 @@ impl Rule for AptListsNotDeleted {
                 continue;
             }
             let cmds = run.commands();
-            let Some(update) = cmds.iter().find(|c| has_arg(c, "apt-get", &["update"])) else { continue };
-            if cmds.iter().any(|c| removes_under(c, &["/var/lib/apt/lists"])) {
+            let Some(update) =
+                cmds.iter().find(|c| has_arg(c, "apt-get", &["update"]) || has_arg(c, "apt", &["update"]))
+            else {
+                continue;
+            };
+            let cleaned = cmds.iter().any(|c| {
+                removes_under(c, &["/var/lib/apt/lists"])
+                    || has_arg(c, "apt-get", &["dist-clean"])
+                    || has_arg(c, "apt", &["dist-clean"])
+            });
+            if cleaned {
                 continue;
             }
             let range = update.range();
-            cx.report(self, range, "`apt-get update` lists are not deleted in the same RUN")
+            cx.report(self, range, format!("`{} update` lists are not deleted in the same RUN", update.name()))
                 .help("end the RUN with `rm -rf /var/lib/apt/lists/*`, or mount a cache on `/var/lib/apt/lists`");
         }
     }
@@ -67,7 +77,7 @@ impl Rule for AptListsNotDeleted {
 
 /// Whether instruction `inst` is in the final stage or in a stage that another
 /// stage is built on (hadolint's test).
-fn ends_up_in_an_image(model: &Model, inst: usize) -> bool {
+pub(crate) fn ends_up_in_an_image(model: &Model, inst: usize) -> bool {
     let Some(stage) = model.stage_of.get(inst).copied().flatten() else { return true };
     model.final_stage.is_none_or(|f| f == stage)
         || model.stages.iter().any(|s| matches!(s.base, Base::Stage(parent) if parent == stage))

@@ -8,7 +8,8 @@ use crate::lint::diagnostic::Fix;
 declare_rule! {
     /// ## What it does
     /// Finds `apk add` commands without `--no-cache`. A RUN with a cache (or
-    /// tmpfs) mount on `/var/cache/apk` is left alone, as in hadolint.
+    /// tmpfs) mount on `/var/cache/apk` is left alone, as in hadolint, and so
+    /// is `apk add --no-network`, which downloads nothing.
     /// `ONBUILD RUN` and exec-form RUN are checked too.
     ///
     /// ## Why is this bad?
@@ -53,7 +54,8 @@ impl Rule for ApkAddWithoutNoCache {
                 }
                 let parsed = parse_args(c.args(), APK);
                 let Some(sub) = parsed.operands.first().filter(|w| w.text == "add") else { continue };
-                if parsed.has(&["no-cache"]) {
+                // `--no-network` fetches nothing, so there is no index to keep.
+                if parsed.has(&["no-cache", "no-network"]) {
                     continue;
                 }
                 let diag = cx

@@ -1,4 +1,5 @@
 use super::commands;
+use super::dl3009_apt_lists_not_deleted::ends_up_in_an_image;
 use super::run_fix::{has_arg, has_cache_mount};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
@@ -7,7 +8,10 @@ declare_rule! {
     /// ## What it does
     /// Finds RUN instructions that run `yarn install` without `yarn cache
     /// clean` in the same RUN. A cache (or tmpfs) mount on `.cache/yarn`
-    /// silences the rule. `ONBUILD RUN` is checked too.
+    /// silences the rule. `ONBUILD RUN` is checked too. As in hadolint (and
+    /// DL3009), only stages that end up in an image are checked: the final
+    /// stage and stages another stage is built `FROM`; a builder stage's cache
+    /// never reaches the image.
     ///
     /// ## Why is this bad?
     /// Yarn (v1) keeps a copy of every package it installs in its global
@@ -36,7 +40,7 @@ impl Rule for YarnCacheCleanMissing {
         let (file, model) = (cx.file, cx.model);
         for run in commands::run_scripts(file, model) {
             let Some(inst) = file.instructions.get(run.inst) else { continue };
-            if has_cache_mount(inst, ".cache/yarn") {
+            if !ends_up_in_an_image(model, run.inst) || has_cache_mount(inst, ".cache/yarn") {
                 continue;
             }
             let cmds = run.commands();

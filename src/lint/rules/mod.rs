@@ -13,6 +13,8 @@ mod dd030_root_by_default;
 mod dd040_unlocked_dependency_install;
 mod dd041_remote_script_piped_to_shell;
 mod dd042_remote_add_without_checksum;
+mod dd043_lockfile_copied_after_install;
+mod dd044_download_without_checksum;
 mod dd050_whole_context_copy;
 mod dd060_missing_dockerignore;
 mod dd061_dockerignore_keeps_git;
@@ -22,6 +24,7 @@ mod dd064_copy_of_ignored_path;
 mod dd070_secret_value;
 mod dd071_url_credentials;
 mod dd072_secret_file_copied;
+mod dd073_secret_variable_used_in_run;
 mod dd080_service_without_healthcheck;
 mod dd100_empty_continuation_line;
 mod dd101_unknown_instruction;
@@ -32,6 +35,10 @@ mod dd105_legacy_key_value_format;
 mod dd106_inconsistent_instruction_casing;
 mod dd107_expose_proto_casing;
 mod dd108_expose_invalid_format;
+mod dd109_undefined_arg_in_from;
+mod dd110_invalid_instruction_arguments;
+mod dd111_undefined_variable;
+mod dd112_invalid_definition_description;
 mod dd200_dockerignore_inline_comment;
 mod dd201_dockerignore_pattern_never_matches;
 mod dd202_dockerignore_redundant_pattern;
@@ -45,7 +52,13 @@ mod dd355_package_index_update_alone;
 mod dd356_system_upgrade;
 mod dd357_secret_deleted_in_later_layer;
 mod dd358_unpinned_syntax_frontend;
-mod dd359_undefined_arg_in_from;
+mod dd360_workdir_in_system_directory;
+mod dd361_copy_from_stage_index;
+mod dd362_unused_stage;
+mod dd363_apk_del_without_virtual;
+mod dd364_final_stage_without_command;
+mod dd365_semicolon_ignores_failure;
+mod dd366_copy_owned_by_runtime_user;
 mod dl1000_parse_error;
 mod dl1001_inline_ignore_pragma;
 mod dl3000_relative_workdir;
@@ -270,6 +283,8 @@ pub static RULES: &[&dyn Rule] = &[
     &dd040_unlocked_dependency_install::UnlockedDependencyInstall,
     &dd041_remote_script_piped_to_shell::RemoteScriptPipedToShell,
     &dd042_remote_add_without_checksum::RemoteAddWithoutChecksum,
+    &dd043_lockfile_copied_after_install::LockfileCopiedAfterInstall,
+    &dd044_download_without_checksum::DownloadWithoutChecksum,
     &dd050_whole_context_copy::WholeContextCopy,
     &dd060_missing_dockerignore::MissingDockerignore,
     &dd061_dockerignore_keeps_git::DockerignoreKeepsGit,
@@ -279,6 +294,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dd070_secret_value::SecretValue,
     &dd071_url_credentials::UrlCredentials,
     &dd072_secret_file_copied::SecretFileCopied,
+    &dd073_secret_variable_used_in_run::SecretVariableUsedInRun,
     &dd080_service_without_healthcheck::ServiceWithoutHealthcheck,
     &dd100_empty_continuation_line::EmptyContinuationLine,
     &dd101_unknown_instruction::UnknownInstruction,
@@ -289,6 +305,10 @@ pub static RULES: &[&dyn Rule] = &[
     &dd106_inconsistent_instruction_casing::InconsistentInstructionCasing,
     &dd107_expose_proto_casing::ExposeProtoCasing,
     &dd108_expose_invalid_format::ExposeInvalidFormat,
+    &dd109_undefined_arg_in_from::UndefinedArgInFrom,
+    &dd110_invalid_instruction_arguments::InvalidInstructionArguments,
+    &dd111_undefined_variable::UndefinedVariable,
+    &dd112_invalid_definition_description::InvalidDefinitionDescription,
     &dd200_dockerignore_inline_comment::DockerignoreInlineComment,
     &dd201_dockerignore_pattern_never_matches::DockerignorePatternNeverMatches,
     &dd202_dockerignore_redundant_pattern::DockerignoreRedundantPattern,
@@ -302,7 +322,13 @@ pub static RULES: &[&dyn Rule] = &[
     &dd356_system_upgrade::SystemUpgrade,
     &dd357_secret_deleted_in_later_layer::SecretDeletedInLaterLayer,
     &dd358_unpinned_syntax_frontend::UnpinnedSyntaxFrontend,
-    &dd359_undefined_arg_in_from::UndefinedArgInFrom,
+    &dd360_workdir_in_system_directory::WorkdirInSystemDirectory,
+    &dd361_copy_from_stage_index::CopyFromStageIndex,
+    &dd362_unused_stage::UnusedStage,
+    &dd363_apk_del_without_virtual::ApkDelWithoutVirtual,
+    &dd364_final_stage_without_command::FinalStageWithoutCommand,
+    &dd365_semicolon_ignores_failure::SemicolonIgnoresFailure,
+    &dd366_copy_owned_by_runtime_user::CopyOwnedByRuntimeUser,
     &dl1000_parse_error::ParseError,
     &dl1001_inline_ignore_pragma::InlineIgnorePragma,
     &dl3000_relative_workdir::RelativeWorkdir,

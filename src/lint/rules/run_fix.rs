@@ -81,9 +81,19 @@ pub(crate) fn has_arg(cmd: &RunCmd<'_>, tool: &str, args: &[&str]) -> bool {
     cmd.name() == tool && cmd.args().iter().any(|w| args.contains(&w.text.as_str()))
 }
 
-/// Whether `cmd` is `rm` of a path under one of `dirs`.
+/// Whether `cmd` is `rm` of a path under one of `dirs`, or of a directory
+/// above one of them (`rm -rf /var/lib/apt` removes `/var/lib/apt/lists`).
 pub(crate) fn removes_under(cmd: &RunCmd<'_>, dirs: &[&str]) -> bool {
-    cmd.name() == "rm" && cmd.args().iter().any(|w| dirs.iter().any(|d| w.text.starts_with(d)))
+    cmd.name() == "rm"
+        && cmd.args().iter().any(|w| {
+            let path = w.text.trim_end_matches('/');
+            dirs.iter().any(|d| {
+                w.text.starts_with(d)
+                    || (path.len() > 1
+                        && path.starts_with('/')
+                        && d.strip_prefix(path).is_some_and(|rest| rest.starts_with('/')))
+            })
+        })
 }
 
 /// hadolint's truthy values for switches such as `PIP_NO_CACHE_DIR`.

@@ -3,7 +3,8 @@
 //! union of what the tool accepts, so no rule takes an option's value for a
 //! package name.
 
-use super::commands::OptSpec;
+use super::commands::{OptSpec, parse_args};
+use crate::lint::model::shell::Word;
 
 /// `apt-get` (and `apt`): options that take a value.
 pub(crate) const APT_GET: OptSpec<'static> = OptSpec {
@@ -111,3 +112,41 @@ pub(crate) const ZYPPER: OptSpec<'static> = OptSpec {
         "reposd-dir",
     ],
 };
+
+/// The option table of a system package manager, by command name.
+pub(crate) fn for_package_manager(name: &str) -> Option<OptSpec<'static>> {
+    match name {
+        "apt-get" | "apt" | "aptitude" => Some(APT_GET),
+        "apk" => Some(super::dl3018_unpinned_apk_package::APK),
+        "yum" | "dnf" | "microdnf" | "tdnf" => Some(YUM),
+        "zypper" => Some(ZYPPER),
+        _ => None,
+    }
+}
+
+/// The operands (subcommand first) of a package-manager command, with the
+/// values of its options left out: `update` in `apt-get -o Acquire::Retries=3 update`.
+pub(crate) fn package_manager_operands<'w>(name: &str, args: &'w [Word]) -> Vec<&'w str> {
+    let spec = for_package_manager(name).unwrap_or(OptSpec { short: "", long: &[] });
+    parse_args(args, spec).operands.into_iter().map(|w| w.text.as_str()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::model::shell;
+
+    fn operands(src: &str) -> Vec<String> {
+        let script = shell::parse_script(src);
+        let cmd = &script.commands[0];
+        package_manager_operands(cmd.effective_name(), cmd.effective_args()).into_iter().map(String::from).collect()
+    }
+
+    #[test]
+    fn option_values_are_not_subcommands() {
+        assert_eq!(operands("apt-get -o Acquire::Retries=3 update"), ["update"]);
+        assert_eq!(operands("apt-get -qq -o=Dpkg::Use-Pty=0 --option X=1 -t sid install a"), ["install", "a"]);
+        assert_eq!(operands("apk -X http://mirror/main --no-cache add curl"), ["add", "curl"]);
+        assert_eq!(operands("dnf --setopt=tsflags=nodocs --enablerepo crb -y update"), ["update"]);
+    }
+}

@@ -31,7 +31,7 @@ declare_rule! {
     /// ARG NODE_VERSION=22
     /// FROM node:${NODE_VERSION}-slim
     /// ```
-    pub struct UndefinedArgInFrom { code: "DD359", name: "undefined-arg-in-from", tag: None, severity: Warning, fix: None }
+    pub struct UndefinedArgInFrom { code: "DD109", name: "undefined-arg-in-from", tag: None, severity: Warning, fix: None }
 }
 
 impl Rule for UndefinedArgInFrom {

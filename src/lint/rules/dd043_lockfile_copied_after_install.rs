@@ -1,0 +1,227 @@
+use super::commands::{self, RunCmd};
+use super::{Rule, declare_rule};
+use crate::lint::Tag;
+use crate::lint::context::Context;
+use crate::lint::parser::{Instruction, Keyword};
+use crate::lint::source::TextRange;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds a dependency install that runs after its manifest was copied in
+    /// on its own, before its lockfile: `COPY package.json ./` then `RUN npm
+    /// ci` with no `package-lock.json` copied yet. Checked: npm
+    /// (`package-lock.json` or `npm-shrinkwrap.json`), yarn (`yarn.lock`),
+    /// pnpm (`pnpm-lock.yaml`), poetry (`poetry.lock`), uv (`uv.lock`),
+    /// pipenv (`Pipfile.lock`), bundler (`Gemfile.lock`), composer
+    /// (`composer.lock`), cargo (`Cargo.lock`) and `go mod download`
+    /// (`go.sum`).
+    ///
+    /// Any earlier copy that could bring the lockfile along (a directory, a
+    /// glob such as `package*.json`, a `COPY --from`) or a bind mount on the
+    /// install's RUN keeps the rule quiet.
+    ///
+    /// ## Why is this bad?
+    /// Without its lockfile the install resolves versions afresh, so the
+    /// image does not hold what the lockfile pins and two builds can differ;
+    /// `npm ci` and `pnpm install --frozen-lockfile` fail outright. Copying
+    /// the lockfile later (with the sources) is too late: the install has
+    /// already run. Copy the manifest and the lockfile together, before the
+    /// install, which also keeps the install's layer cached until either
+    /// changes.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// COPY package.json ./
+    /// RUN npm ci
+    /// COPY . .
+    /// ```
+    ///
+    /// Use instead:
+    /// ```dockerfile
+    /// COPY package.json package-lock.json ./
+    /// RUN npm ci
+    /// COPY . .
+    /// ```
+    pub struct LockfileCopiedAfterInstall { code: "DD043", name: "lockfile-copied-after-install", tag: Some(Tag::DeterministicDeps), severity: Warning, fix: None }
+}
+
+/// An install's manifest and the lockfiles that pin it.
+struct Ecosystem {
+    manifest: &'static str,
+    lockfiles: &'static [&'static str],
+}
+
+const NPM: Ecosystem = Ecosystem { manifest: "package.json", lockfiles: &["package-lock.json", "npm-shrinkwrap.json"] };
+const YARN: Ecosystem = Ecosystem { manifest: "package.json", lockfiles: &["yarn.lock"] };
+const PNPM: Ecosystem = Ecosystem { manifest: "package.json", lockfiles: &["pnpm-lock.yaml"] };
+const POETRY: Ecosystem = Ecosystem { manifest: "pyproject.toml", lockfiles: &["poetry.lock"] };
+const UV: Ecosystem = Ecosystem { manifest: "pyproject.toml", lockfiles: &["uv.lock"] };
+const PIPENV: Ecosystem = Ecosystem { manifest: "Pipfile", lockfiles: &["Pipfile.lock"] };
+const BUNDLER: Ecosystem = Ecosystem { manifest: "Gemfile", lockfiles: &["Gemfile.lock"] };
+const COMPOSER: Ecosystem = Ecosystem { manifest: "composer.json", lockfiles: &["composer.lock"] };
+const CARGO: Ecosystem = Ecosystem { manifest: "Cargo.toml", lockfiles: &["Cargo.lock"] };
+const GO: Ecosystem = Ecosystem { manifest: "go.mod", lockfiles: &["go.sum"] };
+
+/// The ecosystem whose lockfile the command installs from, if any.
+fn ecosystem(c: &RunCmd<'_>) -> Option<&'static Ecosystem> {
+    let args: Vec<&str> = c.args().iter().map(|w| w.text.as_str()).collect();
+    let operands: Vec<&str> = args.iter().copied().filter(|a| !a.starts_with('-')).collect();
+    let sub = operands.first().copied();
+    match c.name() {
+        "npm" => match sub {
+            Some("ci" | "clean-install") => Some(&NPM),
+            Some("install" | "i") if operands.len() == 1 => Some(&NPM),
+            _ => None,
+        },
+        "yarn" => match sub {
+            None if args.iter().all(|a| a.starts_with("--") && !matches!(*a, "--version" | "--help")) => Some(&YARN),
+            Some("install") => Some(&YARN),
+            _ => None,
+        },
+        "pnpm" => match sub {
+            Some("install" | "i") if operands.len() == 1 => Some(&PNPM),
+            _ => None,
+        },
+        "poetry" => (sub == Some("install")).then_some(&POETRY),
+        "uv" => (sub == Some("sync")).then_some(&UV),
+        "pipenv" => matches!(sub, Some("install" | "sync")).then_some(&PIPENV),
+        "bundle" | "bundler" => (sub == Some("install") || sub.is_none()).then_some(&BUNDLER),
+        "composer" => (sub == Some("install")).then_some(&COMPOSER),
+        "cargo" => matches!(sub, Some("build" | "fetch")).then_some(&CARGO),
+        "go" => (sub == Some("mod") && operands.get(1) == Some(&"download")).then_some(&GO),
+        _ => None,
+    }
+}
+
+/// What one COPY or ADD brings in from the context.
+enum Sources {
+    /// Files named exactly (basenames).
+    Files(Vec<String>),
+    /// Something that may hold any file (a directory, another stage, a variable).
+    Anything,
+}
+
+fn copy_sources(inst: &Instruction) -> Option<Sources> {
+    if !matches!(inst.keyword, Keyword::Copy | Keyword::Add) {
+        return None;
+    }
+    if inst.flag("from").is_some() {
+        return Some(Sources::Anything);
+    }
+    let (_, sources) = inst.args.split_last()?;
+    let mut names = Vec::new();
+    for s in sources {
+        let v = s.value.trim_matches(['"', '\'']);
+        if v.starts_with("<<") || v.contains("://") {
+            continue;
+        }
+        let base = v.trim_end_matches('/').rsplit('/').next().unwrap_or(v);
+        let dir_like = v.ends_with('/') || base.is_empty() || base == "." || base == ".." || !base.contains('.');
+        if dir_like || v.contains('$') || v.contains('[') || v.contains('{') {
+            return Some(Sources::Anything);
+        }
+        names.push(base.to_string());
+    }
+    Some(Sources::Files(names))
+}
+
+/// `*` and `?` glob match of a basename.
+fn glob_match(pattern: &str, name: &str) -> bool {
+    fn go(p: &[u8], n: &[u8]) -> bool {
+        match (p.first(), n.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], n) || (!n.is_empty() && go(p, &n[1..])),
+            (Some(b'?'), Some(_)) => go(&p[1..], &n[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &n[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), name.as_bytes())
+}
+
+impl Rule for LockfileCopiedAfterInstall {
+    fn check_file(&self, cx: &mut Context<'_>) {
+        let (file, model) = (cx.file, cx.model);
+        let mut found: Vec<(TextRange, String, &'static str, Option<u32>)> = Vec::new();
+        for run in commands::run_scripts(file, model) {
+            if run.onbuild {
+                continue;
+            }
+            let Some(inst) = file.instructions.get(run.inst) else { continue };
+            let bind_mount = inst.flags.iter().any(|f| {
+                f.name.eq_ignore_ascii_case("mount") && f.value.as_deref().is_some_and(|v| v.contains("type=bind"))
+            });
+            if bind_mount {
+                continue;
+            }
+            let Some(stage) = model.stage_of.get(run.inst).copied().flatten() else { continue };
+            // Instructions before the RUN: the stage's, after those of the stages it is built FROM.
+            let mut before: Vec<usize> = Vec::new();
+            for s in model.chain(stage).into_iter().rev() {
+                let Some(st) = model.stages.get(s) else { continue };
+                before.extend(st.body.clone().filter(|&i| i < run.inst));
+            }
+            let after: Vec<usize> = model
+                .stages
+                .get(stage)
+                .map(|st| st.body.clone())
+                .into_iter()
+                .flatten()
+                .filter(|&i| i > run.inst)
+                .collect();
+            for c in run.commands() {
+                let Some(eco) = ecosystem(&c) else { continue };
+                let mut manifest = false;
+                let mut lockfile = false;
+                for src in before.iter().filter_map(|&i| file.instructions.get(i)).filter_map(copy_sources) {
+                    match src {
+                        Sources::Anything => lockfile = true,
+                        Sources::Files(names) => {
+                            manifest |= names.iter().any(|n| n == eco.manifest);
+                            lockfile |= names.iter().any(|n| eco.lockfiles.iter().any(|l| n == l || glob_match(n, l)));
+                        }
+                    }
+                }
+                if !manifest || lockfile {
+                    continue;
+                }
+                let later = after.iter().find_map(|&i| {
+                    let inst = file.instructions.get(i)?;
+                    match copy_sources(inst)? {
+                        Sources::Files(names)
+                            if names.iter().any(|n| eco.lockfiles.iter().any(|l| n == l || glob_match(n, l))) =>
+                        {
+                            Some(inst.start_line)
+                        }
+                        Sources::Anything => Some(inst.start_line),
+                        Sources::Files(_) => None,
+                    }
+                });
+                let last = c.args().iter().find(|w| !w.text.starts_with('-'));
+                let shown: Vec<&str> = std::iter::once(c.name()).chain(last.map(|w| w.text.as_str())).collect();
+                found.push((c.span_to(last), shown.join(" "), eco.lockfiles[0], later));
+            }
+        }
+        for (range, cmd, lockfile, later) in found {
+            let when = later.map_or_else(
+                || "no earlier COPY brings it in".to_string(),
+                |line| format!("it is copied only on line {line}, after the install"),
+            );
+            cx.report(self, range, format!("`{cmd}` runs without `{lockfile}`: {when}"))
+                .help(format!("copy `{lockfile}` together with the manifest, before the install"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("package*.json", "package-lock.json"));
+        assert!(glob_match("*.lock", "yarn.lock"));
+        assert!(glob_match("yarn.loc?", "yarn.lock"));
+        assert!(!glob_match("package.json", "package-lock.json"));
+    }
+}

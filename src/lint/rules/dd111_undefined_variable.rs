@@ -1,0 +1,133 @@
+use std::collections::HashMap;
+
+use super::{Rule, declare_rule};
+use crate::lint::context::Context;
+use crate::lint::model::expand;
+use crate::lint::parser::Keyword;
+use crate::lint::source::TextRange;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds a variable in an instruction `BuildKit` expands (`COPY`, `ADD`,
+    /// `WORKDIR`, `ENV`, `LABEL`, `USER`, `EXPOSE`, `VOLUME`, `STOPSIGNAL`)
+    /// that nothing defines, when an `ARG` or `ENV` in scope has nearly the
+    /// same name: the same letters in another case, or one letter apart
+    /// (`$APP_HOMEE` with `ARG APP_HOME`). This is `BuildKit`'s
+    /// `UndefinedVar` check, limited to the typos it would suggest a fix for:
+    /// a linter cannot see the base image's environment, so other unknown
+    /// names may well be defined there. Variables in `RUN` are ShellCheck's
+    /// (SC2154).
+    ///
+    /// ## Why is this bad?
+    /// An undefined variable expands to an empty string without an error:
+    /// `COPY app ${APP_HOMEE}/` copies to `/`, and `WORKDIR $APPDIR` works
+    /// in the root directory.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// ARG APP_HOME=/srv/app
+    /// WORKDIR ${APP_HOMEE}
+    /// ```
+    ///
+    /// Use instead:
+    /// ```dockerfile
+    /// ARG APP_HOME=/srv/app
+    /// WORKDIR ${APP_HOME}
+    /// ```
+    pub struct UndefinedVariable { code: "DD111", name: "undefined-variable", tag: None, severity: Warning, fix: None }
+}
+
+/// Whether `a` and `b` differ only in case or by one edit.
+fn nearly(a: &str, b: &str) -> bool {
+    if a == b || a.len() < 3 || b.len() < 3 {
+        return false;
+    }
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    match long.len() - short.len() {
+        0 => {
+            let diffs: Vec<usize> = (0..short.len()).filter(|&i| short[i] != long[i]).collect();
+            diffs.len() == 1
+                || (diffs.len() == 2
+                    && diffs[1] == diffs[0] + 1
+                    && short[diffs[0]] == long[diffs[1]]
+                    && short[diffs[1]] == long[diffs[0]])
+        }
+        1 => {
+            let i = (0..short.len()).find(|&i| short[i] != long[i]).unwrap_or(short.len());
+            short[i..] == long[i + 1..]
+        }
+        _ => false,
+    }
+}
+
+impl Rule for UndefinedVariable {
+    fn check_file(&self, cx: &mut Context<'_>) {
+        let (file, model) = (cx.file, cx.model);
+        let mut found: Vec<(TextRange, String, String)> = Vec::new();
+        for (i, inst) in file.instructions.iter().enumerate() {
+            let words: Vec<(&str, TextRange)> = match inst.keyword {
+                Keyword::Copy
+                | Keyword::Add
+                | Keyword::Workdir
+                | Keyword::User
+                | Keyword::Expose
+                | Keyword::Volume
+                | Keyword::Stopsignal => inst.args.iter().map(|a| (a.value.as_str(), a.range)).collect(),
+                Keyword::Env | Keyword::Label => {
+                    inst.args.chunks(2).filter_map(|c| c.get(1)).map(|a| (a.value.as_str(), a.range)).collect()
+                }
+                _ => continue,
+            };
+            if !words.iter().any(|(w, _)| w.contains('$')) || model.stage_of.get(i).copied().flatten().is_none() {
+                continue;
+            }
+            let scope: HashMap<String, String> = model.scope_at(file, i);
+            // ARGs declared without a default are defined too (by --build-arg).
+            let mut names: Vec<String> = scope.keys().cloned().collect();
+            if let Some(stage) = model.stage_of.get(i).copied().flatten().and_then(|s| model.stages.get(s)) {
+                for j in stage.body.clone().filter(|&j| j < i) {
+                    if let Some(a) = file.instructions.get(j).filter(|a| a.keyword == Keyword::Arg) {
+                        names.extend(crate::lint::model::arg_decls(a, j, model.escape).into_iter().map(|d| d.name));
+                    }
+                }
+            }
+            for (word, range) in words {
+                if !word.contains('$') {
+                    continue;
+                }
+                let lookup = |n: &str| scope.get(n).cloned().or_else(|| names.iter().any(|d| d == n).then(String::new));
+                for name in expand::expand(word, model.escape, &lookup).unset {
+                    let mut close: Vec<&String> = names.iter().filter(|d| nearly(&name, d)).collect();
+                    close.sort();
+                    if let Some(d) = close.first() {
+                        found.push((range, name.clone(), (*d).clone()));
+                    }
+                }
+            }
+        }
+        for (range, name, similar) in found {
+            cx.report(self, range, format!("`{name}` is not defined (did you mean `{similar}`?)"))
+                .help(format!("use `{similar}`, or declare `ARG {name}` before this line"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearly;
+
+    #[test]
+    fn near_names() {
+        assert!(nearly("APP_HOMEE", "APP_HOME"));
+        assert!(nearly("app_home", "APP_HOME"));
+        assert!(nearly("APP_HOEM", "APP_HOME"));
+        assert!(nearly("APP_HONE", "APP_HOME"));
+        assert!(!nearly("APP_HOME", "APP_HOME"));
+        assert!(!nearly("PORT", "HOST"));
+        assert!(!nearly("A", "B"));
+    }
+}
