@@ -303,6 +303,15 @@ pub enum JobSpec {
         /// Repository name.
         repo: String,
     },
+    /// Scan a repository's pinned image digests and open or update its digest PR.
+    DigestScan {
+        /// The installation to act as.
+        installation_id: u64,
+        /// Repository owner.
+        owner: String,
+        /// Repository name.
+        repo: String,
+    },
     /// Record an installation's current state and repositories, read from the
     /// API with the App's JWT (it may be suspended by then).
     InstallationSync {
@@ -323,6 +332,7 @@ impl JobSpec {
             Self::LintPullRequest { .. } => "lint_pull_request",
             Self::LintCommit { .. } => "lint_commit",
             Self::RefreshConfig { .. } => "refresh_config",
+            Self::DigestScan { .. } => "digest_scan",
             Self::InstallationSync { .. } => "installation_sync",
             Self::InstallationDeleted { .. } => "installation_deleted",
         }
@@ -334,6 +344,7 @@ impl JobSpec {
             Self::LintPullRequest { installation_id, .. }
             | Self::LintCommit { installation_id, .. }
             | Self::RefreshConfig { installation_id, .. }
+            | Self::DigestScan { installation_id, .. }
             | Self::InstallationSync { installation_id }
             | Self::InstallationDeleted { installation_id } => *installation_id,
         }
@@ -347,6 +358,7 @@ impl JobSpec {
             Self::LintPullRequest { owner, repo, number, .. } => format!("pr:{owner}/{repo}#{number}"),
             Self::LintCommit { owner, repo, head_sha, .. } => format!("commit:{owner}/{repo}@{head_sha}"),
             Self::RefreshConfig { owner, repo, .. } => format!("config:{owner}/{repo}"),
+            Self::DigestScan { owner, repo, .. } => format!("digest:{owner}/{repo}"),
             Self::InstallationSync { installation_id } | Self::InstallationDeleted { installation_id } => {
                 format!("installation:{installation_id}")
             }
@@ -384,14 +396,33 @@ impl Event {
                 if !touches_dockerfiles {
                     return Vec::new();
                 }
-                JobSpec::RefreshConfig {
-                    installation_id: repo.installation_id,
-                    owner: repo.owner.clone(),
-                    repo: repo.name.clone(),
-                }
+                // The config may have changed, and so may the pins: refresh it, then scan the digests.
+                return vec![
+                    JobSpec::RefreshConfig {
+                        installation_id: repo.installation_id,
+                        owner: repo.owner.clone(),
+                        repo: repo.name.clone(),
+                    },
+                    JobSpec::DigestScan {
+                        installation_id: repo.installation_id,
+                        owner: repo.owner.clone(),
+                        repo: repo.name.clone(),
+                    },
+                ];
             }
-            Self::InstallationCreated { installation_id, .. }
-            | Self::InstallationChanged { installation_id, .. }
+            Self::InstallationCreated { installation_id, repositories, .. } => {
+                let mut jobs = vec![JobSpec::InstallationSync { installation_id: *installation_id }];
+                jobs.extend(repositories.iter().filter_map(|r| {
+                    let (owner, repo) = r.full_name.split_once('/')?;
+                    Some(JobSpec::DigestScan {
+                        installation_id: *installation_id,
+                        owner: owner.to_owned(),
+                        repo: repo.to_owned(),
+                    })
+                }));
+                return jobs;
+            }
+            Self::InstallationChanged { installation_id, .. }
             | Self::InstallationRepositories { installation_id, .. } => {
                 JobSpec::InstallationSync { installation_id: *installation_id }
             }
@@ -960,13 +991,21 @@ mod tests {
                 pr_numbers: vec![1, 2],
             },
             JobSpec::RefreshConfig { installation_id: 42, owner: "Acme".into(), repo: "Web".into() },
+            JobSpec::DigestScan { installation_id: 42, owner: "Acme".into(), repo: "Web".into() },
             JobSpec::InstallationSync { installation_id: 42 },
             JobSpec::InstallationDeleted { installation_id: 42 },
         ];
         let keys: Vec<_> = jobs.iter().map(|j| j.coalesce_key().unwrap()).collect();
         assert_eq!(
             keys,
-            ["pr:acme/web#12", "commit:acme/web@abc", "config:acme/web", "installation:42", "installation:42"]
+            [
+                "pr:acme/web#12",
+                "commit:acme/web@abc",
+                "config:acme/web",
+                "digest:acme/web",
+                "installation:42",
+                "installation:42"
+            ]
         );
         for job in &jobs {
             let json = serde_json::to_value(job).unwrap();

@@ -11,6 +11,7 @@
 //! ([`StoreWriteGate`]): one at a time per installation, at least `min_gap` apart, across every worker
 //! and process sharing the database.
 
+pub mod digest;
 pub mod installation;
 pub mod pull_request;
 pub mod reconcile;
@@ -81,12 +82,33 @@ pub struct GithubJobs {
     store: Store,
     app: GithubApp,
     gate: Arc<StoreWriteGate>,
+    /// The process's one registry state (caches, counters), shared by every installation's digest scans.
+    registry: Option<Arc<crate::digest::Registry>>,
 }
 
 impl GithubJobs {
-    /// A handler acting as `app`, with mutating requests serialised through `gate`.
+    /// A handler acting as `app`, with mutating requests serialised through `gate`. Digest scans use the
+    /// default registry allowlist until [`Self::with_registry`] sets the process's shared registry.
     pub fn new(store: Store, app: GithubApp, gate: Arc<StoreWriteGate>) -> Self {
-        Self { store, app, gate }
+        Self { store, app, gate, registry: None }
+    }
+
+    /// This handler with `registry` (one per process) for digest scans.
+    #[must_use]
+    pub fn with_registry(mut self, registry: Arc<crate::digest::Registry>) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    fn registry(&self) -> Result<Arc<crate::digest::Registry>, JobError> {
+        if let Some(r) = &self.registry {
+            return Ok(Arc::clone(r));
+        }
+        crate::digest::Registry::new(
+            crate::digest::Guard::new::<_, &str>([]),
+            crate::digest::RegistryOptions::default(),
+        )
+        .map_err(|e| JobError::Permanent(format!("cannot set up the registry client: {e}")))
     }
 
     /// Installation `id`'s client, its writes passing the write gate.
@@ -112,6 +134,14 @@ impl GithubJobs {
                 let repo = RepoRef::new(owner, repo).map_err(|e| JobError::Permanent(e.to_string()))?;
                 let client = self.client(*installation_id).await?;
                 pull_request::refresh_config(&client, &self.store, &repo).await.map_err(|e| JobError::from_flow(&e))
+            }
+            JobSpec::DigestScan { installation_id, owner, repo } => {
+                let repo = RepoRef::new(owner, repo).map_err(|e| JobError::Permanent(e.to_string()))?;
+                let client = self.client(*installation_id).await?;
+                let registry = self.registry()?;
+                let report = digest::scan(&client, &self.store, &registry, &repo, Timestamp::now()).await?;
+                tracing::info!(repo = %repo, outcome = ?report.outcome, bumps = report.bumps.len(), "digests scanned");
+                Ok(())
             }
             JobSpec::LintPullRequest { installation_id, .. } | JobSpec::LintCommit { installation_id, .. } => {
                 let target = pull_request::LintTarget::from_job(spec)

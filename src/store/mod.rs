@@ -18,7 +18,7 @@
 //!
 //! The parts: [`deliveries`] (webhook deduplication and ignored-event counters), [`jobs`] (the durable queue),
 //! [`write_slots`] (per-installation serialisation of GitHub writes), [`installations`] and [`config_cache`]
-//! (the App's `.github/drydock.yml` per repository).
+//! (the App's `.github/drydock.yml` per repository) and [`digest`] (digest-update PRs and their closed-PR memory).
 
 use std::fmt;
 use std::ops::Add;
@@ -41,12 +41,14 @@ macro_rules! on_backend {
 
 pub mod config_cache;
 pub mod deliveries;
+pub mod digest;
 pub mod installations;
 pub mod jobs;
 pub mod write_slots;
 
 pub use config_cache::CachedConfig;
 pub use deliveries::{DeliverySummary, IgnoredCount, NewDelivery, Pruned, Recorded};
+pub use digest::DigestRepo;
 pub use installations::{DeletedInstallation, Installation, InstallationInfo, Repository};
 pub use jobs::{ClaimedJob, JobId, JobRecord, JobState, NewJob, QueueStats, backoff, retry_delay};
 pub use write_slots::{SlotAttempt, WriteSlot};

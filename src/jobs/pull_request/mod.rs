@@ -93,9 +93,10 @@ impl LintTarget {
                 check_run_id: *check_run_id,
                 require_current_head: false,
             }),
-            JobSpec::RefreshConfig { .. } | JobSpec::InstallationSync { .. } | JobSpec::InstallationDeleted { .. } => {
-                None
-            }
+            JobSpec::RefreshConfig { .. }
+            | JobSpec::DigestScan { .. }
+            | JobSpec::InstallationSync { .. }
+            | JobSpec::InstallationDeleted { .. } => None,
         })
     }
 }

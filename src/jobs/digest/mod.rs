@@ -1,0 +1,431 @@
+//! Digest-update PRs: the `digest_scan` job reads a repository's Dockerfiles at the head of its default
+//! branch, asks the registries (through the process's one shared [`Registry`] cache) what the pinned tags
+//! point to now, and keeps **one PR per repository** on the stable branch [`BRANCH`] that moves the stale
+//! pins.
+//!
+//! - The commit is built with the git data API (blobs, a tree on the base tree, a commit on the default
+//!   branch's head) and the branch is created or force-moved to it; every mutating call passes the
+//!   installation's write gate.
+//! - A run with nothing new changes nothing: when the open PR already proposes exactly these digests on
+//!   the current base, only its body is refreshed (if it differs). When the base moved, the commit is
+//!   recreated on the new base (a rebase) — but only while the branch's head is drydock's own last commit
+//!   (remembered in the store): once somebody else pushed to the branch, drydock leaves it alone.
+//! - A PR closed without merge is remembered: its (image, digest) pairs are never proposed again in that
+//!   repository; a newer digest of the same image is. The state is read from GitHub at scan time, so a
+//!   missed `pull_request.closed` webhook changes nothing.
+//! - `min-age` holds back a digest whose image config says it was created less than N hours ago.
+//!
+//! Registry failures of one reference never fail the scan: they are listed in the PR body (or the log).
+
+pub mod body;
+pub mod config;
+
+use std::collections::BTreeSet;
+use std::ffi::OsStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::digest::edit::{self, Mode};
+use crate::digest::plan::{self, Status};
+use crate::digest::refs;
+use crate::digest::{Credential, Credentials, Platform, Registry, Resolver};
+use crate::github::client::{GithubError, InstallationClient, RepoRef, TreeWrite};
+use crate::jobs::pull_request::{FlowError, config as pr_config};
+use crate::store::{CachedConfig, DigestRepo, Store, StoreError, Timestamp};
+
+pub use body::Bump;
+pub use config::DigestConfig;
+
+/// The branch of the digest PR.
+pub const BRANCH: &str = "drydock/digest-updates";
+/// Most Dockerfiles one scan reads.
+pub const MAX_DOCKERFILES: usize = 200;
+
+/// Why a scan stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// A GitHub call failed.
+    #[error(transparent)]
+    Github(#[from] GithubError),
+    /// The store failed.
+    #[error("the store failed: {0}; check the database")]
+    Store(#[from] StoreError),
+    /// The repository's `digest:` config cannot be used.
+    #[error("{0}")]
+    Config(String),
+    /// Reading the config failed.
+    #[error(transparent)]
+    Flow(#[from] FlowError),
+}
+
+impl From<ScanError> for super::JobError {
+    fn from(e: ScanError) -> Self {
+        match &e {
+            ScanError::Github(g) => Self::from_github(g),
+            ScanError::Store(s) => Self::from_store(s),
+            ScanError::Flow(f) => Self::from_flow(f),
+            ScanError::Config(m) => Self::Permanent(m.clone()),
+        }
+    }
+}
+
+/// What a scan did to the PR.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// `digest.enabled: false`.
+    Disabled,
+    /// No stale pin to propose (and no PR opened).
+    NothingToPropose,
+    /// The open PR already proposes exactly this; nothing written (maybe its body refreshed).
+    Unchanged(u64),
+    /// A new PR was opened.
+    Opened(u64),
+    /// The open PR's branch was moved to a new commit (newer digests, or a rebase).
+    Updated(u64),
+    /// Somebody else pushed to the branch: drydock leaves the PR alone.
+    ForeignCommits(u64),
+}
+
+/// What a scan found and did.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// What happened to the PR.
+    pub outcome: Outcome,
+    /// The bumps proposed.
+    pub bumps: Vec<Bump>,
+    /// Notes on references left alone (waiting for min-age, closed before, lookup failures).
+    pub notes: Vec<String>,
+}
+
+/// The repository's digest settings from its cached config (base config first, then its own).
+pub fn digest_config(cached: &CachedConfig) -> Result<DigestConfig, String> {
+    let mut cfg = DigestConfig::default();
+    for text in [cached.base_text.as_deref(), cached.config_text.as_deref()].into_iter().flatten() {
+        let (_, own) = pr_config::split_extends(text).map_err(|e| format!("the config: {e}"))?;
+        if let (Some(block), _) = config::split_digest(&own) {
+            cfg = config::parse(&block, cfg)?;
+        }
+    }
+    Ok(cfg)
+}
+
+/// Registry credentials the config names, read from the server's environment (never from the repo).
+pub fn credentials_for(cfg: &DigestConfig, notes: &mut Vec<String>) -> Credentials {
+    let mut creds = Credentials::none();
+    for (host, name) in &cfg.registries {
+        let var = format!("DRYDOCK_REGISTRY_CREDENTIAL_{}", name.to_ascii_uppercase());
+        let value = std::env::var(&var).ok().or_else(|| {
+            let path = std::env::var(format!("{var}_FILE")).ok()?;
+            std::fs::read_to_string(path).ok().map(|s| s.trim().to_owned())
+        });
+        match value.as_deref().and_then(|v| v.split_once(':')) {
+            Some((user, pass)) => creds = creds.with(host, Credential::new(user, pass)),
+            None => notes.push(format!(
+                "the credential `{name}` for `{host}` is not set on the server: set {var}=username:password (or \
+                 {var}_FILE to a file holding it); `{host}` was asked anonymously"
+            )),
+        }
+    }
+    creds
+}
+
+/// Whether a repository path is a Dockerfile (by name, as `drydock lint` finds them).
+pub fn is_dockerfile(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    crate::lint::is_lintable_name(OsStr::new(name)) && !name.to_ascii_lowercase().ends_with("dockerignore")
+}
+
+/// Seconds since the epoch of an RFC 3339 time (`2026-01-01T00:00:00Z`, fractions and offsets allowed).
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|v| v.parse::<i64>().ok());
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !matches!(s.get(4..5), Some("-")) || !matches!(s.get(10..11), Some("T" | "t" | " ")) {
+        return None;
+    }
+    let mut rest = s.get(19..)?;
+    if let Some(r) = rest.strip_prefix('.') {
+        rest = r.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    let offset = match rest {
+        "Z" | "z" | "" => 0,
+        o => {
+            let sign = match o.get(..1)? {
+                "+" => 1,
+                "-" => -1,
+                _ => return None,
+            };
+            let oh = o.get(1..3)?.parse::<i64>().ok()?;
+            let om = o.get(4..6)?.parse::<i64>().ok()?;
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + se - offset)
+}
+
+/// The image reference without its digest, the key of the closed-PR memory.
+fn image_key(image: &crate::lint::model::image_ref::ImageRef) -> String {
+    let mut i = image.clone();
+    i.digest = None;
+    i.to_string()
+}
+
+/// Scans `repo` and opens, updates or leaves its digest PR. `registry` is the process's shared registry
+/// state; credentials come from the repository's config.
+pub async fn scan(
+    client: &InstallationClient,
+    store: &Store,
+    registry: &Arc<Registry>,
+    repo: &RepoRef,
+    now: Timestamp,
+) -> Result<Report, ScanError> {
+    let cached = pr_config::cached_or_fetch(client, store, repo, false).await?;
+    let cfg = digest_config(&cached)
+        .map_err(|e| ScanError::Config(format!("{repo}: `.github/drydock.yml` on `{}`: {e}", cached.default_branch)))?;
+    let mut notes = Vec::new();
+    if !cfg.enabled {
+        return Ok(Report { outcome: Outcome::Disabled, bumps: Vec::new(), notes });
+    }
+    let resolver = Resolver::new(Arc::clone(registry), credentials_for(&cfg, &mut notes));
+    let base_branch = cached.default_branch.clone();
+    let base_sha = client.branch_sha(repo, &base_branch).await?.ok_or_else(|| {
+        ScanError::Config(format!("{repo}: the default branch `{base_branch}` has no commit; push one first"))
+    })?;
+    let base_commit = client.git_commit(repo, &base_sha).await?;
+
+    // The PR's state first: a PR closed without merge rules out what it proposed.
+    let installation_id = i64::try_from(client.installation_id()).unwrap_or(i64::MAX);
+    let mut record = store.digest_repo(&repo.to_string()).await?.unwrap_or_else(|| DigestRepo {
+        repository: repo.to_string(),
+        installation_id,
+        ..DigestRepo::default()
+    });
+    record.installation_id = installation_id;
+    let pulls = client.pulls_for_branch(repo, BRANCH).await?;
+    let open = pulls.iter().find(|p| p.state == "open").cloned();
+    if open.is_none() {
+        if let Some(n) = record.pr_number
+            && let Some(p) = pulls.iter().find(|p| i64::try_from(p.number).is_ok_and(|x| x == n))
+            && p.state == "closed"
+            && !p.merged
+        {
+            store.reject_digests(&repo.to_string(), &record.proposed, now).await?;
+            tracing::info!(%repo, pr = p.number, digests = record.proposed.len(), "digest PR closed unmerged; remembered");
+        }
+        record.pr_number = None;
+        record.proposed.clear();
+    }
+
+    // Plan.
+    let tree = client.tree_recursive(repo, &base_commit.tree.sha).await?;
+    if tree.truncated {
+        notes.push("the repository's file list was cut short by GitHub; some Dockerfiles may be missing".into());
+    }
+    let mut files: Vec<_> = tree.tree.iter().filter(|e| e.kind == "blob" && is_dockerfile(&e.path)).collect();
+    if files.len() > MAX_DOCKERFILES {
+        notes.push(format!("only the first {MAX_DOCKERFILES} of {} Dockerfiles were scanned", files.len()));
+        files.truncate(MAX_DOCKERFILES);
+    }
+    let mut bumps: Vec<Bump> = Vec::new();
+    let mut writes: Vec<(String, String, String)> = Vec::new(); // path, mode, text
+    for entry in files {
+        let Some(file) = client.file_contents(repo, &entry.path, Some(&base_sha)).await? else { continue };
+        let Ok(text) = String::from_utf8(file.bytes) else {
+            notes.push(format!("`{}` is not UTF-8; skipped", entry.path));
+            continue;
+        };
+        let sites = refs::sites(&text);
+        let mut findings = plan::assess_file(&resolver, &entry.path, &sites).await;
+        let mut file_bumps = Vec::new();
+        for (f, site) in findings.iter_mut().zip(&sites) {
+            if f.status == Status::Error {
+                notes.push(format!(
+                    "`{}` line {}: {}: {}",
+                    f.path,
+                    f.line,
+                    f.reference,
+                    f.note.as_deref().unwrap_or("lookup failed")
+                ));
+            }
+            if f.status != Status::Stale {
+                continue;
+            }
+            let (Some(image), Some(new)) = (&site.image, f.proposed.clone()) else { continue };
+            let key = image_key(image);
+            if config::ignored(&cfg.ignore, &key, &image.familiar_string()) {
+                f.status = Status::UpToDate;
+                continue;
+            }
+            if store.digest_rejected(&repo.to_string(), &key, &new).await? {
+                f.status = Status::UpToDate;
+                notes.push(format!(
+                    "`{}` line {}: {} → `{}` was proposed before and the PR was closed without merge; waiting for a \
+                     newer digest",
+                    f.path,
+                    f.line,
+                    f.reference,
+                    crate::digest::short(&new)
+                ));
+                continue;
+            }
+            let hint = f.platforms.first().and_then(|p| Platform::parse(p));
+            let details = resolver.image_details(image, &new, hint.as_ref()).await.ok();
+            if cfg.min_age_hours > 0 {
+                let created = details.as_ref().and_then(|d| d.created.as_deref()).and_then(parse_rfc3339);
+                match created {
+                    Some(c) => {
+                        let age_secs = now.unix_millis() / 1000 - c;
+                        let min = i64::try_from(cfg.min_age_hours.saturating_mul(3600)).unwrap_or(i64::MAX);
+                        if age_secs < min {
+                            f.status = Status::UpToDate;
+                            notes.push(format!(
+                                "`{}` line {}: {} → `{}` is {}h old; waiting until it is {}h old (`digest.min-age`)",
+                                f.path,
+                                f.line,
+                                f.reference,
+                                crate::digest::short(&new),
+                                age_secs.max(0) / 3600,
+                                cfg.min_age_hours
+                            ));
+                            continue;
+                        }
+                    }
+                    None => notes.push(format!(
+                        "`{}` line {}: {}: the new image's age is unknown (no `created` in its config); proposed \
+                         without waiting for `digest.min-age`",
+                        f.path, f.line, f.reference
+                    )),
+                }
+            }
+            file_bumps.push(Bump {
+                path: f.path.clone(),
+                line: f.line,
+                reference: f.reference.clone(),
+                image: key,
+                old: f.pinned.clone().unwrap_or_default(),
+                new,
+                platforms: f.platforms.clone(),
+                details: details.map(|d| (*d).clone()),
+            });
+        }
+        let edited = edit::apply(&text, &findings, Mode::Update);
+        for (line, note) in &edited.skipped {
+            notes.push(format!("`{}` line {line}: {note}", entry.path));
+        }
+        let skipped: BTreeSet<u32> = edited.skipped.iter().map(|(l, _)| *l).collect();
+        file_bumps.retain(|b| !skipped.contains(&b.line));
+        if edited.text != text && !file_bumps.is_empty() {
+            bumps.extend(file_bumps);
+            writes.push((entry.path.clone(), entry.mode.clone(), edited.text));
+        }
+    }
+    record.last_scan_at = Some(now);
+
+    if writes.is_empty() {
+        store.put_digest_repo(&record).await?;
+        return Ok(Report { outcome: Outcome::NothingToPropose, bumps, notes });
+    }
+    let mut proposed: Vec<(String, String)> = bumps.iter().map(|b| (b.image.clone(), b.new.clone())).collect();
+    proposed.sort();
+    proposed.dedup();
+    let title = body::title(&bumps);
+    let pr_body = body::render(&bumps, &notes);
+
+    let branch_head = client.branch_sha(repo, BRANCH).await?;
+    if let (Some(pr), Some(head)) = (&open, &branch_head) {
+        if record.last_commit_sha.as_deref() != Some(head.as_str()) {
+            tracing::info!(%repo, pr = pr.number, "somebody else pushed to the digest branch; leaving it alone");
+            record.pr_number = i64::try_from(pr.number).ok();
+            store.put_digest_repo(&record).await?;
+            return Ok(Report { outcome: Outcome::ForeignCommits(pr.number), bumps, notes });
+        }
+        let head_commit = client.git_commit(repo, head).await?;
+        let on_base = head_commit.parents.first().is_some_and(|p| p.sha == base_sha);
+        if on_base && record.proposed == proposed {
+            if pr.body.trim_end() != pr_body.trim_end() || pr.title != title {
+                client.update_pull(repo, pr.number, &title, &pr_body).await?;
+            }
+            record.pr_number = i64::try_from(pr.number).ok();
+            store.put_digest_repo(&record).await?;
+            return Ok(Report { outcome: Outcome::Unchanged(pr.number), bumps, notes });
+        }
+    }
+
+    let mut tree_writes = Vec::with_capacity(writes.len());
+    for (path, mode, text) in &writes {
+        let sha = client.create_blob(repo, text).await?;
+        let mode = if mode.is_empty() { "100644".to_owned() } else { mode.clone() };
+        tree_writes.push(TreeWrite { path: path.clone(), mode, sha });
+    }
+    let new_tree = client.create_tree(repo, &base_commit.tree.sha, &tree_writes).await?;
+    let message = body::commit_message(&title, &bumps);
+    let commit = client.create_commit(repo, &message, &new_tree, std::slice::from_ref(&base_sha)).await?;
+    if branch_head.is_some() {
+        client.force_branch(repo, BRANCH, &commit).await?;
+    } else {
+        client.create_branch(repo, BRANCH, &commit).await?;
+    }
+    // Remember the commit before anything else can fail, so the next run knows the branch is ours.
+    record.last_commit_sha = Some(commit);
+    record.proposed = proposed;
+    store.put_digest_repo(&record).await?;
+    let (outcome, n) = if let Some(pr) = &open {
+        client.update_pull(repo, pr.number, &title, &pr_body).await?;
+        (Outcome::Updated(pr.number), pr.number)
+    } else {
+        let n = client.create_pull(repo, &title, BRANCH, &base_branch, &pr_body).await?;
+        (Outcome::Opened(n), n)
+    };
+    record.pr_number = i64::try_from(n).ok();
+    store.put_digest_repo(&record).await?;
+    Ok(Report { outcome, bumps, notes })
+}
+
+/// The jitter of an installation's schedule: a fixed offset in `[0, interval)` derived from its id, so
+/// installations spread over the period and every replica computes the same one.
+pub fn jitter(installation_id: u64, interval: Duration) -> Duration {
+    let secs = interval.as_secs().max(1);
+    // SplitMix64 of the id: cheap, deterministic, well spread.
+    let mut z = installation_id.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    Duration::from_secs(z % secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2026-01-01T00:00:00Z"), Some(1_767_225_600));
+        assert_eq!(parse_rfc3339("2026-01-01T01:00:00.123456789+01:00"), Some(1_767_225_600));
+        assert_eq!(parse_rfc3339("yesterday"), None);
+        assert_eq!(parse_rfc3339("2026-01-01"), None);
+    }
+
+    #[test]
+    fn jitter_is_stable_and_bounded() {
+        let day = Duration::from_hours(24);
+        assert_eq!(jitter(42, day), jitter(42, day));
+        assert!(jitter(42, day) < day);
+        assert_ne!(jitter(1, day), jitter(2, day));
+    }
+
+    #[test]
+    fn dockerfile_paths() {
+        assert!(is_dockerfile("Dockerfile") && is_dockerfile("svc/api/Dockerfile") && is_dockerfile("x.Dockerfile"));
+        assert!(!is_dockerfile(".dockerignore") && !is_dockerfile("README.md"));
+    }
+}
