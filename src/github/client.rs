@@ -1577,7 +1577,7 @@ impl InstallationClient {
                 title: p.title,
             })
             .collect();
-        out.sort_by(|a, b| b.number.cmp(&a.number));
+        out.sort_by_key(|p| std::cmp::Reverse(p.number));
         Ok(out)
     }
 

@@ -156,6 +156,7 @@ pub fn parse(block: &str, mut base: DigestConfig) -> Result<DigestConfig, String
 /// The interval of a schedule: `hourly`, `daily`, `weekly`, the cron macros `@hourly`, `@daily`,
 /// `@weekly`, or a five-field cron line whose shape means one of those (`M * * * *` hourly, `M H * * *`
 /// daily, `M H * * D` weekly). The exact minute is replaced by the per-installation jitter.
+#[allow(clippy::many_single_char_names)]
 pub fn schedule_interval(s: &str) -> Result<Duration, String> {
     let t = s.trim().trim_start_matches('@').to_ascii_lowercase();
     match t.as_str() {

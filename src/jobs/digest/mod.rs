@@ -136,6 +136,7 @@ pub fn is_dockerfile(path: &str) -> bool {
 }
 
 /// Seconds since the epoch of an RFC 3339 time (`2026-01-01T00:00:00Z`, fractions and offsets allowed).
+#[allow(clippy::many_single_char_names)]
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let s = s.trim();
     let num = |r: std::ops::Range<usize>| s.get(r).and_then(|v| v.parse::<i64>().ok());

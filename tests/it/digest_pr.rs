@@ -1,0 +1,255 @@
+//! Digest-update PRs from the App, end to end: a real registry (Debian's `docker-registry`) on loopback,
+//! the fake GitHub's git data API and pull requests, and a real store (SQLite, and PostgreSQL when
+//! `TEST_POSTGRES_URL` is set). One PR per repository, updated in place, no duplicates, rebased when the
+//! base moves, left alone after somebody else pushes, and never re-proposing what a closed PR proposed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use drydock::digest::{Guard, Registry, RegistryOptions};
+use drydock::github::app::GithubApp;
+use drydock::github::client::{InstallationClient, RepoRef};
+use drydock::github::events::JobSpec;
+use drydock::jobs::digest::{BRANCH, Outcome, Report, ScanError, scan};
+use drydock::jobs::{GithubJobs, JobHandler, StoreWriteGate, new_job};
+use drydock::store::{Store, Timestamp};
+use secrecy::SecretString;
+
+use crate::fake_github::{BOT_LOGIN, FakeGithub, TEST_APP_ID, TEST_APP_KEY};
+use crate::registry::{Pusher, TestRegistry};
+use crate::store::{TestDb, databases};
+
+const INSTALLATION: u64 = 7;
+const REPO: &str = "octo/app";
+
+struct Env {
+    gh: FakeGithub,
+    client: InstallationClient,
+    store: Store,
+    registry: Arc<Registry>,
+    push: Pusher,
+    host: String,
+    _reg: TestRegistry,
+    _storage: tempfile::TempDir,
+}
+
+async fn env(db: &TestDb) -> Option<Env> {
+    let storage = tempfile::tempdir().unwrap();
+    let reg = TestRegistry::start(storage.path())?;
+    let host = reg.host();
+    let gh = FakeGithub::start().await;
+    gh.add_repo(INSTALLATION, REPO);
+    let app = GithubApp::new(TEST_APP_ID, SecretString::from(TEST_APP_KEY), &gh.uri()).unwrap();
+    let client = app.installation(INSTALLATION).await.unwrap();
+    let mut guard = Guard::new::<_, &str>([]);
+    guard.allow_explicit(&host);
+    // No tag cache between scans: every scan sees the registry as it is now.
+    let options = RegistryOptions { ttl: Duration::ZERO, ..RegistryOptions::default() };
+    let registry = Registry::new(guard, options).unwrap();
+    Some(Env {
+        push: Pusher::new(&host),
+        gh,
+        client,
+        store: db.connect().await,
+        registry,
+        host,
+        _reg: reg,
+        _storage: storage,
+    })
+}
+
+impl Env {
+    async fn scan(&self) -> Result<Report, ScanError> {
+        scan(&self.client, &self.store, &self.registry, &RepoRef::parse(REPO).unwrap(), Timestamp::now()).await
+    }
+
+    fn file(&self, git_ref: &str, path: &str) -> String {
+        self.gh.file_at(REPO, git_ref, path).unwrap_or_else(|| panic!("{path} at {git_ref}"))
+    }
+
+    fn git_writes(&self) -> usize {
+        self.gh
+            .requests()
+            .iter()
+            .filter(|r| r.method != "GET" && (r.path.contains("/git/") || r.path.contains("/pulls")))
+            .count()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_pr_updated_in_place_rebased_and_closed_memory() {
+    for db in databases().await {
+        eprintln!("backend: {}", db.backend);
+        let Some(e) = env(&db).await else { return };
+        let host = &e.host;
+        let d1 = e.push.tag_image("lib/app", "1", "linux/amd64", "a1").await.digest;
+        let amd = e.push.image("lib/multi", "linux/amd64", "m1").await;
+        let arm = e.push.image("lib/multi", "linux/arm64", "m1").await;
+        e.push.tag_index("lib/multi", "2", &[amd.clone(), arm.clone()]).await;
+        let dockerfile = format!("# app\nFROM {host}/lib/app:1@{d1} AS build\nRUN make\n");
+        let svc = format!("FROM --platform=linux/arm64 {host}/lib/multi:2@{}\nCOPY . .\n", arm.digest);
+        let base1 = e.gh.commit(REPO, "main", &[("Dockerfile", &dockerfile), ("svc/Dockerfile", &svc)], "alice");
+
+        // Nothing moved yet: no PR.
+        assert_eq!(e.scan().await.unwrap().outcome, Outcome::NothingToPropose);
+        assert!(e.gh.pulls(REPO).is_empty());
+
+        // New images under the same tags: one PR with both bumps.
+        let d2 = e.push.tag_image("lib/app", "1", "linux/amd64", "a2").await.digest;
+        let amd2 = e.push.image("lib/multi", "linux/amd64", "m2").await;
+        let arm2 = e.push.image("lib/multi", "linux/arm64", "m2").await;
+        let index2 = e.push.tag_index("lib/multi", "2", &[amd2, arm2.clone()]).await;
+        let report = e.scan().await.unwrap();
+        assert_eq!(report.outcome, Outcome::Opened(1), "{report:#?}");
+        let pulls = e.gh.pulls(REPO);
+        assert_eq!(pulls.len(), 1);
+        let pr = &pulls[0];
+        assert_eq!((pr.head_ref.as_str(), pr.base_ref.as_str(), pr.state.as_str()), (BRANCH, "main", "open"));
+        assert_eq!(e.file(BRANCH, "Dockerfile"), dockerfile.replace(&d1, &d2), "only the digest bytes change");
+        // The platform pin follows its platform: the new arm64 manifest, not the index.
+        assert_eq!(e.file(BRANCH, "svc/Dockerfile"), svc.replace(&arm.digest, &arm2.digest));
+        assert!(!e.file(BRANCH, "svc/Dockerfile").contains(&index2));
+        let head = e.gh.git_commit(REPO, &e.gh.branch_sha(REPO, BRANCH).unwrap()).unwrap();
+        assert_eq!(head.parents, vec![base1.clone()]);
+        assert_eq!(head.author, BOT_LOGIN);
+        assert!(pr.body.contains(&d2) && pr.body.contains(&d1), "{}", pr.body);
+        assert!(pr.body.contains(&format!("`{}` → `{}`", &d1[7..19], &d2[7..19])), "{}", pr.body);
+        assert!(pr.body.contains("linux/arm64") && pr.body.contains("2026-01-01T00:00:00Z"), "{}", pr.body);
+        assert!(pr.body.contains("Pin base image versions precisely"), "{}", pr.body);
+        assert!(pr.body.contains("Base image updates are automated"), "{}", pr.body);
+        assert!(pr.body.contains("none found"), "no signature pushed: {}", pr.body);
+
+        // A second run with nothing new writes nothing and opens no second PR.
+        let writes = e.git_writes();
+        let branch_before = e.gh.branch_sha(REPO, BRANCH);
+        assert_eq!(e.scan().await.unwrap().outcome, Outcome::Unchanged(1));
+        assert_eq!(e.git_writes(), writes, "{:#?}", e.gh.requests());
+        assert_eq!(e.gh.branch_sha(REPO, BRANCH), branch_before);
+        assert_eq!(e.gh.pulls(REPO).len(), 1);
+
+        // A third digest moves the same PR.
+        let d3 = e.push.tag_image("lib/app", "1", "linux/amd64", "a3").await.digest;
+        assert_eq!(e.scan().await.unwrap().outcome, Outcome::Updated(1));
+        assert_eq!(e.gh.pulls(REPO).len(), 1);
+        assert_eq!(e.file(BRANCH, "Dockerfile"), dockerfile.replace(&d1, &d3));
+        assert!(e.gh.pulls(REPO)[0].body.contains(&d3));
+
+        // The base moved: the commit is recreated on the new base.
+        let base2 = e.gh.commit(REPO, "main", &[("README.md", "hello\n")], "alice");
+        assert_eq!(e.scan().await.unwrap().outcome, Outcome::Updated(1));
+        let head = e.gh.git_commit(REPO, &e.gh.branch_sha(REPO, BRANCH).unwrap()).unwrap();
+        assert_eq!(head.parents, vec![base2]);
+        assert_eq!(e.file(BRANCH, "README.md"), "hello\n");
+        assert_eq!(e.file(BRANCH, "Dockerfile"), dockerfile.replace(&d1, &d3));
+
+        // Closed without merge: those digests are not proposed again…
+        e.gh.close_pull(REPO, 1, false);
+        let report = e.scan().await.unwrap();
+        assert_eq!(report.outcome, Outcome::NothingToPropose, "{report:#?}");
+        assert!(report.notes.iter().any(|n| n.contains("closed without merge")), "{:#?}", report.notes);
+        assert_eq!(e.gh.pulls(REPO).len(), 1);
+        assert!(e.store.digest_rejected(REPO, &format!("{host}/lib/app:1"), &d3).await.unwrap());
+        // …a newer one is, in a new PR.
+        let d4 = e.push.tag_image("lib/app", "1", "linux/amd64", "a4").await.digest;
+        let report = e.scan().await.unwrap();
+        assert_eq!(report.outcome, Outcome::Opened(2), "{report:#?}");
+        assert_eq!(report.bumps.len(), 1, "the arm64 bump was closed and stays closed");
+        assert_eq!(e.file(BRANCH, "Dockerfile"), dockerfile.replace(&d1, &d4));
+        assert_eq!(e.file(BRANCH, "svc/Dockerfile"), svc);
+
+        // Somebody else pushes to the branch: drydock leaves it alone.
+        let theirs = e.gh.commit(REPO, BRANCH, &[("notes.txt", "mine\n")], "alice");
+        e.push.tag_image("lib/app", "1", "linux/amd64", "a5").await;
+        assert_eq!(e.scan().await.unwrap().outcome, Outcome::ForeignCommits(2));
+        assert_eq!(e.gh.branch_sha(REPO, BRANCH).as_deref(), Some(theirs.as_str()));
+
+        // Merged: the base has the pins, the next digest opens a fresh PR from the new base.
+        e.gh.close_pull(REPO, 2, true);
+        let d6 = e.push.tag_image("lib/app", "1", "linux/amd64", "a6").await.digest;
+        let report = e.scan().await.unwrap();
+        assert_eq!(report.outcome, Outcome::Opened(3), "{report:#?}");
+        assert!(e.file(BRANCH, "Dockerfile").contains(&d6));
+        assert_eq!(e.file(BRANCH, "notes.txt"), "mine\n", "built on the merged base");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_min_age_ignore_and_refused_grouping() {
+    let db = TestDb::sqlite();
+    let Some(e) = env(&db).await else { return };
+    let host = &e.host;
+    let d1 = e.push.tag_image("lib/app", "1", "linux/amd64", "a1").await.digest;
+    let t1 = e.push.tag_image("lib/tool", "1", "linux/amd64", "t1").await.digest;
+    let dockerfile = format!("FROM {host}/lib/app:1@{d1}\nCOPY --from={host}/lib/tool:1@{t1} /t /t\n");
+    let config = "failure-threshold: warning\ndigest:\n  min-age: 1000000\n  ignore: ['*/lib/tool:*']\n";
+    e.gh.commit(REPO, "main", &[("Dockerfile", &dockerfile), (".github/drydock.yml", config)], "alice");
+    e.push.tag_image("lib/app", "1", "linux/amd64", "a2").await;
+    e.push.tag_image("lib/tool", "1", "linux/amd64", "t2").await;
+    let report = e.scan().await.unwrap();
+    assert_eq!(report.outcome, Outcome::NothingToPropose, "{report:#?}");
+    assert!(report.notes.iter().any(|n| n.contains("min-age") && n.contains("lib/app")), "{:#?}", report.notes);
+    assert!(!report.notes.iter().any(|n| n.contains("lib/tool")), "ignored quietly: {:#?}", report.notes);
+    assert!(e.gh.pulls(REPO).is_empty());
+
+    // The lint config still reads: the `digest:` block is not a lint key.
+    let cached = e.store.cached_config(REPO).await.unwrap().unwrap();
+    drydock::jobs::pull_request::config::resolve(&cached, &RepoRef::parse(REPO).unwrap()).unwrap();
+
+    // `enabled: false` stops the scan; an unsupported grouping is a clear config error.
+    e.gh.commit(REPO, "main", &[(".github/drydock.yml", "digest:\n  enabled: false\n")], "alice");
+    e.store.delete_cached_config(REPO).await.unwrap();
+    assert_eq!(e.scan().await.unwrap().outcome, Outcome::Disabled);
+    e.gh.commit(REPO, "main", &[(".github/drydock.yml", "digest:\n  group: image\n")], "alice");
+    e.store.delete_cached_config(REPO).await.unwrap();
+    let err = e.scan().await.unwrap_err().to_string();
+    assert!(err.contains("group: repo"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_digest_scan_job_runs_through_the_handler_and_its_write_gate() {
+    let db = TestDb::sqlite();
+    let Some(e) = env(&db).await else { return };
+    let d1 = e.push.tag_image("lib/app", "1", "linux/amd64", "a1").await.digest;
+    e.gh.commit(REPO, "main", &[("Dockerfile", &format!("FROM {}/lib/app:1@{d1}\n", e.host))], "alice");
+    let d2 = e.push.tag_image("lib/app", "1", "linux/amd64", "a2").await.digest;
+    // A cosign-style signature tag for the new digest.
+    e.push.tag_image("lib/app", &format!("sha256-{}.sig", &d2[7..]), "linux/amd64", "sig").await;
+    let app = GithubApp::new(TEST_APP_ID, SecretString::from(TEST_APP_KEY), &e.gh.uri()).unwrap();
+    let gate = Arc::new(StoreWriteGate::new(e.store.clone(), "test", Duration::from_secs(30), Duration::ZERO));
+    let handler = GithubJobs::new(e.store.clone(), app, gate).with_registry(Arc::clone(&e.registry));
+    let spec = JobSpec::DigestScan { installation_id: INSTALLATION, owner: "octo".into(), repo: "app".into() };
+    assert_eq!(spec.coalesce_key().as_deref(), Some("digest:octo/app"));
+    e.store.enqueue(&new_job(&spec).unwrap(), Timestamp::now()).await.unwrap();
+    let job = e.store.claim("w", Duration::from_secs(30), Timestamp::now()).await.unwrap().unwrap();
+    handler.handle(job).await.unwrap();
+    let pulls = e.gh.pulls(REPO);
+    assert_eq!(pulls.len(), 1);
+    assert!(pulls[0].body.contains("cosign signature tag (`sha256-….sig`) found"), "{}", pulls[0].body);
+    let record = e.store.digest_repo(REPO).await.unwrap().unwrap();
+    assert_eq!(record.pr_number, Some(1));
+    assert_eq!(record.last_commit_sha, e.gh.branch_sha(REPO, BRANCH));
+}
+
+#[tokio::test]
+async fn store_remembers_rejections_and_scan_claims() {
+    for db in databases().await {
+        eprintln!("backend: {}", db.backend);
+        let store = db.connect().await;
+        let t0 = Timestamp::from_unix_millis(1_800_000_000_000);
+        let pairs = vec![("docker.io/library/node:20".to_owned(), "sha256:aa".to_owned())];
+        store.reject_digests("Octo/App", &pairs, t0).await.unwrap();
+        store.reject_digests("octo/app", &pairs, t0).await.unwrap(); // idempotent
+        assert!(store.digest_rejected("octo/APP", "docker.io/library/node:20", "sha256:aa").await.unwrap());
+        assert!(!store.digest_rejected("octo/app", "docker.io/library/node:20", "sha256:bb").await.unwrap());
+        assert!(!store.digest_rejected("octo/other", "docker.io/library/node:20", "sha256:aa").await.unwrap());
+
+        // Two replicas racing for a due scan: one wins.
+        let due = t0 + Duration::from_hours(1);
+        assert!(store.claim_digest_scan("octo/app", 7, due, t0).await.unwrap());
+        assert!(!store.claim_digest_scan("octo/app", 7, t0, t0).await.unwrap(), "scanned at t0, not due");
+        let later = t0 + Duration::from_hours(2);
+        assert!(store.claim_digest_scan("octo/app", 7, later, later).await.unwrap());
+        let record = store.digest_repo("octo/app").await.unwrap().unwrap();
+        assert_eq!(record.last_scan_at, Some(later));
+    }
+}
