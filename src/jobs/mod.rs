@@ -88,7 +88,7 @@ pub struct GithubJobs {
 
 impl GithubJobs {
     /// A handler acting as `app`, with mutating requests serialised through `gate`. Digest scans use the
-    /// default registry allowlist until [`Self::with_registry`] sets the process's shared registry.
+    /// process's [`digest::shared_registry`] unless [`Self::with_registry`] sets another.
     pub fn new(store: Store, app: GithubApp, gate: Arc<StoreWriteGate>) -> Self {
         Self { store, app, gate, registry: None }
     }
@@ -104,11 +104,7 @@ impl GithubJobs {
         if let Some(r) = &self.registry {
             return Ok(Arc::clone(r));
         }
-        crate::digest::Registry::new(
-            crate::digest::Guard::new::<_, &str>([]),
-            crate::digest::RegistryOptions::default(),
-        )
-        .map_err(|e| JobError::Permanent(format!("cannot set up the registry client: {e}")))
+        digest::shared_registry().map_err(|e| JobError::Permanent(format!("cannot set up the registry client: {e}")))
     }
 
     /// Installation `id`'s client, its writes passing the write gate.

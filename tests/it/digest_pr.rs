@@ -253,3 +253,75 @@ async fn store_remembers_rejections_and_scan_claims() {
         assert_eq!(record.last_scan_at, Some(later));
     }
 }
+
+#[tokio::test]
+async fn the_scheduler_enqueues_due_scans_once_across_replicas() {
+    use drydock::jobs::digest::jitter;
+    use drydock::jobs::digest::schedule::{enqueue_due, slot_start};
+    use drydock::store::{InstallationInfo, JobState, Repository};
+    for db in databases().await {
+        eprintln!("backend: {}", db.backend);
+        let store = db.connect().await;
+        let replica = db.connect().await;
+        let t0 = Timestamp::from_unix_millis(1_800_000_000_000);
+        let info =
+            InstallationInfo { id: 7, account: "octo".into(), account_type: "Organization".into(), suspended: false };
+        store.upsert_installation(&info, t0).await.unwrap();
+        let repos =
+            [Repository { id: 1, full_name: "octo/app".into() }, Repository { id: 2, full_name: "octo/lib".into() }];
+        store.set_repositories(7, &repos, &[], t0).await.unwrap();
+
+        // Never scanned: due at once, enqueued by one replica only.
+        let (a, b) = tokio::join!(enqueue_due(&store, t0), enqueue_due(&replica, t0));
+        assert_eq!(a.unwrap() + b.unwrap(), 2);
+        assert_eq!(enqueue_due(&store, t0 + Duration::from_mins(5)).await.unwrap(), 0, "scanned this slot");
+        let queued = store.jobs_in_state(JobState::Queued, 10).await.unwrap();
+        assert_eq!(queued.len(), 2);
+        assert!(queued.iter().all(|j| j.kind == "digest_scan"));
+
+        // Due again at the next slot start (daily, jittered by the installation id), not before.
+        let day = Duration::from_hours(24);
+        let next = slot_start(t0, day, jitter(7, day)) + day;
+        assert_eq!(enqueue_due(&store, Timestamp::from_unix_millis(next.unix_millis() - 1000)).await.unwrap(), 0);
+        assert_eq!(enqueue_due(&store, next).await.unwrap(), 2);
+        assert_eq!(enqueue_due(&replica, next).await.unwrap(), 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digest_run_enqueues_a_scan_for_the_workers() {
+    use drydock::store::{InstallationInfo, JobState, Repository};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("drydock.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let info =
+        InstallationInfo { id: 7, account: "octo".into(), account_type: "Organization".into(), suspended: false };
+    store.upsert_installation(&info, Timestamp::now()).await.unwrap();
+    store
+        .set_repositories(7, &[Repository { id: 1, full_name: "octo/app".into() }], &[], Timestamp::now())
+        .await
+        .unwrap();
+    let run = |repo: &'static str| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            assert_cmd::Command::cargo_bin("drydock")
+                .unwrap()
+                .args(["digest", "run", "--repo", repo, "--database-url", &url])
+                .output()
+                .unwrap()
+        })
+    };
+    let out = run("Octo/App").await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("enqueued digest scan"));
+    let queued = store.jobs_in_state(JobState::Queued, 10).await.unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].payload["kind"], "digest_scan");
+    let out = run("octo/unknown").await.unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("install the App"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

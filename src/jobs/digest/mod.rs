@@ -19,16 +19,17 @@
 
 pub mod body;
 pub mod config;
+pub mod schedule;
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::digest::edit::{self, Mode};
 use crate::digest::plan::{self, Status};
 use crate::digest::refs;
-use crate::digest::{Credential, Credentials, Platform, Registry, Resolver};
+use crate::digest::{Credential, Credentials, Guard, Platform, Registry, RegistryOptions, ResolveError, Resolver};
 use crate::github::client::{GithubError, InstallationClient, RepoRef, TreeWrite};
 use crate::jobs::pull_request::{FlowError, config as pr_config};
 use crate::store::{CachedConfig, DigestRepo, Store, StoreError, Timestamp};
@@ -95,6 +96,23 @@ pub struct Report {
     pub bumps: Vec<Bump>,
     /// Notes on references left alone (waiting for min-age, closed before, lookup failures).
     pub notes: Vec<String>,
+}
+
+/// The process's one registry state (tag and manifest caches, token cache, request counters) for the App,
+/// shared by every installation's scans: built on first use with the default allowlist plus the hosts in
+/// `DRYDOCK_REGISTRY_ALLOW` (comma-separated `HOST[:PORT]`, as for `drydock digest`).
+pub fn shared_registry() -> Result<Arc<Registry>, ResolveError> {
+    static SHARED: OnceLock<Arc<Registry>> = OnceLock::new();
+    if let Some(r) = SHARED.get() {
+        return Ok(Arc::clone(r));
+    }
+    let mut guard = Guard::new::<_, &str>([]);
+    let allow = std::env::var("DRYDOCK_REGISTRY_ALLOW").unwrap_or_default();
+    for host in allow.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+        guard.allow_explicit(host);
+    }
+    let registry = Registry::new(guard, RegistryOptions::default())?;
+    Ok(Arc::clone(SHARED.get_or_init(|| registry)))
 }
 
 /// The repository's digest settings from its cached config (base config first, then its own).
