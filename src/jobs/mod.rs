@@ -144,8 +144,10 @@ impl GithubJobs {
                     .map_err(|e| JobError::from_flow(&e))?
                     .ok_or_else(|| JobError::Permanent(format!("a {} job is not a lint job", spec.kind())))?;
                 let client = self.client(*installation_id).await?;
-                let outcome =
-                    pull_request::lint(&client, &self.store, &target).await.map_err(|e| JobError::from_flow(&e))?;
+                let registry = self.registry().ok();
+                let outcome = pull_request::lint_with(&client, &self.store, &target, registry.as_ref())
+                    .await
+                    .map_err(|e| JobError::from_flow(&e))?;
                 tracing::info!(repo = %target.repo, head = %target.head_sha, outcome = ?outcome, "linted");
                 Ok(())
             }

@@ -325,3 +325,49 @@ async fn digest_run_enqueues_a_scan_for_the_workers() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unpinned_from_gets_a_pin_suggestion_when_the_registry_answers() {
+    use drydock::jobs::pull_request::{LintTarget, lint_with};
+
+    use crate::fake_github::PullRequest;
+    let db = TestDb::sqlite();
+    let Some(e) = env(&db).await else { return };
+    let d1 = e.push.tag_image("lib/app", "1", "linux/amd64", "a1").await.digest;
+    let head = "4444444444444444444444444444444444444444";
+    // Line 1: an allowed loopback registry that answers; line 3: a private address the guard refuses;
+    // line 5: a tag the registry does not have.
+    let text = format!(
+        "FROM {h}/lib/app:1 AS app\nRUN true\nFROM 10.1.2.3:5000/lib/x:1 AS x\nRUN true\nFROM {h}/lib/none:1\nRUN true\n",
+        h = e.host
+    );
+    e.gh.set_file(REPO, head, "Dockerfile", text.as_str());
+    let patch = format!("@@ -0,0 +1,6 @@\n{}", text.lines().map(|l| format!("+{l}")).collect::<Vec<_>>().join("\n"));
+    e.gh.add_pull_request(REPO, PullRequest::new(5, head).file("Dockerfile", "added", Some(&patch)));
+    let target = LintTarget {
+        repo: RepoRef::parse(REPO).unwrap(),
+        head_sha: head.to_owned(),
+        pr_numbers: vec![5],
+        check_run_id: None,
+        require_current_head: true,
+    };
+    lint_with(&e.client, &e.store, &target, Some(&e.registry)).await.unwrap();
+    let comments = e.gh.review_comments(REPO, 5);
+    let dd001 = |line: u64| {
+        comments
+            .iter()
+            .find(|c| c.line == Some(line) && c.body.contains("DD001"))
+            .unwrap_or_else(|| panic!("a DD001 comment on line {line}: {comments:#?}"))
+            .body
+            .clone()
+    };
+    let on1 = dd001(1);
+    assert!(
+        on1.contains(&format!("```suggestion\nFROM {}/lib/app:1@{d1} AS app\n```", e.host)),
+        "the suggestion pins the tag's digest: {on1}"
+    );
+    assert!(!dd001(3).contains("```suggestion"), "refused registry: plain finding");
+    assert!(!dd001(5).contains("```suggestion"), "unknown tag: plain finding");
+    let run = &e.gh.check_runs(REPO)[0];
+    assert_eq!(run.status, "completed", "lookups never fail the check run");
+}

@@ -19,6 +19,7 @@
 
 pub mod body;
 pub mod config;
+pub mod pins;
 pub mod schedule;
 
 use std::collections::BTreeSet;
@@ -113,6 +114,16 @@ pub fn shared_registry() -> Result<Arc<Registry>, ResolveError> {
     }
     let registry = Registry::new(guard, RegistryOptions::default())?;
     Ok(Arc::clone(SHARED.get_or_init(|| registry)))
+}
+
+/// How long pin suggestions may take per file in the PR flow.
+pub const PIN_BUDGET: Duration = Duration::from_secs(10);
+
+/// The resolver the PR flow's pin suggestions use: the shared registry, with the credentials the
+/// repository's `digest.registries` names (none when its config cannot be read).
+pub fn pin_resolver(registry: &Arc<Registry>, cached: &CachedConfig) -> Resolver {
+    let cfg = digest_config(cached).unwrap_or_default();
+    Resolver::new(Arc::clone(registry), credentials_for(&cfg, &mut Vec::new()))
 }
 
 /// The repository's digest settings from its cached config (base config first, then its own).
