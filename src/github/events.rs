@@ -36,6 +36,10 @@ pub const RELINT_ACTION: &str = "relint";
 /// the cached config.
 pub const CONFIG_PATHS: &[&str] = &[".github/drydock.yml", ".github/drydock.yaml"];
 
+/// The branch of the App's digest-update PR (`jobs::digest`); closing a PR from it triggers a scan, which
+/// records a close without merge.
+pub const DIGEST_BRANCH: &str = "drydock/digest-updates";
+
 /// A push webhook lists at most this many commits; a push with more may touch
 /// files the payload does not show.
 const PUSH_COMMITS_CAP: usize = 2048;
@@ -210,6 +214,14 @@ pub enum Event {
         /// when a listed commit does, and also when the payload cannot tell (a
         /// forced push, a new branch, no or too many commits listed).
         touches_dockerfiles: bool,
+    },
+    /// The App's digest PR (head [`DIGEST_BRANCH`]) was closed, merged or not: scan again, so a close
+    /// without merge is remembered at once.
+    DigestPullRequestClosed {
+        /// The repository.
+        repo: RepoRef,
+        /// The PR number.
+        number: u64,
     },
     /// A push to another branch, a tag, or a deletion: nothing to do.
     PushOther,
@@ -429,6 +441,11 @@ impl Event {
             Self::InstallationDeleted { installation_id, .. } => {
                 JobSpec::InstallationDeleted { installation_id: *installation_id }
             }
+            Self::DigestPullRequestClosed { repo, .. } => JobSpec::DigestScan {
+                installation_id: repo.installation_id,
+                owner: repo.owner.clone(),
+                repo: repo.name.clone(),
+            },
             Self::PushOther | Self::Ignored { .. } => return Vec::new(),
         };
         vec![job]
@@ -474,6 +491,17 @@ pub fn parse_with_envelope(event: &EventName, body: &[u8]) -> Result<(Envelope, 
     let parsed = match (name, action) {
         ("pull_request", "opened" | "synchronize" | "reopened" | "ready_for_review" | "edited") => {
             pull_request(name, action, body)?
+        }
+        ("pull_request", "closed") => {
+            let p: PullRequestPayload = read(name, body)?;
+            if p.pull_request.head.git_ref == DIGEST_BRANCH {
+                Some(Event::DigestPullRequestClosed {
+                    repo: repo_ref(name, p.installation, p.repository)?,
+                    number: p.number,
+                })
+            } else {
+                None
+            }
         }
         ("check_run", "rerequested" | "requested_action") => check_run(name, action, body)?,
         ("check_suite", "rerequested") => check_suite(name, body)?,
@@ -954,6 +982,25 @@ mod tests {
         assert_eq!(event, Event::Ignored { event: "issues".into(), action: Some("opened".into()) });
         let (env, _) = parse_with_envelope(&name("ping"), br#"{"zen":"Keep it logically awesome."}"#).unwrap();
         assert_eq!(env, Envelope::default());
+    }
+
+    #[test]
+    fn closing_the_digest_pr_scans_and_other_closes_are_ignored() {
+        let body = |head: &str| {
+            format!(
+                r#"{{"action":"closed","number":4,"installation":{{"id":42}},
+                "pull_request":{{"head":{{"ref":"{head}","sha":"h"}},"base":{{"ref":"main","sha":"b"}}}},
+                "repository":{{"name":"Web","full_name":"Acme/Web","owner":{{"login":"Acme"}}}}}}"#
+            )
+        };
+        let event = parse(&name("pull_request"), body(DIGEST_BRANCH).as_bytes()).unwrap();
+        assert_eq!(event, Event::DigestPullRequestClosed { repo: repo(), number: 4 });
+        assert_eq!(
+            event.jobs(),
+            vec![JobSpec::DigestScan { installation_id: 42, owner: "Acme".into(), repo: "Web".into() }]
+        );
+        let other = parse(&name("pull_request"), body("topic").as_bytes()).unwrap();
+        assert_eq!(other, Event::Ignored { event: "pull_request".into(), action: Some("closed".into()) });
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub use body::Bump;
 pub use config::DigestConfig;
 
 /// The branch of the digest PR.
-pub const BRANCH: &str = "drydock/digest-updates";
+pub const BRANCH: &str = crate::github::events::DIGEST_BRANCH;
 /// Most Dockerfiles one scan reads.
 pub const MAX_DOCKERFILES: usize = 200;
 
