@@ -82,6 +82,8 @@ pub struct ImageDetails {
     pub revision: Option<String>,
     /// `org.opencontainers.image.source`.
     pub source: Option<String>,
+    /// The manifest's `Last-Modified` header (unix seconds), when the registry sends one.
+    pub last_modified: Option<i64>,
     /// Whether a cosign signature tag (`sha256-<hex>.sig`) exists for the digest asked about.
     pub signed: bool,
     /// Whether the registry lists OCI referrers for it.
@@ -318,6 +320,18 @@ impl Resolver {
                 details.revision = labels.get("org.opencontainers.image.revision").cloned();
                 details.source = labels.get("org.opencontainers.image.source").cloned();
             }
+        }
+        let path = format!("/v2/{}/manifests/{digest}", image.repository);
+        if let Ok(reply) =
+            self.registry.request(&image.registry, &image.repository, cred.as_ref(), Kind::ManifestHead, &path, 0).await
+        {
+            details.last_modified = reply
+                .headers
+                .get(reqwest::header::LAST_MODIFIED)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| httpdate::parse_http_date(v).ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| i64::try_from(d.as_secs()).ok());
         }
         if let Some(hex) = digest.strip_prefix("sha256:") {
             let path = format!("/v2/{}/manifests/sha256-{hex}.sig", image.repository);

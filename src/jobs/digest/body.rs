@@ -205,6 +205,7 @@ mod tests {
             created: Some("2026-11-20T08:00:00Z".to_owned()),
             revision: Some("0123456789abcdef0123456789abcdef01234567".to_owned()),
             source: Some("https://github.com/nodejs/docker-node".to_owned()),
+            last_modified: None,
             signed: true,
             referrers: false,
         };

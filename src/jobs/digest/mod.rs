@@ -310,7 +310,11 @@ pub async fn scan(
             let hint = f.platforms.first().and_then(|p| Platform::parse(p));
             let details = resolver.image_details(image, &new, hint.as_ref()).await.ok();
             if cfg.min_age_hours > 0 {
-                let created = details.as_ref().and_then(|d| d.created.as_deref()).and_then(parse_rfc3339);
+                // The registry's Last-Modified first (a reproducible build may set `created` to its
+                // source date), then the config's `created`.
+                let created = details
+                    .as_ref()
+                    .and_then(|d| d.last_modified.or_else(|| d.created.as_deref().and_then(parse_rfc3339)));
                 match created {
                     Some(c) => {
                         let age_secs = now.unix_millis() / 1000 - c;
@@ -330,8 +334,8 @@ pub async fn scan(
                         }
                     }
                     None => notes.push(format!(
-                        "`{}` line {}: {}: the new image's age is unknown (no `created` in its config); proposed \
-                         without waiting for `digest.min-age`",
+                        "`{}` line {}: {}: the new image's age is unknown (no `Last-Modified` from the registry, no \
+                         `created` in its config); proposed without waiting for `digest.min-age`",
                         f.path, f.line, f.reference
                     )),
                 }
