@@ -1,12 +1,13 @@
-//! The digest PR's title, commit message and body. Pure: bumps in, Markdown out, capped at GitHub's
+//! The digest PR's title, commit message and body. Pure: bumps in, Markdown out, capped within GitHub's
 //! 65,536-character body limit.
 
 use std::fmt::Write as _;
 
 use crate::digest::{ImageDetails, short};
 
-/// GitHub's limit on a PR body, in characters.
-pub const MAX_BODY_CHARS: usize = 65_536;
+/// GitHub's limit on a PR body is 65,536 characters; the client cuts at 65,535 bytes, so the body is
+/// built to fit in that many bytes (a cut body would differ from the PR's at every scan).
+pub const MAX_BODY_BYTES: usize = 65_535;
 /// The marker that identifies drydock's digest PR body.
 pub const MARKER: &str = "<!-- drydock:digest-updates -->";
 
@@ -157,11 +158,11 @@ pub fn render(bumps: &[Bump], notes: &[String]) -> String {
          these digests are not proposed again (a newer one is). Configure with the `digest:` key of \
          `.github/drydock.yml`.\n",
     );
-    let budget = MAX_BODY_CHARS.saturating_sub(out.chars().count() + tail.chars().count() + 200);
+    let budget = MAX_BODY_BYTES.saturating_sub(out.len() + tail.len() + 200);
     let mut used = 0;
     let mut left_out = 0;
     for s in &sections {
-        let n = s.chars().count();
+        let n = s.len();
         if used + n > budget {
             left_out += 1;
             continue;
@@ -219,7 +220,7 @@ mod tests {
     fn body_is_capped() {
         let bumps: Vec<Bump> = (0..2000).map(|i| bump(&format!("svc{i}/Dockerfile"), None)).collect();
         let body = render(&bumps, &[]);
-        assert!(body.chars().count() <= MAX_BODY_CHARS, "{}", body.chars().count());
+        assert!(body.len() <= MAX_BODY_BYTES, "{}", body.len());
         assert!(body.contains("more bump(s), left out"));
         assert!(body.ends_with("`.github/drydock.yml`.\n"));
     }
