@@ -36,8 +36,8 @@ pub const RELINT_ACTION: &str = "relint";
 /// the cached config.
 pub const CONFIG_PATHS: &[&str] = &[".github/drydock.yml", ".github/drydock.yaml"];
 
-/// The branch of the App's digest-update PR (`jobs::digest`); closing a PR from it triggers a scan, which
-/// records a close without merge.
+/// The branch of the App's digest-update PR (`jobs::digest`; `DIGEST_BRANCH-<group>` with grouped PRs);
+/// closing a PR from it triggers a scan, which records a close without merge.
 pub const DIGEST_BRANCH: &str = "drydock/digest-updates";
 
 /// A push webhook lists at most this many commits; a push with more may touch
@@ -494,7 +494,8 @@ pub fn parse_with_envelope(event: &EventName, body: &[u8]) -> Result<(Envelope, 
         }
         ("pull_request", "closed") => {
             let p: PullRequestPayload = read(name, body)?;
-            if p.pull_request.head.git_ref == DIGEST_BRANCH {
+            let head = p.pull_request.head.git_ref.as_str();
+            if head == DIGEST_BRANCH || head.strip_prefix(DIGEST_BRANCH).is_some_and(|g| g.starts_with('-')) {
                 Some(Event::DigestPullRequestClosed {
                     repo: repo_ref(name, p.installation, p.repository)?,
                     number: p.number,

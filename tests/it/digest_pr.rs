@@ -195,14 +195,14 @@ async fn config_min_age_ignore_and_refused_grouping() {
     let cached = e.store.cached_config(REPO).await.unwrap().unwrap();
     drydock::jobs::pull_request::config::resolve(&cached, &RepoRef::parse(REPO).unwrap()).unwrap();
 
-    // `enabled: false` stops the scan; an unsupported grouping is a clear config error.
+    // `enabled: false` stops the scan; an unknown grouping is a clear config error.
     e.gh.commit(REPO, "main", &[(".github/drydock.yml", "digest:\n  enabled: false\n")], "alice");
     e.store.delete_cached_config(REPO).await.unwrap();
     assert_eq!(e.scan().await.unwrap().outcome, Outcome::Disabled);
-    e.gh.commit(REPO, "main", &[(".github/drydock.yml", "digest:\n  group: image\n")], "alice");
+    e.gh.commit(REPO, "main", &[(".github/drydock.yml", "digest:\n  group: everything\n")], "alice");
     e.store.delete_cached_config(REPO).await.unwrap();
     let err = e.scan().await.unwrap_err().to_string();
-    assert!(err.contains("group: repo"), "{err}");
+    assert!(err.contains("`digest:` block") && err.contains("drydock.yml"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -370,4 +370,60 @@ async fn an_unpinned_from_gets_a_pin_suggestion_when_the_registry_answers() {
     assert!(!dd001(5).contains("```suggestion"), "unknown tag: plain finding");
     let run = &e.gh.check_runs(REPO)[0];
     assert_eq!(run.status, "completed", "lookups never fail the check run");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_image_and_directory_open_one_pr_per_group() {
+    let db = TestDb::sqlite();
+    let Some(e) = env(&db).await else { return };
+    let host = &e.host;
+    let a1 = e.push.tag_image("lib/app", "1", "linux/amd64", "a1").await.digest;
+    let t1 = e.push.tag_image("lib/tool", "1", "linux/amd64", "t1").await.digest;
+    let root = format!("FROM {host}/lib/app:1@{a1}\nCOPY --from={host}/lib/tool:1@{t1} /t /t\n");
+    let svc = format!("FROM {host}/lib/app:1@{a1}\n");
+    e.gh.commit(
+        REPO,
+        "main",
+        &[("Dockerfile", &root), ("svc/Dockerfile", &svc), (".github/drydock.yml", "digest:\n  group: image\n")],
+        "alice",
+    );
+    let a2 = e.push.tag_image("lib/app", "1", "linux/amd64", "a2").await.digest;
+    let t2 = e.push.tag_image("lib/tool", "1", "linux/amd64", "t2").await.digest;
+    let report = e.scan().await.unwrap();
+    let app_branch = format!("{BRANCH}-127.0.0.1-{}-lib-app-1", e.host.rsplit(':').next().unwrap());
+    let branches: Vec<&str> = report.groups.iter().map(|(b, _)| b.as_str()).collect();
+    assert_eq!(branches.len(), 2, "{report:#?}");
+    assert!(branches.contains(&app_branch.as_str()), "{branches:?}");
+    let pulls = e.gh.pulls(REPO);
+    assert_eq!(pulls.len(), 2);
+    // The app PR moves both files' app pins and leaves the tool pin alone.
+    assert_eq!(e.file(&app_branch, "Dockerfile"), root.replace(&a1, &a2));
+    assert_eq!(e.file(&app_branch, "svc/Dockerfile"), svc.replace(&a1, &a2));
+    let tool_branch = branches.iter().find(|b| **b != app_branch).unwrap().to_string();
+    assert_eq!(e.file(&tool_branch, "Dockerfile"), root.replace(&t1, &t2));
+    assert_eq!(e.file(&tool_branch, "svc/Dockerfile"), svc);
+    // Again: nothing new, no new PR.
+    let again = e.scan().await.unwrap();
+    assert!(again.groups.iter().all(|(_, o)| matches!(o, Outcome::Unchanged(_))), "{again:#?}");
+    assert_eq!(e.gh.pulls(REPO).len(), 2);
+    // Closing the tool PR unmerged keeps the app PR and never re-proposes the tool digest.
+    let tool_pr = e.gh.pulls(REPO).into_iter().find(|p| p.head_ref == tool_branch).unwrap().number;
+    e.gh.close_pull(REPO, tool_pr, false);
+    let report = e.scan().await.unwrap();
+    assert_eq!(
+        report.groups,
+        vec![(app_branch.clone(), Outcome::Unchanged(1)), (tool_branch.clone(), Outcome::NothingToPropose)],
+        "{report:#?}"
+    );
+    assert!(report.notes.iter().any(|n| n.contains("closed without merge")), "{:#?}", report.notes);
+    assert_eq!(e.gh.pulls(REPO).len(), 2);
+
+    // By directory: one PR for the root, one for svc/.
+    e.gh.commit(REPO, "main", &[(".github/drydock.yml", "digest:\n  group: directory\n")], "alice");
+    e.store.delete_cached_config(REPO).await.unwrap();
+    let report = e.scan().await.unwrap();
+    let branches: Vec<String> = report.groups.iter().map(|(b, _)| b.clone()).collect();
+    assert_eq!(branches, vec![format!("{BRANCH}-root"), format!("{BRANCH}-svc")], "{report:#?}");
+    assert_eq!(e.file(&format!("{BRANCH}-svc"), "svc/Dockerfile"), svc.replace(&a1, &a2));
+    assert_eq!(e.file(&format!("{BRANCH}-svc"), "Dockerfile"), root);
 }

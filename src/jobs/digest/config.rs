@@ -4,7 +4,7 @@
 //! digest:
 //!   enabled: true            # default true
 //!   schedule: daily          # hourly | daily | weekly, or a cron line with those meanings (see below)
-//!   group: repo              # repo (one PR per repository); image and directory are refused for now
+//!   group: repo              # repo (one PR per repository) | image | directory (one PR each)
 //!   ignore: [ "docker.io/library/postgres*", "*/internal/*" ]
 //!   min-age: 24              # hours a new digest waits before it is proposed (default 0)
 //!   registries:              # registry host -> credential name, defined on the server
@@ -28,9 +28,9 @@ pub enum Group {
     /// One PR per repository (the default).
     #[default]
     Repo,
-    /// One PR per image (not implemented: refused).
+    /// One PR per image reference (`registry/repo:tag`), on `drydock/digest-updates-<image>`.
     Image,
-    /// One PR per directory (not implemented: refused).
+    /// One PR per directory holding Dockerfiles, on `drydock/digest-updates-<directory>`.
     Directory,
 }
 
@@ -125,12 +125,6 @@ pub fn parse(block: &str, mut base: DigestConfig) -> Result<DigestConfig, String
         base.schedule = s;
     }
     if let Some(g) = raw.group {
-        if g != Group::Repo {
-            return Err(format!(
-                "`digest.group: {}` is not supported yet: use `group: repo` (one PR per repository)",
-                if g == Group::Image { "image" } else { "directory" }
-            ));
-        }
         base.group = g;
     }
     if let Some(i) = raw.ignore {
@@ -217,7 +211,7 @@ mod tests {
     }
 
     #[test]
-    fn parses_keys_and_refuses_unknown_grouping() {
+    fn parses_keys_and_refuses_unknown_values() {
         let c = parse(
             "digest:\n  enabled: false\n  schedule: '0 4 * * 1'\n  min-age: 6\n  ignore: ['*postgres*']\n  \
              registries: {ghcr.io: GHCR}\n",
@@ -228,8 +222,9 @@ mod tests {
         assert_eq!(c.interval, Duration::from_hours(24 * 7));
         assert_eq!(c.min_age_hours, 6);
         assert_eq!(c.registries.get("ghcr.io").map(String::as_str), Some("GHCR"));
-        let e = parse("digest:\n  group: image\n", DigestConfig::default()).unwrap_err();
-        assert!(e.contains("group: repo"), "{e}");
+        assert_eq!(parse("digest:\n  group: directory\n", DigestConfig::default()).unwrap().group, Group::Directory);
+        let e = parse("digest:\n  group: everything\n", DigestConfig::default()).unwrap_err();
+        assert!(e.contains("digest:") && e.contains("group"), "{e}");
         let e = parse("digest:\n  min_age: 1\n", DigestConfig::default()).unwrap_err();
         assert!(e.contains("min-age"), "{e}");
         assert!(schedule_interval("every tuesday").unwrap_err().contains("cron"));

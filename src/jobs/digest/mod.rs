@@ -91,8 +91,11 @@ pub enum Outcome {
 /// What a scan found and did.
 #[derive(Clone, Debug)]
 pub struct Report {
-    /// What happened to the PR.
+    /// What happened to the PR (with `group: image|directory`: the first PR opened or updated, else the
+    /// first group's outcome).
     pub outcome: Outcome,
+    /// Each group's branch and outcome (one for `group: repo`).
+    pub groups: Vec<(String, Outcome)>,
     /// The bumps proposed.
     pub bumps: Vec<Bump>,
     /// Notes on references left alone (waiting for min-age, closed before, lookup failures).
@@ -209,7 +212,45 @@ fn image_key(image: &crate::lint::model::image_ref::ImageRef) -> String {
     i.to_string()
 }
 
-/// Scans `repo` and opens, updates or leaves its digest PR. `registry` is the process's shared registry
+/// One Dockerfile's plan: its text and findings (statuses adjusted for ignore, memory and min-age).
+struct PlannedFile {
+    path: String,
+    mode: String,
+    text: String,
+    findings: Vec<plan::Finding>,
+    /// `image_key` per finding (empty when the site has no image).
+    keys: Vec<String>,
+}
+
+/// The group a bump belongs to under `group` (empty: the whole repository).
+fn group_key(group: config::Group, bump: &Bump) -> String {
+    match group {
+        config::Group::Repo => String::new(),
+        config::Group::Image => bump.image.clone(),
+        config::Group::Directory => match bump.path.rsplit_once('/') {
+            Some((dir, _)) => dir.to_owned(),
+            None => "root".to_owned(),
+        },
+    }
+}
+
+/// The branch of a group: [`BRANCH`] for the whole repository, `BRANCH-<slug>` for a group (a ref cannot
+/// be both a branch and a folder of branches, so not `BRANCH/<slug>`).
+pub fn group_branch(key: &str) -> String {
+    if key.is_empty() {
+        return BRANCH.to_owned();
+    }
+    let mut slug: String =
+        key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' { c } else { '-' }).collect();
+    while slug.contains("--") {
+        slug = slug.replace("--", "-");
+    }
+    let slug = slug.trim_matches(['-', '.']);
+    let slug: String = slug.chars().take(80).collect();
+    format!("{BRANCH}-{}", slug.trim_end_matches(['-', '.']))
+}
+
+/// Scans `repo` and opens, updates or leaves its digest PR(s). `registry` is the process's shared registry
 /// state; credentials come from the repository's config.
 pub async fn scan(
     client: &InstallationClient,
@@ -223,7 +264,7 @@ pub async fn scan(
         .map_err(|e| ScanError::Config(format!("{repo}: `.github/drydock.yml` on `{}`: {e}", cached.default_branch)))?;
     let mut notes = Vec::new();
     if !cfg.enabled {
-        return Ok(Report { outcome: Outcome::Disabled, bumps: Vec::new(), notes });
+        return Ok(Report { outcome: Outcome::Disabled, groups: Vec::new(), bumps: Vec::new(), notes });
     }
     let resolver = Resolver::new(Arc::clone(registry), credentials_for(&cfg, &mut notes));
     let base_branch = cached.default_branch.clone();
@@ -231,28 +272,14 @@ pub async fn scan(
         ScanError::Config(format!("{repo}: the default branch `{base_branch}` has no commit; push one first"))
     })?;
     let base_commit = client.git_commit(repo, &base_sha).await?;
-
-    // The PR's state first: a PR closed without merge rules out what it proposed.
     let installation_id = i64::try_from(client.installation_id()).unwrap_or(i64::MAX);
-    let mut record = store.digest_repo(&repo.to_string()).await?.unwrap_or_else(|| DigestRepo {
-        repository: repo.to_string(),
-        installation_id,
-        ..DigestRepo::default()
-    });
-    record.installation_id = installation_id;
-    let pulls = client.pulls_for_branch(repo, BRANCH).await?;
-    let open = pulls.iter().find(|p| p.state == "open").cloned();
-    if open.is_none() {
-        if let Some(n) = record.pr_number
-            && let Some(p) = pulls.iter().find(|p| i64::try_from(p.number).is_ok_and(|x| x == n))
-            && p.state == "closed"
-            && !p.merged
-        {
-            store.reject_digests(&repo.to_string(), &record.proposed, now).await?;
-            tracing::info!(%repo, pr = p.number, digests = record.proposed.len(), "digest PR closed unmerged; remembered");
-        }
-        record.pr_number = None;
-        record.proposed.clear();
+
+    // The whole-repository PR's state first: a PR closed without merge rules out what it proposed.
+    // (Grouped PRs are checked when their group has something to propose.)
+    let mut checked: Vec<String> = Vec::new();
+    if cfg.group == config::Group::Repo {
+        check_closed(client, store, repo, BRANCH, installation_id, now).await?;
+        checked.push(BRANCH.to_owned());
     }
 
     // Plan.
@@ -260,14 +287,14 @@ pub async fn scan(
     if tree.truncated {
         notes.push("the repository's file list was cut short by GitHub; some Dockerfiles may be missing".into());
     }
-    let mut files: Vec<_> = tree.tree.iter().filter(|e| e.kind == "blob" && is_dockerfile(&e.path)).collect();
-    if files.len() > MAX_DOCKERFILES {
-        notes.push(format!("only the first {MAX_DOCKERFILES} of {} Dockerfiles were scanned", files.len()));
-        files.truncate(MAX_DOCKERFILES);
+    let mut entries: Vec<_> = tree.tree.iter().filter(|e| e.kind == "blob" && is_dockerfile(&e.path)).collect();
+    if entries.len() > MAX_DOCKERFILES {
+        notes.push(format!("only the first {MAX_DOCKERFILES} of {} Dockerfiles were scanned", entries.len()));
+        entries.truncate(MAX_DOCKERFILES);
     }
+    let mut files: Vec<PlannedFile> = Vec::new();
     let mut bumps: Vec<Bump> = Vec::new();
-    let mut writes: Vec<(String, String, String)> = Vec::new(); // path, mode, text
-    for entry in files {
+    for entry in entries {
         let Some(file) = client.file_contents(repo, &entry.path, Some(&base_sha)).await? else { continue };
         let Ok(text) = String::from_utf8(file.bytes) else {
             notes.push(format!("`{}` is not UTF-8; skipped", entry.path));
@@ -275,7 +302,7 @@ pub async fn scan(
         };
         let sites = refs::sites(&text);
         let mut findings = plan::assess_file(&resolver, &entry.path, &sites).await;
-        let mut file_bumps = Vec::new();
+        let keys: Vec<String> = sites.iter().map(|s| s.image.as_ref().map(image_key).unwrap_or_default()).collect();
         for (f, site) in findings.iter_mut().zip(&sites) {
             if f.status == Status::Error {
                 notes.push(format!(
@@ -297,14 +324,7 @@ pub async fn scan(
             }
             if store.digest_rejected(&repo.to_string(), &key, &new).await? {
                 f.status = Status::UpToDate;
-                notes.push(format!(
-                    "`{}` line {}: {} → `{}` was proposed before and the PR was closed without merge; waiting for a \
-                     newer digest",
-                    f.path,
-                    f.line,
-                    f.reference,
-                    crate::digest::short(&new)
-                ));
+                notes.push(rejected_note(f, &new));
                 continue;
             }
             let hint = f.platforms.first().and_then(|p| Platform::parse(p));
@@ -340,7 +360,7 @@ pub async fn scan(
                     )),
                 }
             }
-            file_bumps.push(Bump {
+            bumps.push(Bump {
                 path: f.path.clone(),
                 line: f.line,
                 reference: f.reference.clone(),
@@ -351,36 +371,202 @@ pub async fn scan(
                 details: details.map(|d| (*d).clone()),
             });
         }
-        let edited = edit::apply(&text, &findings, Mode::Update);
+        files.push(PlannedFile { path: entry.path.clone(), mode: entry.mode.clone(), text, findings, keys });
+    }
+
+    // Publish, one group at a time.
+    let mut group_keys: Vec<String> = bumps.iter().map(|b| group_key(cfg.group, b)).collect();
+    group_keys.sort();
+    group_keys.dedup();
+    if cfg.group == config::Group::Repo && group_keys.is_empty() {
+        group_keys.push(String::new());
+    }
+    let mut groups = Vec::new();
+    let mut proposed_bumps = Vec::new();
+    for key in group_keys {
+        let branch = group_branch(&key);
+        if !checked.contains(&branch) {
+            let rejected = check_closed(client, store, repo, &branch, installation_id, now).await?;
+            checked.push(branch.clone());
+            if !rejected.is_empty() {
+                for b in bumps.iter().filter(|b| rejected.contains(&(b.image.clone(), b.new.clone()))) {
+                    notes.push(format!(
+                        "`{}` line {}: {} → `{}` was proposed before and the PR was closed without merge; waiting for \
+                         a newer digest",
+                        b.path,
+                        b.line,
+                        b.reference,
+                        crate::digest::short(&b.new)
+                    ));
+                }
+                bumps.retain(|b| !rejected.contains(&(b.image.clone(), b.new.clone())));
+            }
+        }
+        let in_group: Vec<Bump> = bumps.iter().filter(|b| group_key(cfg.group, b) == key).cloned().collect();
+        let (writes, applied) = group_writes(&files, &in_group, &mut notes);
+        let outcome = publish(
+            client,
+            store,
+            repo,
+            &branch,
+            &base_branch,
+            &base_sha,
+            &base_commit.tree.sha,
+            &writes,
+            &applied,
+            &notes,
+            installation_id,
+            now,
+        )
+        .await?;
+        groups.push((branch, outcome));
+        proposed_bumps.extend(applied);
+    }
+    let outcome = match cfg.group {
+        config::Group::Repo => groups.first().map_or(Outcome::NothingToPropose, |(_, o)| *o),
+        _ => groups
+            .iter()
+            .map(|(_, o)| *o)
+            .find(|o| matches!(o, Outcome::Opened(_) | Outcome::Updated(_)))
+            .or_else(|| groups.first().map(|(_, o)| *o))
+            .unwrap_or(Outcome::NothingToPropose),
+    };
+    Ok(Report { outcome, groups, bumps: proposed_bumps, notes })
+}
+
+fn rejected_note(f: &plan::Finding, new: &str) -> String {
+    format!(
+        "`{}` line {}: {} → `{}` was proposed before and the PR was closed without merge; waiting for a newer digest",
+        f.path,
+        f.line,
+        f.reference,
+        crate::digest::short(new)
+    )
+}
+
+/// The store key of a branch's PR record: the repository for [`BRANCH`], `repo#branch` for a group's.
+fn record_key(repo: &RepoRef, branch: &str) -> String {
+    if branch == BRANCH { repo.to_string() } else { format!("{repo}#{branch}") }
+}
+
+/// Reads the PR state of `branch`: when drydock's PR there was closed without merge, remembers what it
+/// proposed and forgets the PR. Returns the pairs it rejected now.
+async fn check_closed(
+    client: &InstallationClient,
+    store: &Store,
+    repo: &RepoRef,
+    branch: &str,
+    installation_id: i64,
+    now: Timestamp,
+) -> Result<Vec<(String, String)>, ScanError> {
+    let key = record_key(repo, branch);
+    let Some(mut record) = store.digest_repo(&key).await? else { return Ok(Vec::new()) };
+    let Some(n) = record.pr_number else { return Ok(Vec::new()) };
+    let pulls = client.pulls_for_branch(repo, branch).await?;
+    if pulls.iter().any(|p| p.state == "open") {
+        return Ok(Vec::new());
+    }
+    let mut rejected = Vec::new();
+    if let Some(p) = pulls.iter().find(|p| i64::try_from(p.number).is_ok_and(|x| x == n))
+        && p.state == "closed"
+        && !p.merged
+    {
+        store.reject_digests(&repo.to_string(), &record.proposed, now).await?;
+        tracing::info!(%repo, pr = p.number, digests = record.proposed.len(), "digest PR closed unmerged; remembered");
+        rejected.clone_from(&record.proposed);
+    }
+    record.installation_id = installation_id;
+    record.pr_number = None;
+    record.proposed.clear();
+    store.put_digest_repo(&record).await?;
+    Ok(rejected)
+}
+
+/// The edited files of one group, and the bumps that made it into them.
+fn group_writes(
+    files: &[PlannedFile],
+    bumps: &[Bump],
+    notes: &mut Vec<String>,
+) -> (Vec<(String, String, String)>, Vec<Bump>) {
+    let mut writes = Vec::new();
+    let mut applied = Vec::new();
+    for file in files {
+        let mine: Vec<&Bump> = bumps.iter().filter(|b| b.path == file.path).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        // Only this group's stale findings move; the others are left as they are.
+        let findings: Vec<plan::Finding> = file
+            .findings
+            .iter()
+            .zip(&file.keys)
+            .map(|(f, key)| {
+                let mut f = f.clone();
+                let wanted = f.status == Status::Stale
+                    && mine.iter().any(|b| b.line == f.line && &b.image == key && Some(&b.new) == f.proposed.as_ref());
+                if f.status == Status::Stale && !wanted {
+                    f.status = Status::UpToDate;
+                }
+                f
+            })
+            .collect();
+        let edited = edit::apply(&file.text, &findings, Mode::Update);
         for (line, note) in &edited.skipped {
-            notes.push(format!("`{}` line {line}: {note}", entry.path));
+            notes.push(format!("`{}` line {line}: {note}", file.path));
         }
         let skipped: BTreeSet<u32> = edited.skipped.iter().map(|(l, _)| *l).collect();
-        file_bumps.retain(|b| !skipped.contains(&b.line));
-        if edited.text != text && !file_bumps.is_empty() {
-            bumps.extend(file_bumps);
-            writes.push((entry.path.clone(), entry.mode.clone(), edited.text));
+        let kept: Vec<Bump> = mine.into_iter().filter(|b| !skipped.contains(&b.line)).cloned().collect();
+        if edited.text != file.text && !kept.is_empty() {
+            applied.extend(kept);
+            writes.push((file.path.clone(), file.mode.clone(), edited.text));
         }
     }
-    record.last_scan_at = Some(now);
+    (writes, applied)
+}
 
+/// Opens, updates or leaves the PR on `branch` for `writes`.
+#[allow(clippy::too_many_arguments)]
+async fn publish(
+    client: &InstallationClient,
+    store: &Store,
+    repo: &RepoRef,
+    branch: &str,
+    base_branch: &str,
+    base_sha: &str,
+    base_tree: &str,
+    writes: &[(String, String, String)],
+    bumps: &[Bump],
+    notes: &[String],
+    installation_id: i64,
+    now: Timestamp,
+) -> Result<Outcome, ScanError> {
+    let key = record_key(repo, branch);
+    let mut record = store.digest_repo(&key).await?.unwrap_or_else(|| DigestRepo {
+        repository: key.clone(),
+        installation_id,
+        ..DigestRepo::default()
+    });
+    record.installation_id = installation_id;
+    record.last_scan_at = Some(now);
     if writes.is_empty() {
         store.put_digest_repo(&record).await?;
-        return Ok(Report { outcome: Outcome::NothingToPropose, bumps, notes });
+        return Ok(Outcome::NothingToPropose);
     }
+    let pulls = client.pulls_for_branch(repo, branch).await?;
+    let open = pulls.iter().find(|p| p.state == "open").cloned();
     let mut proposed: Vec<(String, String)> = bumps.iter().map(|b| (b.image.clone(), b.new.clone())).collect();
     proposed.sort();
     proposed.dedup();
-    let title = body::title(&bumps);
-    let pr_body = body::render(&bumps, &notes);
+    let title = body::title(bumps);
+    let pr_body = body::render(bumps, notes);
 
-    let branch_head = client.branch_sha(repo, BRANCH).await?;
+    let branch_head = client.branch_sha(repo, branch).await?;
     if let (Some(pr), Some(head)) = (&open, &branch_head) {
+        record.pr_number = i64::try_from(pr.number).ok();
         if record.last_commit_sha.as_deref() != Some(head.as_str()) {
             tracing::info!(%repo, pr = pr.number, "somebody else pushed to the digest branch; leaving it alone");
-            record.pr_number = i64::try_from(pr.number).ok();
             store.put_digest_repo(&record).await?;
-            return Ok(Report { outcome: Outcome::ForeignCommits(pr.number), bumps, notes });
+            return Ok(Outcome::ForeignCommits(pr.number));
         }
         let head_commit = client.git_commit(repo, head).await?;
         let on_base = head_commit.parents.first().is_some_and(|p| p.sha == base_sha);
@@ -388,25 +574,24 @@ pub async fn scan(
             if pr.body.trim_end() != pr_body.trim_end() || pr.title != title {
                 client.update_pull(repo, pr.number, &title, &pr_body).await?;
             }
-            record.pr_number = i64::try_from(pr.number).ok();
             store.put_digest_repo(&record).await?;
-            return Ok(Report { outcome: Outcome::Unchanged(pr.number), bumps, notes });
+            return Ok(Outcome::Unchanged(pr.number));
         }
     }
 
     let mut tree_writes = Vec::with_capacity(writes.len());
-    for (path, mode, text) in &writes {
+    for (path, mode, text) in writes {
         let sha = client.create_blob(repo, text).await?;
         let mode = if mode.is_empty() { "100644".to_owned() } else { mode.clone() };
         tree_writes.push(TreeWrite { path: path.clone(), mode, sha });
     }
-    let new_tree = client.create_tree(repo, &base_commit.tree.sha, &tree_writes).await?;
-    let message = body::commit_message(&title, &bumps);
-    let commit = client.create_commit(repo, &message, &new_tree, std::slice::from_ref(&base_sha)).await?;
+    let new_tree = client.create_tree(repo, base_tree, &tree_writes).await?;
+    let message = body::commit_message(&title, bumps);
+    let commit = client.create_commit(repo, &message, &new_tree, &[base_sha.to_owned()]).await?;
     if branch_head.is_some() {
-        client.force_branch(repo, BRANCH, &commit).await?;
+        client.force_branch(repo, branch, &commit).await?;
     } else {
-        client.create_branch(repo, BRANCH, &commit).await?;
+        client.create_branch(repo, branch, &commit).await?;
     }
     // Remember the commit before anything else can fail, so the next run knows the branch is ours.
     record.last_commit_sha = Some(commit);
@@ -416,12 +601,12 @@ pub async fn scan(
         client.update_pull(repo, pr.number, &title, &pr_body).await?;
         (Outcome::Updated(pr.number), pr.number)
     } else {
-        let n = client.create_pull(repo, &title, BRANCH, &base_branch, &pr_body).await?;
+        let n = client.create_pull(repo, &title, branch, base_branch, &pr_body).await?;
         (Outcome::Opened(n), n)
     };
     record.pr_number = i64::try_from(n).ok();
     store.put_digest_repo(&record).await?;
-    Ok(Report { outcome, bumps, notes })
+    Ok(outcome)
 }
 
 /// The jitter of an installation's schedule: a fixed offset in `[0, interval)` derived from its id, so
