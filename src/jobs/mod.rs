@@ -3,9 +3,9 @@
 //! [`worker`] owns the loop (claim with a lease, keep the lease alive, complete, retry with backoff,
 //! bury, defer on rate limits, survive panics, drain on shutdown) and is generic over [`JobHandler`], so
 //! tests drive it with handlers that fail, sleep or panic. [`GithubJobs`] is the real handler: it reads
-//! the stored [`JobSpec`] and dispatches to [`installation`] (installation records and uninstalls) or to
-//! the PR flow in [`pull_request`] (lints and config refreshes). [`reconcile`] asks GitHub to redeliver
-//! webhook deliveries that failed while we were down.
+//! the stored [`JobSpec`] and dispatches to [`installation`] (installation records and uninstalls), to
+//! the PR flow in [`pull_request`] (lints and config refreshes) or to the digest PRs in [`digest`].
+//! [`reconcile`] asks GitHub to redeliver webhook deliveries that failed while we were down.
 //!
 //! Every mutating GitHub request a job makes passes the store's per-installation write slot
 //! ([`StoreWriteGate`]): one at a time per installation, at least `min_gap` apart, across every worker

@@ -13,7 +13,10 @@
 //! - A PR closed without merge is remembered: its (image, digest) pairs are never proposed again in that
 //!   repository; a newer digest of the same image is. The state is read from GitHub at scan time, so a
 //!   missed `pull_request.closed` webhook changes nothing.
-//! - `min-age` holds back a digest whose image config says it was created less than N hours ago.
+//! - `min-age` holds back a digest younger than N hours (the manifest's `Last-Modified`, else the image
+//!   config's `created`).
+//! - `group: image|directory` splits the bumps into one PR per group, each on `BRANCH-<group>` with the
+//!   same rules.
 //!
 //! Registry failures of one reference never fail the scan: they are listed in the PR body (or the log).
 
