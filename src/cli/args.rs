@@ -144,6 +144,22 @@ pub enum DigestCommand {
     Pin(DigestEditArgs),
     /// Move stale pins to their tag's current digest.
     Update(DigestEditArgs),
+    /// Ask the App to scan a repository now: enqueues a digest scan into the App's database; a running
+    /// `drydock serve` worker opens or updates the repository's digest PR.
+    #[cfg(feature = "service")]
+    Run(DigestRunArgs),
+}
+
+/// `drydock digest run`.
+#[cfg(feature = "service")]
+#[derive(Debug, Args)]
+pub struct DigestRunArgs {
+    /// The repository, `owner/name`; the App must be installed on it (and the installation synced).
+    #[arg(long)]
+    pub repo: String,
+    /// The App's database: `sqlite://PATH` or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://drydock.db", hide_env_values = true)]
+    pub database_url: String,
 }
 
 /// Registry access for `drydock digest`.

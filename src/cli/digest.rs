@@ -39,10 +39,41 @@ pub fn resolver(args: &RegistryArgs) -> Result<Resolver> {
     Ok(Resolver::new(registry, credentials))
 }
 
+/// `drydock digest run --repo owner/name`: enqueues a digest scan for the App's workers.
+#[cfg(feature = "service")]
+async fn enqueue_scan(args: &super::args::DigestRunArgs) -> Result<u8> {
+    use crate::github::events::JobSpec;
+    use crate::store::{Store, Timestamp};
+    let Some((owner, name)) = args.repo.split_once('/').filter(|(o, n)| !o.is_empty() && !n.is_empty()) else {
+        anyhow::bail!("`--repo {}` is not a repository: write `--repo owner/name`", args.repo);
+    };
+    let store = Store::connect(&args.database_url).await.context("cannot open the App's database")?;
+    let mut installation = None;
+    for inst in store.installations().await? {
+        if store.repositories(inst.id).await?.iter().any(|r| r.full_name.eq_ignore_ascii_case(&args.repo)) {
+            installation = u64::try_from(inst.id).ok();
+            break;
+        }
+    }
+    let Some(installation_id) = installation else {
+        anyhow::bail!(
+            "no installation of the App reaches `{}` in this database: install the App on the repository (or \
+             wait for its installation to sync) and check `--database-url`",
+            args.repo
+        );
+    };
+    let spec = JobSpec::DigestScan { installation_id, owner: owner.to_owned(), repo: name.to_owned() };
+    let id = store.enqueue(&crate::jobs::new_job(&spec)?, Timestamp::now()).await?;
+    println!("enqueued digest scan of {} as job {id}; a running `drydock serve` worker picks it up", args.repo);
+    Ok(0)
+}
+
 async fn run_async(args: &DigestArgs) -> Result<u8> {
     let (paths, registry_args) = match &args.command {
         DigestCommand::Check(a) => (&a.paths, &a.registry),
         DigestCommand::Pin(a) | DigestCommand::Update(a) => (&a.paths, &a.registry),
+        #[cfg(feature = "service")]
+        DigestCommand::Run(a) => return enqueue_scan(a).await,
     };
     let resolver = resolver(registry_args)?;
     let mut errors = 0usize;
@@ -119,6 +150,8 @@ async fn run_async(args: &DigestArgs) -> Result<u8> {
             }
             u8::from(pending)
         }
+        #[cfg(feature = "service")]
+        DigestCommand::Run(_) => 0,
     };
     out.flush()?;
     Ok(if errors > 0 { 2 } else { code })

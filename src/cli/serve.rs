@@ -103,6 +103,9 @@ pub struct ServeArgs {
     /// Time between passes of the missed-delivery reconciler; 0 switches it off.
     #[arg(long, env = "DRYDOCK_RECONCILE_INTERVAL", default_value = "5m", value_parser = parse_duration, hide = true)]
     pub reconcile_interval: Duration,
+    /// Run the scheduler that enqueues each repository's digest scan (`digest.schedule` in its config).
+    #[arg(long, env = "DRYDOCK_DIGEST_SCHEDULE", default_value_t = true, action = clap::ArgAction::Set, hide = true)]
+    pub digest_schedule: bool,
     /// Least time between two mutating GitHub requests of one installation (GitHub asks for 1s).
     #[arg(long, env = "DRYDOCK_WRITE_GAP", default_value = "1s", value_parser = parse_duration, hide = true)]
     pub write_gap: Duration,
@@ -292,6 +295,7 @@ fn finish(
     config.workers = usize::from(args.workers);
     config.shutdown_grace = args.shutdown_grace;
     config.reconcile_interval = Some(args.reconcile_interval).filter(|d| !d.is_zero());
+    config.digest_schedule = args.digest_schedule;
     config.write_gap = args.write_gap;
     config.job_lease = args.job_lease.max(Duration::from_millis(300));
     Ok(config)

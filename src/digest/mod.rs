@@ -29,7 +29,7 @@ use std::fmt;
 pub use client::{Registry, RegistryOptions, Stats};
 pub use credentials::{Credential, Credentials};
 pub use guard::Guard;
-pub use resolver::Resolver;
+pub use resolver::{ImageDetails, Resolver};
 
 /// OCI image index.
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";

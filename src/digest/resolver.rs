@@ -30,6 +30,7 @@ pub(crate) struct Cache {
     tags: Mutex<HashMap<TagKey, Slot>>,
     manifests: Mutex<HashMap<(String, String, u64), Arc<Manifest>>>,
     platforms: Mutex<HashMap<(String, String, u64), Platform>>,
+    details: Mutex<HashMap<(String, String, u64), Arc<ImageDetails>>>,
 }
 
 impl Cache {
@@ -70,6 +71,23 @@ impl Manifest {
     pub fn platform_digest(&self, platform: &Platform) -> Option<&str> {
         self.platforms.iter().find(|(p, _)| p == platform).map(|(_, d)| d.as_str())
     }
+}
+
+/// What an image's config blob says about it, for explaining a bump.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImageDetails {
+    /// `created` (RFC 3339), when the config has it.
+    pub created: Option<String>,
+    /// `org.opencontainers.image.revision`.
+    pub revision: Option<String>,
+    /// `org.opencontainers.image.source`.
+    pub source: Option<String>,
+    /// The manifest's `Last-Modified` header (unix seconds), when the registry sends one.
+    pub last_modified: Option<i64>,
+    /// Whether a cosign signature tag (`sha256-<hex>.sig`) exists for the digest asked about.
+    pub signed: bool,
+    /// Whether the registry lists OCI referrers for it.
+    pub referrers: bool,
 }
 
 /// A caller's handle: the shared [`Registry`] plus this caller's credentials.
@@ -246,6 +264,111 @@ impl Resolver {
         }
         map.insert(key, p.clone());
         Ok(p)
+    }
+
+    /// The created time, OCI labels and signature of `digest` (an index is described by its first
+    /// platform's image, or `platform`'s when given). Cached; failures of the optional parts
+    /// (signature, referrers) read as absent.
+    pub async fn image_details(
+        &self,
+        image: &ImageRef,
+        digest: &str,
+        platform: Option<&Platform>,
+    ) -> Result<Arc<ImageDetails>, ResolveError> {
+        let cred = self.cred(&image.registry);
+        let key = (image.name(), digest.to_string(), cred.as_ref().map_or(0, Credential::id));
+        if let Some(d) = self.registry.cache.details.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return Ok(Arc::clone(d));
+        }
+        let mut manifest = self.manifest(image, digest).await?;
+        if manifest.is_index() {
+            let entry = platform
+                .and_then(|p| manifest.platform_digest(p))
+                .or_else(|| manifest.platforms.first().map(|(_, d)| d.as_str()))
+                .map(str::to_string);
+            if let Some(d) = entry {
+                manifest = self.manifest(image, &d).await?;
+            }
+        }
+        let mut details = ImageDetails::default();
+        if let Some(config) = manifest.config.as_deref() {
+            #[derive(serde::Deserialize, Default)]
+            struct Inner {
+                #[serde(default, rename = "Labels")]
+                labels: Option<HashMap<String, String>>,
+            }
+            #[derive(serde::Deserialize)]
+            struct Config {
+                #[serde(default)]
+                created: Option<String>,
+                #[serde(default)]
+                config: Option<Inner>,
+            }
+            let path = format!("/v2/{}/blobs/{config}", image.repository);
+            let reply = self
+                .registry
+                .request(
+                    &image.registry,
+                    &image.repository,
+                    cred.as_ref(),
+                    Kind::BlobGet,
+                    &path,
+                    self.registry.options.max_config_bytes,
+                )
+                .await?;
+            if let Ok(c) = serde_json::from_slice::<Config>(&reply.body) {
+                details.created = c.created;
+                let labels = c.config.and_then(|i| i.labels).unwrap_or_default();
+                details.revision = labels.get("org.opencontainers.image.revision").cloned();
+                details.source = labels.get("org.opencontainers.image.source").cloned();
+            }
+        }
+        let path = format!("/v2/{}/manifests/{digest}", image.repository);
+        if let Ok(reply) =
+            self.registry.request(&image.registry, &image.repository, cred.as_ref(), Kind::ManifestHead, &path, 0).await
+        {
+            details.last_modified = reply
+                .headers
+                .get(reqwest::header::LAST_MODIFIED)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| httpdate::parse_http_date(v).ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| i64::try_from(d.as_secs()).ok());
+        }
+        if let Some(hex) = digest.strip_prefix("sha256:") {
+            let path = format!("/v2/{}/manifests/sha256-{hex}.sig", image.repository);
+            details.signed = self
+                .registry
+                .request(&image.registry, &image.repository, cred.as_ref(), Kind::ManifestHead, &path, 0)
+                .await
+                .is_ok();
+            let path = format!("/v2/{}/referrers/{digest}", image.repository);
+            details.referrers = match self
+                .registry
+                .request(
+                    &image.registry,
+                    &image.repository,
+                    cred.as_ref(),
+                    Kind::ManifestGet,
+                    &path,
+                    self.registry.options.max_manifest_bytes,
+                )
+                .await
+            {
+                Ok(reply) => serde_json::from_slice::<serde_json::Value>(&reply.body)
+                    .ok()
+                    .and_then(|v| v.get("manifests").and_then(|m| m.as_array()).map(|m| !m.is_empty()))
+                    .unwrap_or(false),
+                Err(_) => false,
+            };
+        }
+        let details = Arc::new(details);
+        let mut map = self.registry.cache.details.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= MAX_CONTENT_ENTRIES {
+            map.clear();
+        }
+        map.insert(key, Arc::clone(&details));
+        Ok(details)
     }
 }
 

@@ -1386,6 +1386,240 @@ fn observe<E>(method: &'static str, answer: &Result<Result<Reply, octocrab::Erro
     metrics::counter!("drydock_github_requests_total", "method" => method, "status" => status).increment(1);
 }
 
+// ---- Git data API and pull requests by branch (digest-update PRs) ----
+
+/// A commit, as the git data API gives it (only what drydock reads).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct GitCommit {
+    /// Its SHA.
+    pub sha: String,
+    /// Its tree.
+    pub tree: GitObject,
+    /// Its parents.
+    #[serde(default)]
+    pub parents: Vec<GitObject>,
+    /// The message.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// A SHA-named git object.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct GitObject {
+    /// Its SHA.
+    pub sha: String,
+}
+
+/// One entry of a recursive tree listing.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct TreeEntry {
+    /// Path from the repository root.
+    pub path: String,
+    /// File mode (`100644`, `100755`, `040000`, …).
+    #[serde(default)]
+    pub mode: String,
+    /// `blob`, `tree` or `commit`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// The object's SHA.
+    #[serde(default)]
+    pub sha: String,
+    /// Blob size.
+    #[serde(default)]
+    pub size: Option<u64>,
+}
+
+/// A recursive tree listing.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Tree {
+    /// The entries, at most GitHub's cap (100,000 entries or 7 MB).
+    #[serde(default)]
+    pub tree: Vec<TreeEntry>,
+    /// Whether GitHub cut the listing short.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+/// A pull request as listed (`GET /repos/{o}/{r}/pulls`), only what drydock reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PullSummary {
+    /// The number.
+    pub number: u64,
+    /// `open` or `closed`.
+    pub state: String,
+    /// Whether it was merged.
+    pub merged: bool,
+    /// The head commit.
+    pub head_sha: String,
+    /// The body.
+    pub body: String,
+    /// The title.
+    pub title: String,
+}
+
+#[derive(Deserialize)]
+struct PullListJson {
+    number: u64,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    merged_at: Option<String>,
+    head: GitRefJson,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    title: String,
+}
+
+#[derive(Deserialize)]
+struct RefJson {
+    object: GitObject,
+}
+
+#[derive(Deserialize)]
+struct ShaJson {
+    sha: String,
+}
+
+#[derive(Deserialize)]
+struct NumberJson {
+    number: u64,
+}
+
+/// A file for [`InstallationClient::create_tree`]: path, mode and blob SHA.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeWrite {
+    /// Path from the repository root.
+    pub path: String,
+    /// File mode, as the base tree had it.
+    pub mode: String,
+    /// The blob.
+    pub sha: String,
+}
+
+impl InstallationClient {
+    /// The commit branch `branch` points to; `None` when there is no such branch.
+    pub async fn branch_sha(&self, repo: &RepoRef, branch: &str) -> Result<Option<String>, GithubError> {
+        let url = repo.path(&format!("/git/ref/heads/{}", encode(branch, true)));
+        match self.transport.send(Some(&Call::get(url.clone()))).await {
+            Ok(reply) => Ok(Some(reply.json::<RefJson>(Verb::Get, &url)?.object.sha)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A commit by SHA (`GET /repos/{o}/{r}/git/commits/{sha}`).
+    pub async fn git_commit(&self, repo: &RepoRef, sha: &str) -> Result<GitCommit, GithubError> {
+        let url = repo.path(&format!("/git/commits/{}", encode(sha, false)));
+        let reply = self.transport.send(Some(&Call::get(url.clone()))).await?;
+        reply.json(Verb::Get, &url)
+    }
+
+    /// A tree listed recursively (`?recursive=1`); GitHub caps the listing and says so in `truncated`.
+    pub async fn tree_recursive(&self, repo: &RepoRef, tree_sha: &str) -> Result<Tree, GithubError> {
+        let url = repo.path(&format!("/git/trees/{}?recursive=1", encode(tree_sha, false)));
+        let reply = self.transport.send(Some(&Call::get(url.clone()))).await?;
+        reply.json(Verb::Get, &url)
+    }
+
+    /// Creates a blob of UTF-8 text; returns its SHA.
+    pub async fn create_blob(&self, repo: &RepoRef, content: &str) -> Result<String, GithubError> {
+        let url = repo.path("/git/blobs");
+        let body = json!({ "content": content, "encoding": "utf-8" });
+        let reply = self.transport.send(Some(&Call::new(Verb::Post, url.clone(), Some(body)))).await?;
+        Ok(reply.json::<ShaJson>(Verb::Post, &url)?.sha)
+    }
+
+    /// Creates a tree: `base_tree` with `files` replaced; returns its SHA.
+    pub async fn create_tree(
+        &self,
+        repo: &RepoRef,
+        base_tree: &str,
+        files: &[TreeWrite],
+    ) -> Result<String, GithubError> {
+        let url = repo.path("/git/trees");
+        let tree: Vec<Value> =
+            files.iter().map(|f| json!({ "path": f.path, "mode": f.mode, "type": "blob", "sha": f.sha })).collect();
+        let body = json!({ "base_tree": base_tree, "tree": tree });
+        let reply = self.transport.send(Some(&Call::new(Verb::Post, url.clone(), Some(body)))).await?;
+        Ok(reply.json::<ShaJson>(Verb::Post, &url)?.sha)
+    }
+
+    /// Creates a commit of `tree` on `parents`, authored by the App; returns its SHA.
+    pub async fn create_commit(
+        &self,
+        repo: &RepoRef,
+        message: &str,
+        tree: &str,
+        parents: &[String],
+    ) -> Result<String, GithubError> {
+        let url = repo.path("/git/commits");
+        let body = json!({ "message": message, "tree": tree, "parents": parents });
+        let reply = self.transport.send(Some(&Call::new(Verb::Post, url.clone(), Some(body)))).await?;
+        Ok(reply.json::<ShaJson>(Verb::Post, &url)?.sha)
+    }
+
+    /// Creates branch `branch` at `sha`.
+    pub async fn create_branch(&self, repo: &RepoRef, branch: &str, sha: &str) -> Result<(), GithubError> {
+        let url = repo.path("/git/refs");
+        let body = json!({ "ref": format!("refs/heads/{branch}"), "sha": sha });
+        self.transport.send(Some(&Call::new(Verb::Post, url, Some(body)))).await.map(drop)
+    }
+
+    /// Moves branch `branch` to `sha`, forced (the branch is drydock's own).
+    pub async fn force_branch(&self, repo: &RepoRef, branch: &str, sha: &str) -> Result<(), GithubError> {
+        let url = repo.path(&format!("/git/refs/heads/{}", encode(branch, true)));
+        let body = json!({ "sha": sha, "force": true });
+        self.transport.send(Some(&Call::new(Verb::Patch, url, Some(body)))).await.map(drop)
+    }
+
+    /// Pull requests (open and closed, newest first) whose head is `branch` of the repository itself.
+    pub async fn pulls_for_branch(&self, repo: &RepoRef, branch: &str) -> Result<Vec<PullSummary>, GithubError> {
+        let head = format!("{}:{branch}", repo.owner());
+        let path = repo.path(&format!(
+            "/pulls?state=all&head={}&sort=created&direction=desc&per_page={PER_PAGE}",
+            encode(&head, false)
+        ));
+        let reply = self.transport.send(Some(&Call::get(path.clone()))).await?;
+        let list: Vec<PullListJson> = reply.json(Verb::Get, &path)?;
+        let mut out: Vec<PullSummary> = list
+            .into_iter()
+            .map(|p| PullSummary {
+                number: p.number,
+                merged: p.merged_at.is_some(),
+                state: p.state,
+                head_sha: p.head.sha,
+                body: p.body.unwrap_or_default(),
+                title: p.title,
+            })
+            .collect();
+        out.sort_by_key(|p| std::cmp::Reverse(p.number));
+        Ok(out)
+    }
+
+    /// Opens a pull request from `head` (a branch of this repository) into `base`; returns its number.
+    pub async fn create_pull(
+        &self,
+        repo: &RepoRef,
+        title: &str,
+        head: &str,
+        base: &str,
+        body: &str,
+    ) -> Result<u64, GithubError> {
+        let url = repo.path("/pulls");
+        let payload = json!({ "title": title, "head": head, "base": base, "body": truncate(body, MAX_TEXT_LEN) });
+        let reply = self.transport.send(Some(&Call::new(Verb::Post, url.clone(), Some(payload)))).await?;
+        Ok(reply.json::<NumberJson>(Verb::Post, &url)?.number)
+    }
+
+    /// Replaces a pull request's title and body.
+    pub async fn update_pull(&self, repo: &RepoRef, number: u64, title: &str, body: &str) -> Result<(), GithubError> {
+        let url = repo.path(&format!("/pulls/{number}"));
+        let payload = json!({ "title": title, "body": truncate(body, MAX_TEXT_LEN) });
+        self.transport.send(Some(&Call::new(Verb::Patch, url, Some(payload)))).await.map(drop)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,6 +36,10 @@ pub const RELINT_ACTION: &str = "relint";
 /// the cached config.
 pub const CONFIG_PATHS: &[&str] = &[".github/drydock.yml", ".github/drydock.yaml"];
 
+/// The branch of the App's digest-update PR (`jobs::digest`; `DIGEST_BRANCH-<group>` with grouped PRs);
+/// closing a PR from it triggers a scan, which records a close without merge.
+pub const DIGEST_BRANCH: &str = "drydock/digest-updates";
+
 /// A push webhook lists at most this many commits; a push with more may touch
 /// files the payload does not show.
 const PUSH_COMMITS_CAP: usize = 2048;
@@ -211,6 +215,14 @@ pub enum Event {
         /// forced push, a new branch, no or too many commits listed).
         touches_dockerfiles: bool,
     },
+    /// The App's digest PR (head [`DIGEST_BRANCH`]) was closed, merged or not: scan again, so a close
+    /// without merge is remembered at once.
+    DigestPullRequestClosed {
+        /// The repository.
+        repo: RepoRef,
+        /// The PR number.
+        number: u64,
+    },
     /// A push to another branch, a tag, or a deletion: nothing to do.
     PushOther,
     /// The App was installed (`installation.created`).
@@ -303,6 +315,15 @@ pub enum JobSpec {
         /// Repository name.
         repo: String,
     },
+    /// Scan a repository's pinned image digests and open or update its digest PR.
+    DigestScan {
+        /// The installation to act as.
+        installation_id: u64,
+        /// Repository owner.
+        owner: String,
+        /// Repository name.
+        repo: String,
+    },
     /// Record an installation's current state and repositories, read from the
     /// API with the App's JWT (it may be suspended by then).
     InstallationSync {
@@ -323,6 +344,7 @@ impl JobSpec {
             Self::LintPullRequest { .. } => "lint_pull_request",
             Self::LintCommit { .. } => "lint_commit",
             Self::RefreshConfig { .. } => "refresh_config",
+            Self::DigestScan { .. } => "digest_scan",
             Self::InstallationSync { .. } => "installation_sync",
             Self::InstallationDeleted { .. } => "installation_deleted",
         }
@@ -334,6 +356,7 @@ impl JobSpec {
             Self::LintPullRequest { installation_id, .. }
             | Self::LintCommit { installation_id, .. }
             | Self::RefreshConfig { installation_id, .. }
+            | Self::DigestScan { installation_id, .. }
             | Self::InstallationSync { installation_id }
             | Self::InstallationDeleted { installation_id } => *installation_id,
         }
@@ -347,6 +370,7 @@ impl JobSpec {
             Self::LintPullRequest { owner, repo, number, .. } => format!("pr:{owner}/{repo}#{number}"),
             Self::LintCommit { owner, repo, head_sha, .. } => format!("commit:{owner}/{repo}@{head_sha}"),
             Self::RefreshConfig { owner, repo, .. } => format!("config:{owner}/{repo}"),
+            Self::DigestScan { owner, repo, .. } => format!("digest:{owner}/{repo}"),
             Self::InstallationSync { installation_id } | Self::InstallationDeleted { installation_id } => {
                 format!("installation:{installation_id}")
             }
@@ -384,20 +408,44 @@ impl Event {
                 if !touches_dockerfiles {
                     return Vec::new();
                 }
-                JobSpec::RefreshConfig {
-                    installation_id: repo.installation_id,
-                    owner: repo.owner.clone(),
-                    repo: repo.name.clone(),
-                }
+                // The config may have changed, and so may the pins: refresh it, then scan the digests.
+                return vec![
+                    JobSpec::RefreshConfig {
+                        installation_id: repo.installation_id,
+                        owner: repo.owner.clone(),
+                        repo: repo.name.clone(),
+                    },
+                    JobSpec::DigestScan {
+                        installation_id: repo.installation_id,
+                        owner: repo.owner.clone(),
+                        repo: repo.name.clone(),
+                    },
+                ];
             }
-            Self::InstallationCreated { installation_id, .. }
-            | Self::InstallationChanged { installation_id, .. }
+            Self::InstallationCreated { installation_id, repositories, .. } => {
+                let mut jobs = vec![JobSpec::InstallationSync { installation_id: *installation_id }];
+                jobs.extend(repositories.iter().filter_map(|r| {
+                    let (owner, repo) = r.full_name.split_once('/')?;
+                    Some(JobSpec::DigestScan {
+                        installation_id: *installation_id,
+                        owner: owner.to_owned(),
+                        repo: repo.to_owned(),
+                    })
+                }));
+                return jobs;
+            }
+            Self::InstallationChanged { installation_id, .. }
             | Self::InstallationRepositories { installation_id, .. } => {
                 JobSpec::InstallationSync { installation_id: *installation_id }
             }
             Self::InstallationDeleted { installation_id, .. } => {
                 JobSpec::InstallationDeleted { installation_id: *installation_id }
             }
+            Self::DigestPullRequestClosed { repo, .. } => JobSpec::DigestScan {
+                installation_id: repo.installation_id,
+                owner: repo.owner.clone(),
+                repo: repo.name.clone(),
+            },
             Self::PushOther | Self::Ignored { .. } => return Vec::new(),
         };
         vec![job]
@@ -443,6 +491,18 @@ pub fn parse_with_envelope(event: &EventName, body: &[u8]) -> Result<(Envelope, 
     let parsed = match (name, action) {
         ("pull_request", "opened" | "synchronize" | "reopened" | "ready_for_review" | "edited") => {
             pull_request(name, action, body)?
+        }
+        ("pull_request", "closed") => {
+            let p: PullRequestPayload = read(name, body)?;
+            let head = p.pull_request.head.git_ref.as_str();
+            if head == DIGEST_BRANCH || head.strip_prefix(DIGEST_BRANCH).is_some_and(|g| g.starts_with('-')) {
+                Some(Event::DigestPullRequestClosed {
+                    repo: repo_ref(name, p.installation, p.repository)?,
+                    number: p.number,
+                })
+            } else {
+                None
+            }
         }
         ("check_run", "rerequested" | "requested_action") => check_run(name, action, body)?,
         ("check_suite", "rerequested") => check_suite(name, body)?,
@@ -926,6 +986,25 @@ mod tests {
     }
 
     #[test]
+    fn closing_the_digest_pr_scans_and_other_closes_are_ignored() {
+        let body = |head: &str| {
+            format!(
+                r#"{{"action":"closed","number":4,"installation":{{"id":42}},
+                "pull_request":{{"head":{{"ref":"{head}","sha":"h"}},"base":{{"ref":"main","sha":"b"}}}},
+                "repository":{{"name":"Web","full_name":"Acme/Web","owner":{{"login":"Acme"}}}}}}"#
+            )
+        };
+        let event = parse(&name("pull_request"), body(DIGEST_BRANCH).as_bytes()).unwrap();
+        assert_eq!(event, Event::DigestPullRequestClosed { repo: repo(), number: 4 });
+        assert_eq!(
+            event.jobs(),
+            vec![JobSpec::DigestScan { installation_id: 42, owner: "Acme".into(), repo: "Web".into() }]
+        );
+        let other = parse(&name("pull_request"), body("topic").as_bytes()).unwrap();
+        assert_eq!(other, Event::Ignored { event: "pull_request".into(), action: Some("closed".into()) });
+    }
+
+    #[test]
     fn pr_numbers_keep_only_this_repository() {
         let refs = vec![
             PullRequestRef { number: 7, base: Some(PullRequestRefBase { repo: Some(RepoId { id: Some(1) }) }) },
@@ -960,13 +1039,21 @@ mod tests {
                 pr_numbers: vec![1, 2],
             },
             JobSpec::RefreshConfig { installation_id: 42, owner: "Acme".into(), repo: "Web".into() },
+            JobSpec::DigestScan { installation_id: 42, owner: "Acme".into(), repo: "Web".into() },
             JobSpec::InstallationSync { installation_id: 42 },
             JobSpec::InstallationDeleted { installation_id: 42 },
         ];
         let keys: Vec<_> = jobs.iter().map(|j| j.coalesce_key().unwrap()).collect();
         assert_eq!(
             keys,
-            ["pr:acme/web#12", "commit:acme/web@abc", "config:acme/web", "installation:42", "installation:42"]
+            [
+                "pr:acme/web#12",
+                "commit:acme/web@abc",
+                "config:acme/web",
+                "digest:acme/web",
+                "installation:42",
+                "installation:42"
+            ]
         );
         for job in &jobs {
             let json = serde_json::to_value(job).unwrap();

@@ -3,14 +3,15 @@
 //! [`worker`] owns the loop (claim with a lease, keep the lease alive, complete, retry with backoff,
 //! bury, defer on rate limits, survive panics, drain on shutdown) and is generic over [`JobHandler`], so
 //! tests drive it with handlers that fail, sleep or panic. [`GithubJobs`] is the real handler: it reads
-//! the stored [`JobSpec`] and dispatches to [`installation`] (installation records and uninstalls) or to
-//! the PR flow in [`pull_request`] (lints and config refreshes). [`reconcile`] asks GitHub to redeliver
-//! webhook deliveries that failed while we were down.
+//! the stored [`JobSpec`] and dispatches to [`installation`] (installation records and uninstalls), to
+//! the PR flow in [`pull_request`] (lints and config refreshes) or to the digest PRs in [`digest`].
+//! [`reconcile`] asks GitHub to redeliver webhook deliveries that failed while we were down.
 //!
 //! Every mutating GitHub request a job makes passes the store's per-installation write slot
 //! ([`StoreWriteGate`]): one at a time per installation, at least `min_gap` apart, across every worker
 //! and process sharing the database.
 
+pub mod digest;
 pub mod installation;
 pub mod pull_request;
 pub mod reconcile;
@@ -81,12 +82,29 @@ pub struct GithubJobs {
     store: Store,
     app: GithubApp,
     gate: Arc<StoreWriteGate>,
+    /// The process's one registry state (caches, counters), shared by every installation's digest scans.
+    registry: Option<Arc<crate::digest::Registry>>,
 }
 
 impl GithubJobs {
-    /// A handler acting as `app`, with mutating requests serialised through `gate`.
+    /// A handler acting as `app`, with mutating requests serialised through `gate`. Digest scans use the
+    /// process's [`digest::shared_registry`] unless [`Self::with_registry`] sets another.
     pub fn new(store: Store, app: GithubApp, gate: Arc<StoreWriteGate>) -> Self {
-        Self { store, app, gate }
+        Self { store, app, gate, registry: None }
+    }
+
+    /// This handler with `registry` (one per process) for digest scans.
+    #[must_use]
+    pub fn with_registry(mut self, registry: Arc<crate::digest::Registry>) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    fn registry(&self) -> Result<Arc<crate::digest::Registry>, JobError> {
+        if let Some(r) = &self.registry {
+            return Ok(Arc::clone(r));
+        }
+        digest::shared_registry().map_err(|e| JobError::Permanent(format!("cannot set up the registry client: {e}")))
     }
 
     /// Installation `id`'s client, its writes passing the write gate.
@@ -113,13 +131,23 @@ impl GithubJobs {
                 let client = self.client(*installation_id).await?;
                 pull_request::refresh_config(&client, &self.store, &repo).await.map_err(|e| JobError::from_flow(&e))
             }
+            JobSpec::DigestScan { installation_id, owner, repo } => {
+                let repo = RepoRef::new(owner, repo).map_err(|e| JobError::Permanent(e.to_string()))?;
+                let client = self.client(*installation_id).await?;
+                let registry = self.registry()?;
+                let report = digest::scan(&client, &self.store, &registry, &repo, Timestamp::now()).await?;
+                tracing::info!(repo = %repo, outcome = ?report.outcome, bumps = report.bumps.len(), "digests scanned");
+                Ok(())
+            }
             JobSpec::LintPullRequest { installation_id, .. } | JobSpec::LintCommit { installation_id, .. } => {
                 let target = pull_request::LintTarget::from_job(spec)
                     .map_err(|e| JobError::from_flow(&e))?
                     .ok_or_else(|| JobError::Permanent(format!("a {} job is not a lint job", spec.kind())))?;
                 let client = self.client(*installation_id).await?;
-                let outcome =
-                    pull_request::lint(&client, &self.store, &target).await.map_err(|e| JobError::from_flow(&e))?;
+                let registry = self.registry().ok();
+                let outcome = pull_request::lint_with(&client, &self.store, &target, registry.as_ref())
+                    .await
+                    .map_err(|e| JobError::from_flow(&e))?;
                 tracing::info!(repo = %target.repo, head = %target.head_sha, outcome = ?outcome, "linted");
                 Ok(())
             }

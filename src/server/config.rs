@@ -43,6 +43,9 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Time between reconciler passes; `None` switches the reconciler off.
     pub reconcile_interval: Option<Duration>,
+    /// Whether this process runs the digest-scan scheduler (every replica may: the store hands each
+    /// due scan to one of them).
+    pub digest_schedule: bool,
     /// Least time between two mutating GitHub requests of one installation (GitHub asks for 1 s).
     pub write_gap: Duration,
     /// A claimed job's lease, and the longest hold of an installation's write slot: a crashed process's
@@ -76,6 +79,7 @@ impl Config {
             workers: 4,
             shutdown_grace: Duration::from_secs(30),
             reconcile_interval: Some(Duration::from_mins(5)),
+            digest_schedule: true,
             write_gap: Duration::from_secs(1),
             job_lease: Duration::from_mins(1),
         }

@@ -130,6 +130,7 @@ async fn dispatch(State(switch): State<RouterSwitch>, request: Request) -> Respo
 struct Running {
     workers: JoinHandle<()>,
     reconciler: Option<JoinHandle<()>>,
+    scheduler: Option<JoinHandle<()>>,
 }
 
 /// What it takes to start normal mode, now or when setup finishes.
@@ -142,8 +143,8 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// Starts normal mode with these credentials: the GitHub client, the worker pool and the reconciler,
-    /// then serves the normal router. `Ok(false)` when normal mode already runs (nothing changes); an
+    /// Starts normal mode with these credentials: the GitHub client, the worker pool, the reconciler and
+    /// the digest-scan scheduler, then serves the normal router. `Ok(false)` when normal mode already runs (nothing changes); an
     /// error when the key does not parse.
     pub async fn start(&self, credentials: AppCredentials, secrets: WebhookSecrets) -> anyhow::Result<bool> {
         let mut running = self.running.lock().await;
@@ -178,7 +179,14 @@ impl Runtime {
             let config = ReconcileConfig { interval, ..ReconcileConfig::default() };
             tokio::spawn(reconcile::run(github.clone(), store.clone(), config, self.phase.clone()))
         });
-        *running = Some(Running { workers, reconciler });
+        let scheduler = config.digest_schedule.then(|| {
+            let mut phase = self.phase.clone();
+            let stop = async move {
+                let _ = phase.wait_for(|p| *p != Phase::Running).await;
+            };
+            tokio::spawn(crate::jobs::digest::schedule::run(store.clone(), stop))
+        });
+        *running = Some(Running { workers, reconciler, scheduler });
         self.switch.set(router(state));
         tracing::info!(app_id = credentials.app_id, workers = config.workers, "github app configured; workers started");
         Ok(true)
@@ -275,7 +283,10 @@ pub async fn run_until(
         watch.abort();
         let _ = watch.await;
     }
-    if let Some(Running { mut workers, reconciler }) = runtime.running.lock().await.take() {
+    if let Some(Running { mut workers, reconciler, scheduler }) = runtime.running.lock().await.take() {
+        if let Some(scheduler) = scheduler {
+            let _ = scheduler.await; // it stops as soon as the phase leaves `Running`
+        }
         if tokio::time::timeout(config.shutdown_grace, &mut workers).await.is_err() {
             tracing::warn!(
                 grace_s = config.shutdown_grace.as_secs(),

@@ -18,8 +18,8 @@
 //!
 //! The parts: [`deliveries`] (webhook deduplication and ignored-event counters), [`jobs`] (the durable queue),
 //! [`write_slots`] (per-installation serialisation of GitHub writes), [`installations`] and [`config_cache`]
-//! (the App's `.github/drydock.yml` per repository), [`app_credentials`] (what setup mode stored) and
-//! [`status`] (the status page's reads).
+//! (the App's `.github/drydock.yml` per repository), [`app_credentials`] (what setup mode stored),
+//! [`status`] (the status page's reads) and [`digest`] (digest-update PRs and their closed-PR memory).
 
 use std::fmt;
 use std::ops::Add;
@@ -43,6 +43,7 @@ macro_rules! on_backend {
 pub mod app_credentials;
 pub mod config_cache;
 pub mod deliveries;
+pub mod digest;
 pub mod installations;
 pub mod jobs;
 pub mod status;
@@ -51,6 +52,7 @@ pub mod write_slots;
 pub use app_credentials::StoredAppCredentials;
 pub use config_cache::CachedConfig;
 pub use deliveries::{DeliverySummary, IgnoredCount, NewDelivery, Pruned, Recorded};
+pub use digest::DigestRepo;
 pub use installations::{DeletedInstallation, Installation, InstallationInfo, Repository};
 pub use jobs::{ClaimedJob, JobId, JobRecord, JobState, NewJob, QueueStats, backoff, retry_delay};
 pub use status::{DeliveryOutcome, DigestPrSummary};
@@ -176,7 +178,7 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
         let pool = match scheme {
-            "sqlite" => Pool::Sqlite(connect_sqlite(url).await?),
+            "sqlite" => Pool::Sqlite(connect_sqlite_retrying(url).await?),
             "postgres" | "postgresql" => Pool::Postgres(connect_postgres(url).await?),
             other => return Err(StoreError::UnsupportedUrl { scheme: other.to_owned() }),
         };
@@ -227,6 +229,24 @@ async fn migrate_sqlite(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateE
             {
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// [`connect_sqlite`], again after a pause when another process holds the file's lock at the moment
+/// the first connection switches it to WAL (replicas starting together on a fresh file): that switch
+/// answers `SQLITE_BUSY` at once instead of waiting out the busy timeout.
+async fn connect_sqlite_retrying(url: &str) -> Result<SqlitePool, StoreError> {
+    let mut attempt = 0u64;
+    loop {
+        match connect_sqlite(url).await {
+            Err(StoreError::Connect { source: sqlx::Error::Database(e), .. })
+                if attempt < 10 && matches!(e.code().as_deref(), Some("5" | "6")) =>
+            {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
             }
             other => return other,
         }

@@ -1,7 +1,7 @@
 //! Read-only queries behind the status page (`GET /` once the App is configured).
 //!
-//! [`Store::recent_digest_prs`] is a placeholder that returns no rows: the digest-PR table is being
-//! added separately, and its owner replaces this method's body with the real query.
+//! Digest pull requests come from `digest_repos`, which keeps the one open PR per repository (a
+//! closed or merged PR is forgotten there, and its rejected digests are kept in `digest_rejections`).
 
 use super::{JobState, Store, StoreError, Timestamp};
 
@@ -92,12 +92,30 @@ impl Store {
             .collect()
     }
 
-    /// The `limit` most recently updated digest-update pull requests, newest first.
-    ///
-    /// Placeholder: returns no rows until the digest-PR table lands (see the module docs).
-    #[allow(clippy::unused_async)] // becomes a query
+    /// The `limit` open digest-update pull requests most recently scanned, newest first.
     pub async fn recent_digest_prs(&self, limit: u32) -> Result<Vec<DigestPrSummary>, StoreError> {
-        let _ = limit;
-        Ok(Vec::new())
+        type Row = (String, i64, Option<String>, Option<i64>);
+        let rows: Vec<Row> = on_backend!(self, pool => sqlx::query_as(
+            "SELECT repository, pr_number, proposed, last_scan_at FROM digest_repos \
+             WHERE pr_number IS NOT NULL ORDER BY last_scan_at DESC, repository LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?);
+        rows.into_iter()
+            .map(|(repository, number, proposed, last_scan_at)| {
+                let bumps = proposed
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str::<Vec<serde_json::Value>>(p).ok())
+                    .map_or(0, |v| v.len());
+                Ok(DigestPrSummary {
+                    repository,
+                    number: super::to_u64(number, "digest PR number")?,
+                    title: format!("{bumps} pinned digest{} to update", if bumps == 1 { "" } else { "s" }),
+                    state: "open".to_owned(),
+                    updated_at: last_scan_at.map_or(Timestamp(0), Timestamp),
+                })
+            })
+            .collect()
     }
 }

@@ -8,6 +8,8 @@ mod deploy;
 #[cfg(feature = "service")]
 mod digest;
 #[cfg(feature = "service")]
+mod digest_pr;
+#[cfg(feature = "service")]
 mod fake_github;
 mod fixes;
 #[cfg(feature = "service")]

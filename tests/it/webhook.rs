@@ -139,7 +139,10 @@ fn expectations() -> Vec<(&'static str, Event, Vec<JobSpec>)> {
                 after: PUSHED.into(),
                 touches_dockerfiles: true,
             },
-            vec![JobSpec::RefreshConfig { installation_id: INSTALLATION, owner: "acme".into(), repo: "web".into() }],
+            vec![
+                JobSpec::RefreshConfig { installation_id: INSTALLATION, owner: "acme".into(), repo: "web".into() },
+                JobSpec::DigestScan { installation_id: INSTALLATION, owner: "acme".into(), repo: "web".into() },
+            ],
         ),
         (
             "push.default-docs.json",
@@ -159,7 +162,11 @@ fn expectations() -> Vec<(&'static str, Event, Vec<JobSpec>)> {
                 account: Some("acme".into()),
                 repositories: acme_repos,
             },
-            vec![JobSpec::InstallationSync { installation_id: INSTALLATION }],
+            vec![
+                JobSpec::InstallationSync { installation_id: INSTALLATION },
+                JobSpec::DigestScan { installation_id: INSTALLATION, owner: "acme".into(), repo: "web".into() },
+                JobSpec::DigestScan { installation_id: INSTALLATION, owner: "acme".into(), repo: "base-images".into() },
+            ],
         ),
         (
             "installation.deleted.json",

@@ -271,6 +271,8 @@ pub fn resolve_text(
         return Err(format!("`{path}` is larger than {} KiB; a config is a few dozen lines", MAX_CONFIG_BYTES / 1024));
     }
     let (extends, own) = split_extends(text).map_err(|e| format!("`{path}`: {e}"))?;
+    // The `digest:` block belongs to the digest PRs (`jobs::digest::config`), not to the lint settings.
+    let own = crate::jobs::digest::config::split_digest(&own).1;
     let file = ConfigFile::parse_drydock(&own).map_err(|e| format!("`{path}`: {e}"))?;
     let mut settings = app_defaults();
     let mut warnings = Vec::new();
@@ -290,6 +292,7 @@ pub fn resolve_text(
                 return Err(format!("the base config `{base_label}` is larger than {} KiB", MAX_CONFIG_BYTES / 1024));
             }
             let (nested, base_own) = split_extends(base).map_err(|e| format!("the base config `{base_label}`: {e}"))?;
+            let base_own = crate::jobs::digest::config::split_digest(&base_own).1;
             if let Some(n) = nested {
                 warnings.push(format!("the base config `{base_label}` extends `{n}`; only one level is followed"));
             }

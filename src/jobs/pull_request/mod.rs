@@ -93,9 +93,10 @@ impl LintTarget {
                 check_run_id: *check_run_id,
                 require_current_head: false,
             }),
-            JobSpec::RefreshConfig { .. } | JobSpec::InstallationSync { .. } | JobSpec::InstallationDeleted { .. } => {
-                None
-            }
+            JobSpec::RefreshConfig { .. }
+            | JobSpec::DigestScan { .. }
+            | JobSpec::InstallationSync { .. }
+            | JobSpec::InstallationDeleted { .. } => None,
         })
     }
 }
@@ -198,6 +199,18 @@ impl Input {
 /// Lints the target end to end (check run, annotations, review). Idempotent: running it twice for the same head
 /// (e.g. after a crash) creates no second check run and no duplicate comments.
 pub async fn lint(client: &InstallationClient, store: &Store, target: &LintTarget) -> Result<Outcome, FlowError> {
+    lint_with(client, store, target, None).await
+}
+
+/// [`lint`], with pin suggestions: when `registry` is given, unpinned `FROM` findings (DD001) whose
+/// registry is allowed and answers get a suggestion carrying the tag's current digest
+/// ([`crate::jobs::digest::pins`]). Lookups never fail the run.
+pub async fn lint_with(
+    client: &InstallationClient,
+    store: &Store,
+    target: &LintTarget,
+    registry: Option<&std::sync::Arc<crate::digest::Registry>>,
+) -> Result<Outcome, FlowError> {
     let repo = &target.repo;
     if target.require_current_head {
         for &n in &target.pr_numbers {
@@ -209,7 +222,7 @@ pub async fn lint(client: &InstallationClient, store: &Store, target: &LintTarge
         }
     }
     let run = start_check_run(client, target).await?;
-    match work(client, store, target, &run).await {
+    match work(client, store, target, &run, registry).await {
         Ok(outcome) => Ok(outcome),
         Err(e) => {
             if !e.is_retryable() {
@@ -318,11 +331,13 @@ async fn work(
     store: &Store,
     target: &LintTarget,
     run: &RunHandle,
+    registry: Option<&std::sync::Arc<crate::digest::Registry>>,
 ) -> Result<Outcome, FlowError> {
     let repo = &target.repo;
     let sha = target.head_sha.as_str();
     let cached = config::cached_or_fetch(client, store, repo, false).await?;
     let resolved = config::resolve(&cached, repo);
+    let pins = registry.map(|r| crate::jobs::digest::pin_resolver(r, &cached));
 
     let mut changes = Vec::new();
     if target.pr_numbers.is_empty() {
@@ -411,7 +426,15 @@ async fn work(
                     Ignore::Unknown
                 };
                 let input = Input { path: path.clone(), source, kind, ignore };
-                let diagnostics = input.lint(settings);
+                let mut diagnostics = input.lint(settings);
+                if let Some(resolver) = &pins
+                    && kind == FileKind::Dockerfile
+                {
+                    let suggest = crate::jobs::digest::pins::suggest(resolver, &path, &input.source, &mut diagnostics);
+                    if tokio::time::timeout(crate::jobs::digest::PIN_BUDGET, suggest).await.is_err() {
+                        tracing::info!(%repo, %path, "pin suggestions took too long; plain findings");
+                    }
+                }
                 for d in &diagnostics {
                     metrics::counter!("drydock_findings_total", "rule" => d.code.clone()).increment(1);
                 }

@@ -30,6 +30,7 @@
 //! never was, the key of any real GitHub App.
 
 mod diff;
+mod git;
 mod routes;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -155,6 +156,14 @@ pub struct PullRequest {
     pub base_ref: String,
     /// Changed files, in order.
     pub files: Vec<PrFile>,
+    /// `open` or `closed`.
+    pub state: String,
+    /// Whether it was merged.
+    pub merged: bool,
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub body: String,
 }
 
 impl PullRequest {
@@ -166,6 +175,10 @@ impl PullRequest {
             head_ref: "topic".to_owned(),
             base_ref: "main".to_owned(),
             files: Vec::new(),
+            state: "open".to_owned(),
+            merged: false,
+            title: String::new(),
+            body: String::new(),
         }
     }
 
@@ -317,6 +330,27 @@ pub(crate) struct Repo {
     commits: HashMap<String, Vec<PrFile>>,
     /// (path, line) pairs a review comment is refused on, whatever the diff says.
     refused_lines: Vec<(String, u64)>,
+    /// Git data: branch → commit SHA.
+    refs: HashMap<String, String>,
+    /// Git data: commit SHA → commit.
+    git_commits: HashMap<String, GitCommit>,
+    /// Git data: tree SHA → path → (mode, blob SHA), flat.
+    trees: HashMap<String, BTreeMap<String, (String, String)>>,
+}
+
+/// A commit of the fake's git data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GitCommit {
+    /// Its SHA.
+    pub sha: String,
+    /// Its tree.
+    pub tree: String,
+    /// Its parents.
+    pub parents: Vec<String>,
+    /// Message.
+    pub message: String,
+    /// Author name (the App's bot for commits made through the API).
+    pub author: String,
 }
 
 #[derive(Debug)]
@@ -593,5 +627,67 @@ impl FakeGithub {
     /// Claims of every JWT the fake accepted.
     pub fn jwt_claims(&self) -> Vec<JwtClaims> {
         self.shared.lock().jwts.clone()
+    }
+
+    /// Commits `files` (path, text) over `branch`'s tree as `author` and moves the branch (created if
+    /// missing); returns the commit SHA. The contents API then serves the files at the branch and the SHA.
+    pub fn commit(&self, repo: &str, branch: &str, files: &[(&str, &str)], author: &str) -> String {
+        let mut s = self.shared.lock();
+        let n = s.id();
+        let r = s.repo_mut(repo);
+        let parent = r.refs.get(branch).cloned();
+        let mut tree = parent
+            .as_ref()
+            .and_then(|p| r.git_commits.get(p))
+            .and_then(|c| r.trees.get(&c.tree))
+            .cloned()
+            .unwrap_or_default();
+        for (path, text) in files {
+            let sha = routes::blob_sha(text.as_bytes());
+            r.blobs.insert(sha.clone(), text.as_bytes().to_vec());
+            tree.insert((*path).to_owned(), ("100644".to_owned(), sha));
+        }
+        let tree_sha = git::put_tree(r, tree);
+        let sha = git::put_commit(r, &tree_sha, parent.into_iter().collect(), &format!("commit {n}"), author, n);
+        git::set_ref(r, branch, &sha);
+        sha
+    }
+
+    /// The commit `branch` points to.
+    pub fn branch_sha(&self, repo: &str, branch: &str) -> Option<String> {
+        self.shared.lock().repo_mut(repo).refs.get(branch).cloned()
+    }
+
+    /// A commit of the git data.
+    pub fn git_commit(&self, repo: &str, sha: &str) -> Option<GitCommit> {
+        self.shared.lock().repo_mut(repo).git_commits.get(sha).cloned()
+    }
+
+    /// A file's text at a branch or commit, read through refs, commits and trees.
+    pub fn file_at(&self, repo: &str, git_ref: &str, path: &str) -> Option<String> {
+        let mut s = self.shared.lock();
+        let r = s.repo_mut(repo);
+        let sha = r.refs.get(git_ref).cloned().unwrap_or_else(|| git_ref.to_owned());
+        let tree = r.trees.get(&r.git_commits.get(&sha)?.tree)?;
+        let (_, blob) = tree.get(path)?;
+        r.blobs.get(blob).map(|b| String::from_utf8_lossy(b).into_owned())
+    }
+
+    /// Every pull request of `repo`, by number.
+    pub fn pulls(&self, repo: &str) -> Vec<PullRequest> {
+        self.shared.lock().repo_mut(repo).pulls.values().cloned().collect()
+    }
+
+    /// Closes PR `number`; `merged` also moves the base branch to the PR's head (a fast-forward merge).
+    pub fn close_pull(&self, repo: &str, number: u64, merged: bool) {
+        let mut s = self.shared.lock();
+        let r = s.repo_mut(repo);
+        let pr = r.pulls.get_mut(&number).expect("close an existing PR");
+        "closed".clone_into(&mut pr.state);
+        pr.merged = merged;
+        let (base, head) = (pr.base_ref.clone(), pr.head_sha.clone());
+        if merged {
+            git::set_ref(r, &base, &head);
+        }
     }
 }

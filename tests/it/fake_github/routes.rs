@@ -57,37 +57,37 @@ pub(super) fn blob_sha(content: &[u8]) -> String {
 }
 
 /// What the fake answers.
-struct Reply {
+pub(super) struct Reply {
     status: StatusCode,
     headers: Vec<(&'static str, String)>,
     body: Option<Value>,
 }
 
 impl Reply {
-    fn json(status: StatusCode, body: Value) -> Self {
+    pub(super) fn json(status: StatusCode, body: Value) -> Self {
         Self { status, headers: Vec::new(), body: Some(body) }
     }
 
-    fn ok(body: Value) -> Self {
+    pub(super) fn ok(body: Value) -> Self {
         Self::json(StatusCode::OK, body)
     }
 
-    fn message(status: StatusCode, message: &str) -> Self {
+    pub(super) fn message(status: StatusCode, message: &str) -> Self {
         Self::json(
             status,
             json!({ "message": message, "documentation_url": "https://docs.github.com/rest", "status": status.as_str() }),
         )
     }
 
-    fn not_found() -> Self {
+    pub(super) fn not_found() -> Self {
         Self::message(StatusCode::NOT_FOUND, "Not Found")
     }
 
-    fn invalid(message: &str) -> Self {
+    pub(super) fn invalid(message: &str) -> Self {
         Self::message(StatusCode::UNPROCESSABLE_ENTITY, message)
     }
 
-    fn no_content() -> Self {
+    pub(super) fn no_content() -> Self {
         Self { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None }
     }
 }
@@ -108,10 +108,10 @@ impl IntoResponse for Reply {
 }
 
 /// One request, as the routes see it.
-struct Ctx<'a> {
-    method: &'a Method,
+pub(super) struct Ctx<'a> {
+    pub(super) method: &'a Method,
     /// Path without the `/api/v3` prefix.
-    path: &'a str,
+    pub(super) path: &'a str,
     query: Vec<(String, String)>,
     auth: AuthKind,
     /// Scheme, host and prefix, for absolute `Link` URLs.
@@ -120,11 +120,11 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn param(&self, name: &str) -> Option<&str> {
+    pub(super) fn param(&self, name: &str) -> Option<&str> {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
-    fn json(&self) -> Result<Value, Reply> {
+    pub(super) fn json(&self) -> Result<Value, Reply> {
         if self.body.is_empty() {
             return Ok(json!({}));
         }
@@ -452,6 +452,9 @@ fn repo_route(repo: &mut Repo, next_id: &mut u64, ctx: &Ctx<'_>, rest: &[&str]) 
         *next_id
     };
     let number = |s: &str| s.parse::<u64>().map_err(|_| Reply::not_found());
+    if let Some(reply) = super::git::route(repo, &mut id, ctx, rest) {
+        return reply;
+    }
     match (ctx.method.as_str(), rest) {
         ("GET", []) => Ok(Reply::ok(json!({ "id": repo.id, "default_branch": repo.default_branch }))),
         ("GET", ["contents", path @ ..]) => contents(repo, ctx, &percent_decode(&path.join("/"))),
@@ -464,7 +467,7 @@ fn repo_route(repo: &mut Repo, next_id: &mut u64, ctx: &Ctx<'_>, rest: &[&str]) 
         ("GET", ["pulls", n]) => {
             let pr = repo.pulls.get(&number(n)?).ok_or_else(Reply::not_found)?;
             Ok(Reply::ok(json!({
-                "number": pr.number, "state": "open",
+                "number": pr.number, "state": pr.state, "merged": pr.merged, "title": pr.title, "body": pr.body,
                 "head": { "sha": pr.head_sha, "ref": pr.head_ref },
                 "base": { "ref": pr.base_ref },
             })))
@@ -563,7 +566,7 @@ fn repo_route(repo: &mut Repo, next_id: &mut u64, ctx: &Ctx<'_>, rest: &[&str]) 
 }
 
 /// `per_page`/`page` pagination with absolute `Link` URLs, as GitHub does.
-fn paginate(items: Vec<Value>, ctx: &Ctx<'_>) -> Reply {
+pub(super) fn paginate(items: Vec<Value>, ctx: &Ctx<'_>) -> Reply {
     let per_page = ctx.param("per_page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(30).clamp(1, 100);
     let page = ctx.param("page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
     let last = items.len().div_ceil(per_page).max(1);
