@@ -370,6 +370,18 @@ async fn an_unpinned_from_gets_a_pin_suggestion_when_the_registry_answers() {
     assert!(!dd001(5).contains("```suggestion"), "unknown tag: plain finding");
     let run = &e.gh.check_runs(REPO)[0];
     assert_eq!(run.status, "completed", "lookups never fail the check run");
+
+    // A repository that switched digest updates off gets no pin lookups either.
+    e.gh.commit(REPO, "main", &[(".github/drydock.yml", "digest:\n  enabled: false\n")], "alice");
+    e.store.delete_cached_config(REPO).await.unwrap();
+    let head = "5555555555555555555555555555555555555555";
+    e.gh.set_file(REPO, head, "Dockerfile", text.as_str());
+    e.gh.add_pull_request(REPO, PullRequest::new(6, head).file("Dockerfile", "added", Some(&patch)));
+    let target = LintTarget { head_sha: head.to_owned(), pr_numbers: vec![6], ..target };
+    lint_with(&e.client, &e.store, &target, Some(&e.registry)).await.unwrap();
+    let off = e.gh.review_comments(REPO, 6);
+    assert!(off.iter().any(|c| c.body.contains("DD001")), "{off:#?}");
+    assert!(off.iter().all(|c| !c.body.contains("```suggestion\nFROM")), "digest off: no pin suggestion: {off:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

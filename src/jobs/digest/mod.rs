@@ -126,10 +126,11 @@ pub fn shared_registry() -> Result<Arc<Registry>, ResolveError> {
 pub const PIN_BUDGET: Duration = Duration::from_secs(10);
 
 /// The resolver the PR flow's pin suggestions use: the shared registry, with the credentials the
-/// repository's `digest.registries` names (none when its config cannot be read).
-pub fn pin_resolver(registry: &Arc<Registry>, cached: &CachedConfig) -> Resolver {
+/// repository's `digest.registries` names (none when its config cannot be read); `None` when the
+/// repository switched digest updates off (`digest: {enabled: false}`), which also stops the lookups.
+pub fn pin_resolver(registry: &Arc<Registry>, cached: &CachedConfig) -> Option<Resolver> {
     let cfg = digest_config(cached).unwrap_or_default();
-    Resolver::new(Arc::clone(registry), credentials_for(&cfg, &mut Vec::new()))
+    cfg.enabled.then(|| Resolver::new(Arc::clone(registry), credentials_for(&cfg, &mut Vec::new())))
 }
 
 /// The repository's digest settings from its cached config (base config first, then its own).

@@ -337,7 +337,7 @@ async fn work(
     let sha = target.head_sha.as_str();
     let cached = config::cached_or_fetch(client, store, repo, false).await?;
     let resolved = config::resolve(&cached, repo);
-    let pins = registry.map(|r| crate::jobs::digest::pin_resolver(r, &cached));
+    let pins = registry.and_then(|r| crate::jobs::digest::pin_resolver(r, &cached));
 
     let mut changes = Vec::new();
     if target.pr_numbers.is_empty() {
