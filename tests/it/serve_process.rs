@@ -196,7 +196,15 @@ async fn healthcheck_and_metrics_of_a_running_server() {
     let body = pull_request_payload(i, &repo, n, &sha);
     assert_eq!(deliver_signed_checked(&http, server.addr, "metrics-1", body).await, Some(202));
     wait_concluded(&gh, &BTreeSet::from([(repo, sha)]), Duration::from_secs(30)).await;
-    let page = http.get(format!("http://{}/metrics", server.addr)).send().await.unwrap().text().await.unwrap();
+    // The check run concludes a moment before the job is recorded as done: poll until it is.
+    let scrape =
+        || async { http.get(format!("http://{}/metrics", server.addr)).send().await.unwrap().text().await.unwrap() };
+    let start = Instant::now();
+    let mut page = scrape().await;
+    while !page.contains("outcome=\"done\"") && start.elapsed() < Duration::from_secs(15) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        page = scrape().await;
+    }
     for needle in [
         "drydock_webhook_deliveries_total{event=\"pull_request\",outcome=\"accepted\"} 1",
         "drydock_job_duration_seconds_bucket{kind=\"lint_pull_request\",outcome=\"done\",le=",
@@ -237,6 +245,12 @@ async fn json_logs_carry_context_and_never_a_secret() {
     let body = pull_request_payload(i, &repo, n, &sha);
     assert_eq!(deliver_signed_checked(&http, server.addr, "logs-1", body).await, Some(202));
     wait_concluded(&gh, &BTreeSet::from([(repo.clone(), sha)]), Duration::from_secs(30)).await;
+    // The check run concludes a moment before the job's `job done` line: wait for it.
+    let start = Instant::now();
+    while !std::fs::read_to_string(&log_path).unwrap().contains("job done") && start.elapsed() < Duration::from_secs(15)
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     server.kill();
 
     let logs = std::fs::read_to_string(&log_path).unwrap();

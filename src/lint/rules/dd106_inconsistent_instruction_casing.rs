@@ -1,7 +1,7 @@
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::diagnostic::{Edit, Fix};
-use crate::lint::parser::{Dockerfile, Instruction, Keyword};
+use crate::lint::parser::{Dockerfile, Keyword};
 
 declare_rule! {
     /// ## What it does
@@ -39,7 +39,12 @@ declare_rule! {
 
 /// Whether a keyword is all lowercase or all uppercase.
 pub(crate) fn self_consistent(name: &str) -> bool {
-    name == name.to_ascii_lowercase() || name == name.to_ascii_uppercase()
+    is_lower(name) || !name.bytes().any(|b| b.is_ascii_lowercase())
+}
+
+/// No ASCII uppercase letter in `name`.
+fn is_lower(name: &str) -> bool {
+    !name.bytes().any(|b| b.is_ascii_uppercase())
 }
 
 /// Whether most self-consistent keywords of the file are lowercase (a tie is
@@ -47,7 +52,7 @@ pub(crate) fn self_consistent(name: &str) -> bool {
 pub(crate) fn majority_lower(file: &Dockerfile) -> bool {
     let (mut lower, mut upper) = (0usize, 0usize);
     for inst in file.instructions.iter().filter(|i| i.keyword != Keyword::Unknown && self_consistent(&i.name)) {
-        if inst.name == inst.name.to_ascii_lowercase() {
+        if is_lower(&inst.name) {
             lower += 1;
         } else {
             upper += 1;
@@ -62,19 +67,25 @@ pub(crate) fn in_majority_case(name: &str, lower: bool) -> String {
 }
 
 impl Rule for InconsistentInstructionCasing {
-    fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
-        if inst.keyword == Keyword::Unknown {
-            return;
-        }
-        let lower = majority_lower(cx.file);
-        let want = in_majority_case(&inst.name, lower);
-        if inst.name == want {
-            return;
-        }
+    // One pass over the file: the majority is counted once, not once per instruction.
+    fn check_file(&self, cx: &mut Context<'_>) {
+        let file = cx.file;
+        let lower = majority_lower(file);
         let case = if lower { "lowercase" } else { "uppercase" };
-        cx.report(self, inst.name_range, format!("`{}` is not in the case of most instructions ({case})", inst.name))
+        for inst in file.instructions.iter().filter(|i| i.keyword != Keyword::Unknown) {
+            let in_case = if lower { is_lower(&inst.name) } else { !inst.name.bytes().any(|b| b.is_ascii_lowercase()) };
+            if in_case {
+                continue;
+            }
+            let want = in_majority_case(&inst.name, lower);
+            cx.report(
+                self,
+                inst.name_range,
+                format!("`{}` is not in the case of most instructions ({case})", inst.name),
+            )
             .help(format!("write `{want}`"))
             .fix(Fix::safe([Edit::replace(inst.name_range, want)]));
+        }
     }
 }
 
