@@ -7,6 +7,7 @@ use super::diagnostic::{Diagnostic, Fix};
 use super::model::Model;
 use super::parser::{Dockerfile, dockerignore::DockerIgnore};
 use super::rules::Rule;
+use super::rules::commands::{self, InstScripts};
 use super::settings::Settings;
 use super::source::TextRange;
 
@@ -38,6 +39,8 @@ pub struct Context<'a> {
     /// Settings in force.
     pub settings: &'a Settings,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The RUN scripts of the file, gathered once for every rule that reads them.
+    run_scripts: std::cell::OnceCell<std::rc::Rc<Vec<InstScripts<'a>>>>,
 }
 
 impl<'a> Context<'a> {
@@ -48,7 +51,25 @@ impl<'a> Context<'a> {
         dockerignore: Option<&'a DockerIgnore>,
         settings: &'a Settings,
     ) -> Self {
-        Self { src: input.source, input, file, model, dockerignore, settings, diagnostics: Vec::new() }
+        Self {
+            src: input.source,
+            input,
+            file,
+            model,
+            dockerignore,
+            settings,
+            diagnostics: Vec::new(),
+            run_scripts: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The scripts of every `RUN` and `ONBUILD RUN` ([`commands::run_scripts`]), gathered on first use
+    /// and shared: some fifty rules read them, and gathering parses exec-form and `ONBUILD` scripts.
+    /// An `Rc`, so a rule can hold them while it reports.
+    pub(crate) fn run_scripts(&self) -> std::rc::Rc<Vec<InstScripts<'a>>> {
+        std::rc::Rc::clone(
+            self.run_scripts.get_or_init(|| std::rc::Rc::new(commands::run_scripts(self.file, self.model))),
+        )
     }
 
     /// Reports a finding of `rule` at `range`.

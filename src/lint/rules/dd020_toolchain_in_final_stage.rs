@@ -1,4 +1,4 @@
-use super::commands::{self, OptSpec, RunCmd, is_python, parse_args};
+use super::commands::{OptSpec, RunCmd, is_python, parse_args};
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -209,10 +209,10 @@ fn toolchain_use(c: &RunCmd<'_>) -> Option<(TextRange, String)> {
 
 impl Rule for ToolchainInFinalStage {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
+        let model = cx.model;
         let Some(final_stage) = model.final_stage else { return };
         let chain = model.chain(final_stage);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             let stage = model.stage_of.get(run.inst).copied().flatten();
             if run.onbuild || !stage.is_some_and(|s| chain.contains(&s)) {
                 continue;

@@ -1,4 +1,4 @@
-use super::commands::{self, OptSpec, Parsed, RunCmd, parse_args};
+use super::commands::{OptSpec, Parsed, RunCmd, parse_args};
 use super::tool_options::{NPM, PIP};
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
@@ -230,7 +230,7 @@ impl Rule for UnlockedDependencyInstall {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
         let mut bundle_frozen = false;
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             let scope = model.scope_at(file, run.inst);
             for c in run.commands() {
                 let found = match c.name() {

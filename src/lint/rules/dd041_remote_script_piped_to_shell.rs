@@ -1,6 +1,5 @@
 use std::collections::HashSet;
 
-use super::commands;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -49,8 +48,7 @@ declare_rule! {
 
 impl Rule for RemoteScriptPipedToShell {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             // A heredoc run as a script is parsed twice (in the shell-form text
             // and on its own): report each download once.
             let mut seen: HashSet<TextRange> = HashSet::new();

@@ -1,4 +1,4 @@
-use super::commands::{self, RunCmd};
+use super::commands::RunCmd;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -143,7 +143,7 @@ impl Rule for LockfileCopiedAfterInstall {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
         let mut found: Vec<(TextRange, String, &'static str, Option<u32>)> = Vec::new();
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             if run.onbuild {
                 continue;
             }

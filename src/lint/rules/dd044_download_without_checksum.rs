@@ -1,4 +1,4 @@
-use super::commands::{self, RunCmd};
+use super::commands::RunCmd;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -103,9 +103,8 @@ fn artefact_url<'c>(c: &RunCmd<'c>) -> Option<&'c crate::lint::model::shell::Wor
 
 impl Rule for DownloadWithoutChecksum {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
         let mut found = Vec::new();
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             let cmds = run.commands();
             if cmds.iter().any(verifies) {
                 continue;

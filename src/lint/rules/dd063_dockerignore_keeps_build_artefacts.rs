@@ -1,4 +1,4 @@
-use super::commands::{self, is_python};
+use super::commands::is_python;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -107,10 +107,10 @@ fn copied_on_purpose(instructions: &[Instruction], folder: &str) -> bool {
 impl Rule for DockerignoreKeepsBuildArtefacts {
     fn check_file(&self, cx: &mut Context<'_>) {
         let Some(ignore) = cx.dockerignore else { return };
-        let (file, model) = (cx.file, cx.model);
+        let file = cx.file;
         let Some(at) = first_context_copy(&file.instructions) else { return };
         let mut missing: Vec<(&Artefact, &str)> = Vec::new();
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 let (ecosystem, folders) = artefacts(c.name());
                 for a in folders {

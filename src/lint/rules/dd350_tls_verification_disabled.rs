@@ -1,4 +1,4 @@
-use super::commands::{self, OptSpec, RunCmd, parse_args};
+use super::commands::{OptSpec, RunCmd, parse_args};
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -262,7 +262,7 @@ impl Rule for TlsVerificationDisabled {
                 }
             }
         }
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 for (range, message, help) in check_command(&c) {
                     cx.report(self, range, message).help(help);

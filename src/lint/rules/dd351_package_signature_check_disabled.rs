@@ -1,4 +1,4 @@
-use super::commands::{self, RunCmd};
+use super::commands::RunCmd;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -137,7 +137,7 @@ fn check_command(c: &RunCmd<'_>) -> Option<(TextRange, String, &'static str)> {
 
 impl Rule for PackageSignatureCheckDisabled {
     fn check_file(&self, cx: &mut Context<'_>) {
-        for run in commands::run_scripts(cx.file, cx.model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 if let Some((range, message, help)) = check_command(&c) {
                     cx.report(self, range, message).help(help);

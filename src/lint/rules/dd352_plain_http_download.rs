@@ -1,4 +1,3 @@
-use super::commands;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -70,7 +69,7 @@ impl Rule for PlainHttpDownload {
                 }
             }
         }
-        for run in commands::run_scripts(cx.file, cx.model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 let name = c.name();
                 let args = if DOWNLOADERS.contains(&name) { Some(c.args()) } else { c.pip_args() };

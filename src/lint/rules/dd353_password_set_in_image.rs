@@ -1,4 +1,4 @@
-use super::commands::{self, OptSpec, parse_args};
+use super::commands::{OptSpec, parse_args};
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -57,7 +57,7 @@ const USERADD: OptSpec<'static> = OptSpec {
 impl Rule for PasswordSetInImage {
     fn check_file(&self, cx: &mut Context<'_>) {
         let help = "do not bake passwords into images: run as a user without one, or set it at run time from a secret";
-        for run in commands::run_scripts(cx.file, cx.model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 let name = c.name();
                 let found = match name {

@@ -1,4 +1,3 @@
-use super::commands;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::parser::Keyword;
@@ -51,7 +50,7 @@ impl Rule for SshServerInImage {
                 }
             }
         }
-        for run in commands::run_scripts(cx.file, cx.model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 let args = c.args();
                 let installs = match c.name() {

@@ -39,7 +39,7 @@ fn uses_index(tool: &str, sub: &str) -> bool {
 
 impl Rule for PackageIndexUpdateAlone {
     fn check_file(&self, cx: &mut Context<'_>) {
-        for run in commands::run_scripts(cx.file, cx.model) {
+        for run in cx.run_scripts().iter() {
             let cmds = run.commands();
             let sub = |c: &commands::RunCmd<'_>| {
                 tool_options::package_manager_operands(c.name(), c.args()).first().map(|s| (*s).to_string())

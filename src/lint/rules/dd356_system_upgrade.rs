@@ -1,5 +1,5 @@
+use super::tool_options;
 use super::{Rule, declare_rule};
-use super::{commands, tool_options};
 use crate::lint::context::Context;
 
 declare_rule! {
@@ -34,7 +34,7 @@ declare_rule! {
 
 impl Rule for SystemUpgrade {
     fn check_file(&self, cx: &mut Context<'_>) {
-        for run in commands::run_scripts(cx.file, cx.model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 let name = c.name();
                 let args = c.args();

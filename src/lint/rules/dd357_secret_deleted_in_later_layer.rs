@@ -1,4 +1,3 @@
-use super::commands;
 use super::secrets::is_secret_file;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
@@ -72,7 +71,7 @@ impl Rule for SecretDeletedInLaterLayer {
         let (file, model) = (cx.file, cx.model);
         let Some(last) = model.final_stage else { return };
         let in_image: Vec<usize> = model.chain(last).into_iter().rev().collect();
-        let runs = commands::run_scripts(file, model);
+        let runs = cx.run_scripts();
         let mut placed: Vec<Placed> = Vec::new();
         for stage in in_image.iter().filter_map(|&s| model.stages.get(s)) {
             for i in stage.body.clone() {

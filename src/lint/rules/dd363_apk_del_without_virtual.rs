@@ -41,9 +41,8 @@ fn package_name(word: &str) -> &str {
 
 impl Rule for ApkDelWithoutVirtual {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
         let mut found = Vec::new();
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             let cmds = run.commands();
             for (k, add) in cmds.iter().enumerate() {
                 if add.name() != "apk" {

@@ -1,4 +1,3 @@
-use super::commands;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 
@@ -38,8 +37,7 @@ const POINTLESS: &[&str] = &["free", "kill", "mount", "ps", "service", "shutdown
 
 impl Rule for PointlessCommand {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 let name = c.name();
                 if !POINTLESS.contains(&name) {

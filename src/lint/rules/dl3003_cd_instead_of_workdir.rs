@@ -1,4 +1,3 @@
-use super::commands;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::model::shell;
@@ -35,8 +34,8 @@ declare_rule! {
 
 impl Rule for CdInsteadOfWorkdir {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        let runs = commands::run_scripts(file, model);
+        let file = cx.file;
+        let runs = cx.run_scripts();
         // RUNs of stages with a non-POSIX shell have no parsed script; their
         // words are split as a shell would, which finds a leading `cd`.
         for (i, inst) in file.instructions.iter().enumerate() {
@@ -49,7 +48,7 @@ impl Rule for CdInsteadOfWorkdir {
                     .help("set the directory with `WORKDIR` before this `RUN`; a `cd` lasts for one `RUN` only");
             }
         }
-        for run in runs {
+        for run in runs.iter() {
             for c in run.commands() {
                 if c.name() != "cd" {
                     continue;

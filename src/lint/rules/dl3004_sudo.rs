@@ -1,4 +1,3 @@
-use super::commands;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 
@@ -35,8 +34,7 @@ declare_rule! {
 
 impl Rule for Sudo {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 if c.cmd.name() != "sudo" {
                     continue;

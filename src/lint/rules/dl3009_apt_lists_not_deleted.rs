@@ -1,4 +1,3 @@
-use super::commands;
 use super::run_fix::{has_arg, has_cache_mount_under, removes_under};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
@@ -44,7 +43,7 @@ declare_rule! {
 impl Rule for AptListsNotDeleted {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             if !ends_up_in_an_image(model, run.inst) {
                 continue;
             }

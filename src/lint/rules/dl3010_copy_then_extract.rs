@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::commands::{self, ends_with_ci};
+use super::commands::ends_with_ci;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::parser::Keyword;
@@ -73,7 +73,7 @@ fn extracts(args: &[crate::lint::model::shell::Word]) -> bool {
 impl Rule for CopyThenExtract {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
-        let runs = commands::run_scripts(file, model);
+        let runs = cx.run_scripts();
         for stage in &model.stages {
             // Archive basename -> the COPY's source span.
             let mut archives: BTreeMap<String, crate::lint::TextRange> = BTreeMap::new();

@@ -1,4 +1,4 @@
-use super::commands::{self, ends_with_ci, is_dynamic, list, parse_args};
+use super::commands::{ends_with_ci, is_dynamic, list, parse_args};
 use super::tool_options::PIP;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
@@ -65,8 +65,7 @@ fn acceptable(req: &str) -> bool {
 
 impl Rule for UnpinnedPipPackage {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 let Some(args) = c.pip_args() else { continue };
                 let p = parse_args(args, PIP);

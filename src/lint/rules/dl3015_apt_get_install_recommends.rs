@@ -1,4 +1,4 @@
-use super::commands::{self, parse_args};
+use super::commands::parse_args;
 use super::run_fix::insert_after;
 use super::tool_options::APT_GET;
 use super::{Rule, declare_rule};
@@ -41,8 +41,8 @@ declare_rule! {
 
 impl Rule for AptGetInstallRecommends {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model, src) = (cx.file, cx.model, cx.src);
-        for run in commands::run_scripts(file, model) {
+        let src = cx.src;
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 if c.name() != "apt-get" {
                     continue;

@@ -1,4 +1,4 @@
-use super::commands::{self, parse_args};
+use super::commands::parse_args;
 use super::dl3018_unpinned_apk_package::APK;
 use super::run_fix::{has_cache_mount, insert_after};
 use super::{Rule, declare_rule};
@@ -42,8 +42,8 @@ declare_rule! {
 
 impl Rule for ApkAddWithoutNoCache {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model, src) = (cx.file, cx.model, cx.src);
-        for run in commands::run_scripts(file, model) {
+        let (file, src) = (cx.file, cx.src);
+        for run in cx.run_scripts().iter() {
             let Some(inst) = file.instructions.get(run.inst) else { continue };
             if has_cache_mount(inst, "/var/cache/apk") {
                 continue;

@@ -1,4 +1,4 @@
-use super::commands::{self, parse_args};
+use super::commands::parse_args;
 use super::run_fix::insert_after;
 use super::tool_options::YUM;
 use super::{Rule, declare_rule};
@@ -48,8 +48,8 @@ impl Rule for YumWithoutYes {
 /// lacks `-y`/`--assumeyes`, with a safe fix inserting `-y` after the
 /// subcommand; DL3030 (yum) and DL3038 (dnf, microdnf) differ only in tools.
 pub(super) fn report_missing_assume_yes(rule: &dyn Rule, cx: &mut Context<'_>, tools: &[&str], manager: &str) {
-    let (file, model, src) = (cx.file, cx.model, cx.src);
-    for run in commands::run_scripts(file, model) {
+    let src = cx.src;
+    for run in cx.run_scripts().iter() {
         for c in run.commands() {
             let tool = c.name();
             if !tools.contains(&tool) {

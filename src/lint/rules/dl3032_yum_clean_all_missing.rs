@@ -1,4 +1,3 @@
-use super::commands;
 use super::run_fix::{has_arg, has_cache_mount_under, removes_under};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
@@ -34,8 +33,8 @@ declare_rule! {
 
 impl Rule for YumCleanAllMissing {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        let file = cx.file;
+        for run in cx.run_scripts().iter() {
             let Some(inst) = file.instructions.get(run.inst) else { continue };
             if has_cache_mount_under(inst, "/var/cache/yum") {
                 continue;

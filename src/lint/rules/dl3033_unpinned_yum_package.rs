@@ -1,4 +1,4 @@
-use super::commands::{self, ends_with_ci, is_dynamic, list, parse_args};
+use super::commands::{ends_with_ci, is_dynamic, list, parse_args};
 use super::tool_options::YUM;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
@@ -39,8 +39,7 @@ fn not_a_name(pkg: &str) -> bool {
 
 impl Rule for UnpinnedYumPackage {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 if c.name() != "yum" {
                     continue;

@@ -1,4 +1,3 @@
-use super::commands;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 
@@ -32,8 +31,7 @@ declare_rule! {
 
 impl Rule for ZypperDistUpgrade {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 if c.name() != "zypper" {
                     continue;

@@ -1,4 +1,4 @@
-use super::commands::{self, ends_with_ci, is_dynamic, list, parse_args};
+use super::commands::{ends_with_ci, is_dynamic, list, parse_args};
 use super::tool_options::ZYPPER;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
@@ -34,8 +34,7 @@ declare_rule! {
 
 impl Rule for UnpinnedZypperPackage {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 if c.name() != "zypper" {
                     continue;

@@ -1,4 +1,4 @@
-use super::commands::{self, OptSpec, ends_with_ci, is_dynamic, list, parse_args};
+use super::commands::{OptSpec, ends_with_ci, is_dynamic, list, parse_args};
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -72,8 +72,7 @@ fn not_a_name(pkg: &str) -> bool {
 
 impl Rule for UnpinnedDnfPackage {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 let tool = c.name();
                 if !matches!(tool, "dnf" | "microdnf") {

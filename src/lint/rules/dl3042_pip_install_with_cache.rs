@@ -1,4 +1,4 @@
-use super::commands::{self, parse_args};
+use super::commands::parse_args;
 use super::run_fix::{has_cache_mount, insert_after, is_truthy};
 use super::tool_options::PIP;
 use super::{Rule, declare_rule};
@@ -44,7 +44,7 @@ const VAR: &str = "PIP_NO_CACHE_DIR";
 impl Rule for PipInstallWithCache {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model, src) = (cx.file, cx.model, cx.src);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             let Some(inst) = file.instructions.get(run.inst) else { continue };
             if has_cache_mount(inst, ".cache/pip") {
                 continue;

@@ -1,4 +1,4 @@
-use super::commands::{self, OptSpec, is_dynamic, parse_args};
+use super::commands::{OptSpec, is_dynamic, parse_args};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 
@@ -54,8 +54,7 @@ const USERADD: OptSpec<'static> = OptSpec {
 
 impl Rule for UseraddWithoutNoLogInit {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 if c.name() != "useradd" {
                     continue;

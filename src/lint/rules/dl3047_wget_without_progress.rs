@@ -1,4 +1,4 @@
-use super::commands::{self, OptSpec, parse_args};
+use super::commands::{OptSpec, parse_args};
 use super::run_fix::insert_after;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
@@ -44,8 +44,8 @@ const WGET: OptSpec<'static> = OptSpec { short: "OoaPUeTtwiBDlARIXQ", long: &[] 
 
 impl Rule for WgetWithoutProgress {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model, src) = (cx.file, cx.model, cx.src);
-        for run in commands::run_scripts(file, model) {
+        let (model, src) = (cx.model, cx.src);
+        for run in cx.run_scripts().iter() {
             let busybox = maybe_busybox(model, run.inst);
             for c in run.commands() {
                 if c.name() != "wget" {

@@ -1,6 +1,5 @@
 use std::collections::HashMap;
 
-use super::commands;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::model::shell::{self, Nesting, SimpleCommand};
@@ -55,8 +54,9 @@ fn written_commands(cmds: &[SimpleCommand]) -> usize {
 
 impl Rule for ConsecutiveRuns {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        let counts: HashMap<usize, usize> = commands::run_scripts(file, model)
+        let file = cx.file;
+        let counts: HashMap<usize, usize> = cx
+            .run_scripts()
             .iter()
             .map(|s| {
                 let cmds: Vec<SimpleCommand> = s.commands().iter().map(|c| c.cmd.clone()).collect();

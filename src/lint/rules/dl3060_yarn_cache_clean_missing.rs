@@ -1,4 +1,3 @@
-use super::commands;
 use super::dl3009_apt_lists_not_deleted::ends_up_in_an_image;
 use super::run_fix::{has_arg, has_cache_mount};
 use super::{Rule, declare_rule};
@@ -38,7 +37,7 @@ declare_rule! {
 impl Rule for YarnCacheCleanMissing {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             let Some(inst) = file.instructions.get(run.inst) else { continue };
             if !ends_up_in_an_image(model, run.inst) || has_cache_mount(inst, ".cache/yarn") {
                 continue;

@@ -1,4 +1,4 @@
-use super::commands::{self, ends_with_ci, is_dynamic};
+use super::commands::{ends_with_ci, is_dynamic};
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -110,8 +110,7 @@ fn problem(pkg: &str) -> Option<String> {
 
 impl Rule for UnpinnedGoPackage {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        for run in commands::run_scripts(file, model) {
+        for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 if c.name() != "go" {
                     continue;

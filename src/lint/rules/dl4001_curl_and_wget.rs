@@ -1,4 +1,3 @@
-use super::commands;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 
@@ -31,8 +30,8 @@ declare_rule! {
 
 impl Rule for CurlAndWget {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        let runs = commands::run_scripts(file, model);
+        let model = cx.model;
+        let runs = cx.run_scripts();
         for stage in &model.stages {
             let (mut curl, mut wget) = (false, false);
             for run in runs.iter().filter(|r| stage.body.contains(&r.inst) && !r.onbuild) {

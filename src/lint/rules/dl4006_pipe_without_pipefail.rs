@@ -1,6 +1,5 @@
 use std::collections::HashMap;
 
-use super::commands;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::model::shell::Script;
@@ -69,8 +68,8 @@ fn sets_pipefail_before(script: &Script, before: usize) -> bool {
 impl Rule for PipeWithoutPipefail {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
-        let runs: HashMap<usize, _> =
-            commands::run_scripts(file, model).into_iter().filter(|r| !r.onbuild).map(|r| (r.inst, r)).collect();
+        let scripts = cx.run_scripts();
+        let runs: HashMap<usize, _> = scripts.iter().filter(|r| !r.onbuild).map(|r| (r.inst, r)).collect();
         for stage in &model.stages {
             let mut safe = false;
             for i in stage.body.clone() {

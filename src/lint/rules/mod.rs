@@ -4,7 +4,7 @@
 //! and one `impl Rule`. [`RULES`] lists them sorted by code; tests guard that
 //! order, the docs' headings and that every rule has a fixture.
 
-mod commands;
+pub(crate) mod commands;
 mod dd001_unpinned_image;
 mod dd002_unresolved_image;
 mod dd010_non_minimal_final_base;
