@@ -677,3 +677,34 @@ async fn concurrent_starts_on_one_fresh_sqlite_file_all_migrate() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_page_lists_open_digest_prs_newest_scan_first() {
+    for db in databases().await {
+        let store = db.connect().await;
+        assert!(store.recent_digest_prs(10).await.unwrap().is_empty());
+        let repo = |name: &str, pr: Option<i64>, scanned: i64, bumps: usize| drydock::store::DigestRepo {
+            repository: name.to_owned(),
+            installation_id: 1,
+            pr_number: pr,
+            last_commit_sha: Some("c0ffee".into()),
+            proposed: (0..bumps).map(|i| (format!("docker.io/library/img{i}:1"), format!("sha256:{i}"))).collect(),
+            last_scan_at: Some(at(scanned)),
+        };
+        store.put_digest_repo(&repo("octo/old", Some(3), 1_000, 1)).await.unwrap();
+        store.put_digest_repo(&repo("octo/new", Some(7), 2_000, 2)).await.unwrap();
+        // A repository whose PR was merged or closed has no number: not listed.
+        store.put_digest_repo(&repo("octo/done", None, 3_000, 0)).await.unwrap();
+        let prs = store.recent_digest_prs(10).await.unwrap();
+        let got: Vec<(&str, u64, &str)> =
+            prs.iter().map(|p| (p.repository.as_str(), p.number, p.title.as_str())).collect();
+        assert_eq!(
+            got,
+            [("octo/new", 7, "2 pinned digests to update"), ("octo/old", 3, "1 pinned digest to update")],
+            "{}",
+            db.backend
+        );
+        assert_eq!(prs[0].updated_at, at(2_000));
+        assert_eq!(store.recent_digest_prs(1).await.unwrap().len(), 1, "the limit holds");
+    }
+}
