@@ -175,6 +175,26 @@ fn healthcheck(listen: &str) -> std::process::Output {
     cmd.output().unwrap()
 }
 
+/// A client for talking to a server under test.
+fn http_client() -> reqwest::Client {
+    drydock::github::app::install_crypto_provider();
+    reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap()
+}
+
+/// Delivers the `pull_request` webhook of a seeded PR as `delivery` and waits for its check run.
+async fn lint_one_pr(
+    gh: &FakeGithub,
+    http: &reqwest::Client,
+    addr: SocketAddr,
+    (i, repo, n): &(u64, String, u64),
+    delivery: &str,
+) {
+    let sha = head_sha(i * 10_000 + n);
+    let body = pull_request_payload(*i, repo, *n, &sha);
+    assert_eq!(deliver_signed_checked(http, addr, delivery, body).await, Some(202));
+    wait_concluded(gh, &BTreeSet::from([(repo.clone(), sha)]), Duration::from_secs(30)).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthcheck_and_metrics_of_a_running_server() {
     let db = TestDb::sqlite();
@@ -187,15 +207,8 @@ async fn healthcheck_and_metrics_of_a_running_server() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 
     // One pull request through the whole flow, then every layer's metrics are on /metrics.
-    let http = {
-        drydock::github::app::install_crypto_provider();
-        reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap()
-    };
-    let (i, repo, n) = prs[0].clone();
-    let sha = head_sha(i * 10_000 + n);
-    let body = pull_request_payload(i, &repo, n, &sha);
-    assert_eq!(deliver_signed_checked(&http, server.addr, "metrics-1", body).await, Some(202));
-    wait_concluded(&gh, &BTreeSet::from([(repo, sha)]), Duration::from_secs(30)).await;
+    let http = http_client();
+    lint_one_pr(&gh, &http, server.addr, &prs[0], "metrics-1").await;
     // The check run concludes a moment before the job is recorded as done: poll until it is.
     let scrape =
         || async { http.get(format!("http://{}/metrics", server.addr)).send().await.unwrap().text().await.unwrap() };
@@ -236,15 +249,9 @@ async fn json_logs_carry_context_and_never_a_secret() {
     let mut cmd = serve_command();
     cmd.env("RUST_LOG", "trace").args(["--log-format", "json"]);
     let mut server = Server::start_with(&gh, &db.url, cmd, Stdio::from(log));
-    let http = {
-        drydock::github::app::install_crypto_provider();
-        reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap()
-    };
-    let (i, repo, n) = prs[0].clone();
-    let sha = head_sha(i * 10_000 + n);
-    let body = pull_request_payload(i, &repo, n, &sha);
-    assert_eq!(deliver_signed_checked(&http, server.addr, "logs-1", body).await, Some(202));
-    wait_concluded(&gh, &BTreeSet::from([(repo.clone(), sha)]), Duration::from_secs(30)).await;
+    let http = http_client();
+    lint_one_pr(&gh, &http, server.addr, &prs[0], "logs-1").await;
+    let (i, repo, _) = prs[0].clone();
     // The check run concludes a moment before the job's `job done` line: wait for it.
     let start = Instant::now();
     while !std::fs::read_to_string(&log_path).unwrap().contains("job done") && start.elapsed() < Duration::from_secs(15)
@@ -296,16 +303,9 @@ async fn replay_enqueues_a_stored_delivery_again_or_posts_it_signed() {
     let (first_db, second_db) = (TestDb::sqlite(), TestDb::sqlite());
     let gh = FakeGithub::start().await;
     let prs = seed(&gh, 1, 1);
-    let (i, repo, n) = prs[0].clone();
-    let sha = head_sha(i * 10_000 + n);
-    let http = {
-        drydock::github::app::install_crypto_provider();
-        reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap()
-    };
+    let http = http_client();
     let mut server = Server::start(&gh, &first_db.url);
-    let body = pull_request_payload(i, &repo, n, &sha);
-    assert_eq!(deliver_signed_checked(&http, server.addr, "replay-1", body).await, Some(202));
-    wait_concluded(&gh, &BTreeSet::from([(repo, sha)]), Duration::from_secs(30)).await;
+    lint_one_pr(&gh, &http, server.addr, &prs[0], "replay-1").await;
     server.kill();
 
     // Into the same database: the delivery's job is queued again.
