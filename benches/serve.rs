@@ -196,8 +196,9 @@ async fn delivery_to_check_run(dir: &std::path::Path, gap: Duration) {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         times.push(start.elapsed());
-        // Let the installation's write gap pass, so each PR is measured alone.
-        tokio::time::sleep(gap).await;
+        // Let the installation go quiet, so each PR is measured alone: the review is posted after the
+        // conclusion (one more write, a gap later), and the next PR's first write waits a gap after it.
+        tokio::time::sleep(gap * 2 + Duration::from_millis(200)).await;
     }
     times.sort();
     println!(
