@@ -103,6 +103,10 @@ pub struct ServeArgs {
     /// Time between passes of the missed-delivery reconciler; 0 switches it off.
     #[arg(long, env = "DRYDOCK_RECONCILE_INTERVAL", default_value = "5m", value_parser = parse_duration, hide = true)]
     pub reconcile_interval: Duration,
+    /// Suggest digest pins in review comments, resolving unpinned `FROM`s at their registries while a
+    /// pull request is linted (`false` for air-gapped installations).
+    #[arg(long, env = "DRYDOCK_PIN_SUGGESTIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub pin_suggestions: bool,
     /// Run the scheduler that enqueues each repository's digest scan (`digest.schedule` in its config).
     #[arg(long, env = "DRYDOCK_DIGEST_SCHEDULE", default_value_t = true, action = clap::ArgAction::Set, hide = true)]
     pub digest_schedule: bool,
@@ -296,6 +300,7 @@ fn finish(
     config.shutdown_grace = args.shutdown_grace;
     config.reconcile_interval = Some(args.reconcile_interval).filter(|d| !d.is_zero());
     config.digest_schedule = args.digest_schedule;
+    config.pin_suggestions = args.pin_suggestions;
     config.write_gap = args.write_gap;
     config.job_lease = args.job_lease.max(Duration::from_millis(300));
     Ok(config)
@@ -440,6 +445,14 @@ mod tests {
         let args = parse(&["--app-id", "7", "--webhook-secret", "s", "--database-url-file", missing.to_str().unwrap()]);
         let err = validate_with(&args, Some(SecretString::from(PEM))).unwrap_err().to_string();
         assert!(err.contains("cannot read the database URL file") && err.contains("DATABASE_URL_FILE"), "{err}");
+    }
+
+    #[test]
+    fn pin_suggestions_can_be_switched_off() {
+        let on = validate_with(&parse(&["--app-id", "7", "--webhook-secret", "s"]), Some(SecretString::from(PEM)));
+        assert!(on.unwrap().pin_suggestions, "on by default");
+        let off = parse(&["--app-id", "7", "--webhook-secret", "s", "--pin-suggestions", "false"]);
+        assert!(!validate_with(&off, Some(SecretString::from(PEM))).unwrap().pin_suggestions);
     }
 
     #[test]

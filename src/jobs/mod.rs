@@ -84,13 +84,23 @@ pub struct GithubJobs {
     gate: Arc<StoreWriteGate>,
     /// The process's one registry state (caches, counters), shared by every installation's digest scans.
     registry: Option<Arc<crate::digest::Registry>>,
+    /// Whether the PR flow asks registries for digests to suggest pins with.
+    pin_suggestions: bool,
 }
 
 impl GithubJobs {
     /// A handler acting as `app`, with mutating requests serialised through `gate`. Digest scans use the
     /// process's [`digest::shared_registry`] unless [`Self::with_registry`] sets another.
     pub fn new(store: Store, app: GithubApp, gate: Arc<StoreWriteGate>) -> Self {
-        Self { store, app, gate, registry: None }
+        Self { store, app, gate, registry: None, pin_suggestions: true }
+    }
+
+    /// This handler without pin suggestions: pull requests get the plain pinning findings and no
+    /// registry is contacted while linting (air-gapped installations; tests).
+    #[must_use]
+    pub fn without_pin_suggestions(mut self) -> Self {
+        self.pin_suggestions = false;
+        self
     }
 
     /// This handler with `registry` (one per process) for digest scans.
@@ -144,7 +154,7 @@ impl GithubJobs {
                     .map_err(|e| JobError::from_flow(&e))?
                     .ok_or_else(|| JobError::Permanent(format!("a {} job is not a lint job", spec.kind())))?;
                 let client = self.client(*installation_id).await?;
-                let registry = self.registry().ok();
+                let registry = if self.pin_suggestions { self.registry().ok() } else { None };
                 let outcome = pull_request::lint_with(&client, &self.store, &target, registry.as_ref())
                     .await
                     .map_err(|e| JobError::from_flow(&e))?;

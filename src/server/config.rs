@@ -46,6 +46,9 @@ pub struct Config {
     /// Whether this process runs the digest-scan scheduler (every replica may: the store hands each
     /// due scan to one of them).
     pub digest_schedule: bool,
+    /// Whether review comments on unpinned `FROM`s carry a suggestion with the resolved digest (which
+    /// asks the image's registry while the pull request is linted).
+    pub pin_suggestions: bool,
     /// Least time between two mutating GitHub requests of one installation (GitHub asks for 1 s).
     pub write_gap: Duration,
     /// A claimed job's lease, and the longest hold of an installation's write slot: a crashed process's
@@ -80,6 +83,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(30),
             reconcile_interval: Some(Duration::from_mins(5)),
             digest_schedule: true,
+            pin_suggestions: true,
             write_gap: Duration::from_secs(1),
             job_lease: Duration::from_mins(1),
         }

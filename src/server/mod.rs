@@ -160,6 +160,7 @@ impl Runtime {
         // no longer than its jobs.
         let gate = Arc::new(StoreWriteGate::new(store.clone(), &process, config.job_lease, config.write_gap));
         let handler = GithubJobs::new(store.clone(), github.clone(), gate);
+        let handler = if config.pin_suggestions { handler } else { handler.without_pin_suggestions() };
         let worker_config = WorkerConfig {
             concurrency: config.workers,
             lease: config.job_lease,

@@ -230,6 +230,38 @@ async fn the_digest_scan_job_runs_through_the_handler_and_its_write_gate() {
     assert_eq!(record.last_commit_sha, e.gh.branch_sha(REPO, BRANCH));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lint_jobs_suggest_pins_unless_switched_off() {
+    use crate::fake_github::PullRequest;
+    let db = TestDb::sqlite();
+    let Some(e) = env(&db).await else { return };
+    let d1 = e.push.tag_image("lib/app", "1", "linux/amd64", "a1").await.digest;
+    let text = format!("FROM {}/lib/app:1 AS app\nRUN true\n", e.host);
+    let patch = format!("@@ -0,0 +1,2 @@\n{}", text.lines().map(|l| format!("+{l}")).collect::<Vec<_>>().join("\n"));
+    let app = GithubApp::new(TEST_APP_ID, SecretString::from(TEST_APP_KEY), &e.gh.uri()).unwrap();
+    let gate = Arc::new(StoreWriteGate::new(e.store.clone(), "test", Duration::from_secs(30), Duration::ZERO));
+    let handler = GithubJobs::new(e.store.clone(), app, gate).with_registry(Arc::clone(&e.registry));
+    let suggestion = format!("```suggestion\nFROM {}/lib/app:1@{d1} AS app\n```", e.host);
+    for (number, handler) in [(11u64, handler.clone()), (12, handler.without_pin_suggestions())] {
+        let head = format!("{number:040x}");
+        e.gh.set_file(REPO, &head, "Dockerfile", text.as_str());
+        e.gh.add_pull_request(REPO, PullRequest::new(number, &head).file("Dockerfile", "added", Some(&patch)));
+        let spec = JobSpec::LintPullRequest {
+            installation_id: INSTALLATION,
+            owner: "octo".into(),
+            repo: "app".into(),
+            number,
+            head_sha: head,
+        };
+        e.store.enqueue(&new_job(&spec).unwrap(), Timestamp::now()).await.unwrap();
+        let job = e.store.claim("w", Duration::from_secs(30), Timestamp::now()).await.unwrap().unwrap();
+        handler.handle(job).await.unwrap();
+        let comments = e.gh.review_comments(REPO, number);
+        let dd001 = comments.iter().find(|c| c.body.contains("DD001")).unwrap_or_else(|| panic!("{comments:#?}"));
+        assert_eq!(dd001.body.contains(&suggestion), number == 11, "PR {number}: {}", dd001.body);
+    }
+}
+
 #[tokio::test]
 async fn store_remembers_rejections_and_scan_claims() {
     for db in databases().await {

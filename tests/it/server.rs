@@ -541,7 +541,7 @@ async fn installation_jobs_record_and_forget_installations() {
         let b = gh.add_repo(7, "octo/lib");
         gh.add_repo(8, "other/x");
         let gate = Arc::new(StoreWriteGate::new(store.clone(), "test", Duration::from_secs(30), Duration::ZERO));
-        let handler = GithubJobs::new(store.clone(), app(&gh), gate);
+        let handler = GithubJobs::new(store.clone(), app(&gh), gate).without_pin_suggestions();
 
         let sync = claim_spec(&store, &JobSpec::InstallationSync { installation_id: 7 }, "w").await;
         handler.handle(sync.clone()).await.unwrap();
@@ -589,7 +589,7 @@ async fn sync_of_an_installation_github_no_longer_knows_forgets_it() {
     let store = db.connect().await;
     let gh = FakeGithub::start().await;
     let gate = Arc::new(StoreWriteGate::new(store.clone(), "test", Duration::from_secs(30), Duration::ZERO));
-    let handler = GithubJobs::new(store.clone(), app(&gh), gate);
+    let handler = GithubJobs::new(store.clone(), app(&gh), gate).without_pin_suggestions();
     store
         .upsert_installation(
             &drydock::store::InstallationInfo {
@@ -613,7 +613,7 @@ async fn a_job_that_does_not_read_is_permanent() {
     let store = db.connect().await;
     let gh = FakeGithub::start().await;
     let gate = Arc::new(StoreWriteGate::new(store.clone(), "test", Duration::from_secs(30), Duration::ZERO));
-    let handler = GithubJobs::new(store.clone(), app(&gh), gate);
+    let handler = GithubJobs::new(store.clone(), app(&gh), gate).without_pin_suggestions();
     store
         .enqueue(&NewJob::new("lint_pull_request", json!({ "kind": "from_the_future" })), Timestamp::now())
         .await
