@@ -60,20 +60,10 @@ pub async fn page(State(app): State<AppState>) -> Response {
     }
 }
 
-/// A time as UTC `YYYY-MM-DD HH:MM:SS` (civil-from-days, so no date crate is needed).
+/// A time as UTC `YYYY-MM-DD HH:MM:SS`.
 fn utc(t: Timestamp) -> String {
-    let secs = t.unix_millis().div_euclid(1000);
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60)
+    chrono::DateTime::from_timestamp_millis(t.unix_millis())
+        .map_or_else(|| "–".to_owned(), |d| d.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
 fn or_dash(value: Option<&str>) -> String {

@@ -172,41 +172,8 @@ pub fn is_dockerfile(path: &str) -> bool {
 }
 
 /// Seconds since the epoch of an RFC 3339 time (`2026-01-01T00:00:00Z`, fractions and offsets allowed).
-#[allow(clippy::many_single_char_names)]
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|v| v.parse::<i64>().ok());
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !matches!(s.get(4..5), Some("-")) || !matches!(s.get(10..11), Some("T" | "t" | " ")) {
-        return None;
-    }
-    let mut rest = s.get(19..)?;
-    if let Some(r) = rest.strip_prefix('.') {
-        rest = r.trim_start_matches(|c: char| c.is_ascii_digit());
-    }
-    let offset = match rest {
-        "Z" | "z" | "" => 0,
-        o => {
-            let sign = match o.get(..1)? {
-                "+" => 1,
-                "-" => -1,
-                _ => return None,
-            };
-            let oh = o.get(1..3)?.parse::<i64>().ok()?;
-            let om = o.get(4..6)?.parse::<i64>().ok()?;
-            sign * (oh * 3600 + om * 60)
-        }
-    };
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + mi * 60 + se - offset)
+    chrono::DateTime::parse_from_rfc3339(s.trim()).ok().map(|d| d.timestamp())
 }
 
 /// The image reference without its digest, the key of the closed-PR memory.
