@@ -1,4 +1,5 @@
-use super::commands::{OptSpec, parse_args};
+use super::commands::parse_args;
+use super::tool_options::{USERADD, USERMOD};
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -30,30 +31,6 @@ declare_rule! {
     pub struct PasswordSetInImage { code: "DD353", name: "password-set-in-image", tag: Some(Tag::NoSecrets), severity: Error, fix: None }
 }
 
-/// `useradd`/`usermod` options that take a value.
-const USERADD: OptSpec<'static> = OptSpec {
-    short: "bcdefgGkKpsuZRPL",
-    long: &[
-        "base-dir",
-        "comment",
-        "home-dir",
-        "expiredate",
-        "inactive",
-        "gid",
-        "groups",
-        "skel",
-        "key",
-        "password",
-        "shell",
-        "uid",
-        "selinux-user",
-        "root",
-        "prefix",
-        "login",
-        "home",
-    ],
-};
-
 impl Rule for PasswordSetInImage {
     fn check_file(&self, cx: &mut Context<'_>) {
         let help = "do not bake passwords into images: run as a user without one, or set it at run time from a secret";
@@ -68,7 +45,7 @@ impl Rule for PasswordSetInImage {
                         .find(|w| w.text == "--stdin")
                         .map(|w| (c.word_range(w), "`passwd --stdin` sets a password inside the image".to_owned())),
                     "useradd" | "usermod" | "adduser" => {
-                        let parsed = parse_args(c.args(), USERADD);
+                        let parsed = parse_args(c.args(), if name == "usermod" { USERMOD } else { USERADD });
                         parsed
                             .opts
                             .iter()

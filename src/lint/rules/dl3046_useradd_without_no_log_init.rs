@@ -1,4 +1,5 @@
-use super::commands::{OptSpec, is_dynamic, parse_args};
+use super::commands::{is_dynamic, parse_args};
+use super::tool_options::USERADD;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 
@@ -28,29 +29,6 @@ declare_rule! {
     /// hadolint DL3046 (same code and meaning).
     pub struct UseraddWithoutNoLogInit { code: "DL3046", name: "useradd-without-no-log-init", tag: None, severity: Warning, fix: None }
 }
-
-/// `useradd` options that take a value.
-const USERADD: OptSpec<'static> = OptSpec {
-    short: "bcdefgGkKpPRsuZ",
-    long: &[
-        "base-dir",
-        "comment",
-        "home-dir",
-        "expiredate",
-        "inactive",
-        "gid",
-        "groups",
-        "skel",
-        "key",
-        "password",
-        "prefix",
-        "root",
-        "shell",
-        "uid",
-        "selinux-user",
-        "btrfs-subvolume-home",
-    ],
-};
 
 impl Rule for UseraddWithoutNoLogInit {
     fn check_file(&self, cx: &mut Context<'_>) {

@@ -113,6 +113,48 @@ pub(crate) const ZYPPER: OptSpec<'static> = OptSpec {
     ],
 };
 
+/// `useradd` options that take a value (`-l`, `--no-log-init`, is a flag).
+pub(crate) const USERADD: OptSpec<'static> = OptSpec {
+    short: "bcdefgGkKpPRsuZ",
+    long: &[
+        "base-dir",
+        "comment",
+        "home-dir",
+        "expiredate",
+        "inactive",
+        "gid",
+        "groups",
+        "skel",
+        "key",
+        "password",
+        "prefix",
+        "root",
+        "shell",
+        "uid",
+        "selinux-user",
+    ],
+};
+
+/// `usermod` options that take a value (here `-l` is `--login NEW_LOGIN`).
+pub(crate) const USERMOD: OptSpec<'static> = OptSpec {
+    short: "cdefgGlpPRsuZ",
+    long: &[
+        "comment",
+        "home",
+        "expiredate",
+        "inactive",
+        "gid",
+        "groups",
+        "login",
+        "password",
+        "prefix",
+        "root",
+        "shell",
+        "uid",
+        "selinux-user",
+    ],
+};
+
 /// The option table of a system package manager, by command name.
 pub(crate) fn for_package_manager(name: &str) -> Option<OptSpec<'static>> {
     match name {
