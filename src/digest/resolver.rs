@@ -29,8 +29,16 @@ type Slot = Arc<tokio::sync::Mutex<Option<(Instant, TagHead)>>>;
 pub(crate) struct Cache {
     tags: Mutex<HashMap<TagKey, Slot>>,
     manifests: Mutex<HashMap<(String, String, u64), Arc<Manifest>>>,
-    platforms: Mutex<HashMap<(String, String, u64), Platform>>,
+    configs: Mutex<HashMap<(String, String, u64), Arc<ImageConfig>>>,
     details: Mutex<HashMap<(String, String, u64), Arc<ImageDetails>>>,
+}
+
+/// What drydock reads of an image config blob.
+struct ImageConfig {
+    platform: Platform,
+    created: Option<String>,
+    revision: Option<String>,
+    source: Option<String>,
 }
 
 impl Cache {
@@ -219,12 +227,35 @@ impl Resolver {
     }
 
     /// The platform of the image manifest `digest`, read from its config blob.
-    #[allow(clippy::items_after_statements)]
     pub async fn platform_of(&self, image: &ImageRef, manifest: &Manifest) -> Result<Platform, ResolveError> {
+        Ok(self.image_config(image, manifest).await?.platform.clone())
+    }
+
+    /// What drydock reads of an image manifest's config blob (platform, created time, OCI labels),
+    /// fetched once per blob and cached: the platform checks and the PR body both read it.
+    async fn image_config(&self, image: &ImageRef, manifest: &Manifest) -> Result<Arc<ImageConfig>, ResolveError> {
+        #[derive(serde::Deserialize, Default)]
+        struct Inner {
+            #[serde(default, rename = "Labels")]
+            labels: Option<HashMap<String, String>>,
+        }
+        #[derive(serde::Deserialize)]
+        struct ConfigJson {
+            #[serde(default)]
+            os: String,
+            #[serde(default)]
+            architecture: String,
+            #[serde(default)]
+            variant: Option<String>,
+            #[serde(default)]
+            created: Option<String>,
+            #[serde(default)]
+            config: Option<Inner>,
+        }
         let cred = self.cred(&image.registry);
         let key = (image.name(), manifest.digest.clone(), cred.as_ref().map_or(0, Credential::id));
-        if let Some(p) = self.registry.cache.platforms.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
-            return Ok(p.clone());
+        if let Some(c) = self.registry.cache.configs.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return Ok(Arc::clone(c));
         }
         let Some(config) = manifest.config.as_deref() else {
             return Err(ResolveError::Invalid {
@@ -244,26 +275,23 @@ impl Resolver {
                 self.registry.options.max_config_bytes,
             )
             .await?;
-        #[derive(serde::Deserialize)]
-        struct Config {
-            #[serde(default)]
-            os: String,
-            #[serde(default)]
-            architecture: String,
-            #[serde(default)]
-            variant: Option<String>,
-        }
-        let c: Config = serde_json::from_slice(&reply.body).map_err(|e| ResolveError::Invalid {
+        let c: ConfigJson = serde_json::from_slice(&reply.body).map_err(|e| ResolveError::Invalid {
             registry: image.registry.clone(),
             detail: format!("image config {config} is not JSON ({e})"),
         })?;
-        let p = Platform::new(&c.os, &c.architecture, c.variant.as_deref().unwrap_or(""));
-        let mut map = self.registry.cache.platforms.lock().unwrap_or_else(PoisonError::into_inner);
+        let labels = c.config.and_then(|i| i.labels).unwrap_or_default();
+        let parsed = Arc::new(ImageConfig {
+            platform: Platform::new(&c.os, &c.architecture, c.variant.as_deref().unwrap_or("")),
+            created: c.created,
+            revision: labels.get("org.opencontainers.image.revision").cloned(),
+            source: labels.get("org.opencontainers.image.source").cloned(),
+        });
+        let mut map = self.registry.cache.configs.lock().unwrap_or_else(PoisonError::into_inner);
         if map.len() >= MAX_CONTENT_ENTRIES {
             map.clear();
         }
-        map.insert(key, p.clone());
-        Ok(p)
+        map.insert(key, Arc::clone(&parsed));
+        Ok(parsed)
     }
 
     /// The created time, OCI labels and signature of `digest` (an index is described by its first
@@ -291,36 +319,16 @@ impl Resolver {
             }
         }
         let mut details = ImageDetails::default();
-        if let Some(config) = manifest.config.as_deref() {
-            #[derive(serde::Deserialize, Default)]
-            struct Inner {
-                #[serde(default, rename = "Labels")]
-                labels: Option<HashMap<String, String>>,
-            }
-            #[derive(serde::Deserialize)]
-            struct Config {
-                #[serde(default)]
-                created: Option<String>,
-                #[serde(default)]
-                config: Option<Inner>,
-            }
-            let path = format!("/v2/{}/blobs/{config}", image.repository);
-            let reply = self
-                .registry
-                .request(
-                    &image.registry,
-                    &image.repository,
-                    cred.as_ref(),
-                    Kind::BlobGet,
-                    &path,
-                    self.registry.options.max_config_bytes,
-                )
-                .await?;
-            if let Ok(c) = serde_json::from_slice::<Config>(&reply.body) {
-                details.created = c.created;
-                let labels = c.config.and_then(|i| i.labels).unwrap_or_default();
-                details.revision = labels.get("org.opencontainers.image.revision").cloned();
-                details.source = labels.get("org.opencontainers.image.source").cloned();
+        if manifest.config.is_some() {
+            match self.image_config(image, &manifest).await {
+                Ok(c) => {
+                    details.created.clone_from(&c.created);
+                    details.revision.clone_from(&c.revision);
+                    details.source.clone_from(&c.source);
+                }
+                // A config that does not read leaves the details empty; a failed request is an error.
+                Err(ResolveError::Invalid { .. }) => {}
+                Err(e) => return Err(e),
             }
         }
         let path = format!("/v2/{}/manifests/{digest}", image.repository);
