@@ -131,8 +131,18 @@ async fn platform_pins_follow_their_platform() {
         "FROM {host}/lib/node:20@{arm}\nFROM {host}/lib/node:20@{index_a}\nFROM --platform=linux/arm64 {host}/lib/node:20@{index_a}\n",
         arm = arm_a.digest
     );
+    // The registry metrics of `/metrics` (the process-wide recorder; other tests add to it too).
+    let metrics = drydock::server::metrics::handle().expect("drydock's recorder is the process's");
     let r = resolver_for(&[&host], Credentials::none());
     assert!(statuses(&r, &src).await.iter().all(|(s, _)| *s == Status::UpToDate));
+    let page = metrics.render();
+    for needle in [
+        format!("drydock_registry_requests_total{{registry=\"{host}\",kind=\"manifest_head\",status=\"200\"}}"),
+        "drydock_registry_cache_total{result=\"miss\"}".to_owned(),
+        "drydock_registry_cache_total{result=\"hit\"}".to_owned(),
+    ] {
+        assert!(page.contains(&needle), "{needle} missing from\n{page}");
+    }
 
     // Only amd64 is rebuilt: the arm64 pins are left alone, the index pin moves.
     let amd_b = push.image("lib/node", "linux/amd64", "b").await;
