@@ -339,6 +339,29 @@ async fn replay_enqueues_a_stored_delivery_again_or_posts_it_signed() {
     assert!(stderr.contains("no delivery `no-such-delivery` in the store"), "{stderr}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_and_exits_within_the_grace() {
+    let db = TestDb::sqlite();
+    let gh = FakeGithub::start().await;
+    let prs = seed(&gh, 1, 1);
+    let mut server = Server::start(&gh, &db.url);
+    lint_one_pr(&gh, &http_client(), server.addr, &prs[0], "term-1").await;
+    let pid = server.child.id().to_string();
+    let started = Instant::now();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "still running 20 s after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0), "a clean exit after SIGTERM");
+    // Nothing was left claimed: the stopped server's jobs are done, none is still leased.
+    let store = db.connect().await;
+    assert!(store.jobs_in_state(JobState::Running, 10).await.unwrap().is_empty());
+}
+
 /// Seeds `prs` PRs per installation (installations `1..=installations`, repo `org{i}/app`), each with a
 /// Dockerfile at its head, so the real PR flow has something to lint and comment on.
 fn seed(gh: &FakeGithub, installations: u64, prs: u64) -> Vec<(u64, String, u64)> {
