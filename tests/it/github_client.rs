@@ -311,6 +311,43 @@ async fn check_run_concludes_with_120_annotations_in_3_patches() {
 }
 
 #[tokio::test]
+async fn a_run_created_concluded_carries_50_annotations_and_appends_the_rest() {
+    let (gh, app) = setup().await;
+    let c = client(&app).await;
+    let annotations: Vec<Annotation> = (0..120).map(annotation).collect();
+    let summary = CheckRunSummary {
+        title: "120 findings".to_owned(),
+        summary: "## drydock".to_owned(),
+        text: Some("details".to_owned()),
+        actions: vec![CheckRunAction {
+            label: "Re-lint".to_owned(),
+            description: "Lint this commit again".to_owned(),
+            identifier: "relint".to_owned(),
+        }],
+    };
+    let (id, sent) =
+        c.create_concluded_check_run(&repo(), HEAD, Conclusion::Failure, &summary, &annotations).await.unwrap();
+    assert_eq!(sent, 3, "one POST and two PATCHes");
+    let runs = gh.check_runs(REPO);
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!((run.id, run.name.as_str(), run.head_sha.as_str()), (id, "drydock", HEAD));
+    assert!(run.created_completed);
+    assert_eq!((run.status.as_str(), run.conclusion.as_deref(), run.patches), ("completed", Some("failure"), 2));
+    assert_eq!((run.title.as_deref(), run.text.as_deref()), (Some("120 findings"), Some("details")));
+    let messages: Vec<&str> = run.annotations.iter().map(|a| a["message"].as_str().unwrap()).collect();
+    assert_eq!(
+        (messages.len(), messages[0], messages[50], messages[119]),
+        (120, "finding 0", "finding 50", "finding 119")
+    );
+    assert_eq!(run.actions[0]["identifier"], "relint");
+
+    // Without annotations it is the POST alone.
+    let (_, sent) = c.create_concluded_check_run(&repo(), HEAD, Conclusion::Success, &summary, &[]).await.unwrap();
+    assert_eq!(sent, 1);
+}
+
+#[tokio::test]
 async fn check_run_without_annotations_is_one_patch() {
     let (gh, app) = setup().await;
     let c = client(&app).await;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use drydock::github::app::GithubApp;
 use drydock::github::client::{ClientConfig, Conclusion, InstallationClient, RepoRef};
 use drydock::github::events::JobSpec;
-use drydock::jobs::pull_request::{FlowError, LintTarget, Outcome, lint, refresh_config};
+use drydock::jobs::pull_request::{FlowError, LintTarget, Outcome, START_GRACE, lint, refresh_config};
 use drydock::store::Store;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -146,6 +146,42 @@ async fn a_pr_gets_a_concluded_check_run_annotations_and_suggestions_on_the_righ
     let maintainer = e.comment_on(7).unwrap();
     assert!(maintainer.body.contains("```suggestion\nLABEL maintainer=\"me@example.com\"\n```"), "{}", maintainer.body);
     assert_eq!(outcome.reviews[0].posted, comments.len());
+}
+
+#[tokio::test]
+async fn a_quick_result_creates_the_run_concluded_in_one_write() {
+    let e = env().await;
+    seed_h1(&e);
+    let outcome = e.lint_pr(1, H1).await.unwrap();
+    let run = &e.gh.check_runs(REPO)[0];
+    assert!(run.created_completed, "linted within START_GRACE: the create carries the conclusion");
+    assert_eq!((run.patches, run.conclusion.as_deref()), (0, Some("failure")));
+    assert_eq!(e.gh.requests_to("POST", "/repos/octo/app/check-runs").len(), 1);
+    assert_eq!(outcome.check_run_id, Some(run.id));
+}
+
+#[tokio::test]
+async fn a_slow_lint_shows_the_run_in_progress_first_then_concludes_it() {
+    let e = env().await;
+    seed_h1(&e);
+    // The file list arrives well after the grace: the run must show up in progress meanwhile.
+    e.gh.inject_on("GET", "/repos/octo/app/pulls/1/files", Fault::Delay(Duration::from_secs(3)), 1);
+    let linting = tokio::spawn({
+        let (client, store) = (e.client.clone(), e.store.clone());
+        async move { lint(&client, &store, &target(1, H1)).await }
+    });
+    let mut runs = e.gh.check_runs(REPO);
+    while runs.is_empty() && !linting.is_finished() {
+        tokio::time::sleep(START_GRACE / 10).await;
+        runs = e.gh.check_runs(REPO);
+    }
+    assert_eq!(runs.len(), 1, "the run exists before the lint is done");
+    assert_eq!((runs[0].status.as_str(), runs[0].created_completed), ("in_progress", false));
+    let outcome = linting.await.unwrap().unwrap();
+    let run = &e.gh.check_runs(REPO)[0];
+    assert_eq!((run.id, run.patches, run.conclusion.as_deref()), (runs[0].id, 1, Some("failure")));
+    assert_eq!(outcome.check_run_id, Some(run.id));
+    assert_eq!(e.gh.requests_to("POST", "/repos/octo/app/check-runs").len(), 1);
 }
 
 #[tokio::test]

@@ -2,13 +2,18 @@
 //! the files, the lint, the conclusion with its annotations, and one review per
 //! pull request.
 //!
-//! **Start at once.** [`lint`] puts the `drydock` check run `in_progress` at the
-//! head before anything slow. It finds the run again rather than making a second
-//! one: the `check_run_id` a re-run names, else a `drydock` run of this App at
-//! the SHA (a crash or retry), else a new one. A run that is already completed
-//! is concluded again only when it already carries the same number of
-//! annotations (GitHub appends annotations, never replaces them); otherwise a
-//! fresh run is made, so annotations are never doubled.
+//! **Start at once.** The `drydock` run shows up within [`START_GRACE`] of the
+//! job starting: when the work takes longer, [`lint`] creates the run
+//! `in_progress` at the head while it goes on; when the result is ready sooner
+//! (most heads), the run is created already concluded, in one write. That
+//! matters because an installation's writes are at least 1 s apart: start plus
+//! conclusion as two writes would hold every result back by a second. A
+//! retryable error leaves the run `in_progress` for the retry. The flow finds
+//! the run again rather than making a second one: the `check_run_id` a re-run
+//! names, else a `drydock` run of this App at the SHA (a crash or retry). A run
+//! that is already completed is concluded again only when it already carries
+//! the same number of annotations (GitHub appends annotations, never replaces
+//! them); otherwise a fresh run is made, so annotations are never doubled.
 //!
 //! **What is linted.** For pull requests: the changed (not removed)
 //! Dockerfiles, Containerfiles and `.dockerignore` files, named as `drydock lint`
@@ -59,6 +64,10 @@ pub const MAX_LINTED_FILES: usize = 200;
 pub const MAX_ANNOTATIONS: usize = 500;
 /// The largest file read (the contents API's inline limit).
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+/// How long the work for a head may take before its check run is created `in_progress`. Most heads are
+/// linted within it, and their run is then created concluded: one write to GitHub instead of two, so the
+/// result does not wait out the 1 s gap between an installation's writes.
+pub const START_GRACE: Duration = Duration::from_millis(250);
 
 /// What to lint: a head SHA, and the PRs whose review comments it owns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,11 +230,35 @@ pub async fn lint_with(
             }
         }
     }
-    let run = start_check_run(client, target).await?;
-    match work(client, store, target, &run, registry).await {
+    let slot = RunSlot(tokio::sync::Mutex::new(find_check_run(client, target).await?));
+    // The run is shown `in_progress` once the work takes longer than START_GRACE; a result ready
+    // sooner creates it concluded, in one write instead of two.
+    let finished = tokio::sync::Notify::new();
+    let starter = async {
+        tokio::select! {
+            () = tokio::time::sleep(START_GRACE) => {}
+            () = finished.notified() => return,
+        }
+        // Never cancelled from here on: a create whose reply was lost would leave a second run.
+        if let Err(e) = slot.start(client, repo, &target.head_sha).await {
+            tracing::warn!(%repo, error = %e, "could not create the check run in progress; it is created when concluded");
+        }
+    };
+    let working = async {
+        let result = work(client, store, target, &slot, registry).await;
+        finished.notify_one();
+        result
+    };
+    let (result, ()) = tokio::join!(working, starter);
+    match result {
         Ok(outcome) => Ok(outcome),
         Err(e) => {
-            if !e.is_retryable() {
+            if e.is_retryable() {
+                // The job is retried: show the run in progress meanwhile, so the check never looks absent.
+                if let Err(e2) = slot.start(client, repo, &target.head_sha).await {
+                    tracing::warn!(%repo, error = %e2, "could not create the check run in progress after an error");
+                }
+            } else {
                 let summary = CheckRunSummary {
                     title: "drydock could not lint this commit".to_owned(),
                     summary: format!(
@@ -236,7 +269,7 @@ pub async fn lint_with(
                     actions: relint_action(),
                 };
                 if let Err(e2) =
-                    conclude(client, repo, &target.head_sha, &run, Conclusion::ActionRequired, &summary, &[]).await
+                    conclude(client, repo, &target.head_sha, &slot, Conclusion::ActionRequired, &summary, &[]).await
                 {
                     tracing::warn!(%repo, error = %e2, "could not conclude the check run after an error");
                 }
@@ -267,11 +300,29 @@ impl RunHandle {
     }
 }
 
-async fn start_check_run(client: &InstallationClient, target: &LintTarget) -> Result<RunHandle, FlowError> {
+/// The run of this head, once found or created. Whoever writes it holds the lock across the request,
+/// so the in-progress start and the conclusion never both create a run.
+struct RunSlot(tokio::sync::Mutex<Option<RunHandle>>);
+
+impl RunSlot {
+    /// Creates the run `in_progress` unless there is one.
+    async fn start(&self, client: &InstallationClient, repo: &RepoRef, head_sha: &str) -> Result<(), FlowError> {
+        let mut run = self.0.lock().await;
+        if run.is_none() {
+            let id = client.create_check_run(repo, head_sha).await?;
+            *run = Some(RunHandle { id, completed_with: None });
+        }
+        Ok(())
+    }
+}
+
+/// The `drydock` run to reuse for the target, if any: the one a re-run names, else one of this App at the
+/// SHA (a crash or a retry). Reads only; a new run is made by [`RunSlot::start`] or [`conclude`].
+async fn find_check_run(client: &InstallationClient, target: &LintTarget) -> Result<Option<RunHandle>, FlowError> {
     let repo = &target.repo;
     if let Some(id) = target.check_run_id {
         match client.check_run(repo, id).await {
-            Ok(info) if info.name == CHECK_RUN_NAME => return Ok(RunHandle::of(&info)),
+            Ok(info) if info.name == CHECK_RUN_NAME => return Ok(Some(RunHandle::of(&info))),
             Ok(_) => {}
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e.into()),
@@ -286,29 +337,35 @@ async fn start_check_run(client: &InstallationClient, target: &LintTarget) -> Re
             _ => true,
         })
         .max_by_key(|r| r.id);
-    if let Some(run) = ours {
-        return Ok(RunHandle::of(run));
-    }
-    let id = client.create_check_run(repo, &target.head_sha).await?;
-    Ok(RunHandle { id, completed_with: None })
+    Ok(ours.map(RunHandle::of))
 }
 
-/// Concludes `run`, or a fresh run when `run` is completed with other annotations; returns the run's id.
+/// Concludes the slot's run; creates it concluded when there is none yet, or when it is completed with other
+/// annotations (GitHub appends annotations, so they would double). Returns the run's id.
 async fn conclude(
     client: &InstallationClient,
     repo: &RepoRef,
     head_sha: &str,
-    run: &RunHandle,
+    slot: &RunSlot,
     conclusion: Conclusion,
     summary: &CheckRunSummary,
     annotations: &[Annotation],
 ) -> Result<u64, FlowError> {
-    let (id, annotations) = match run.completed_with {
-        None => (run.id, annotations),
-        Some(n) if usize::try_from(n).ok() == Some(annotations.len()) => (run.id, &[][..]),
-        Some(_) => (client.create_check_run(repo, head_sha).await?, annotations),
+    let mut run = slot.0.lock().await;
+    let id = match *run {
+        Some(RunHandle { id, completed_with: None }) => {
+            client.conclude_check_run(repo, id, conclusion, summary, annotations).await?;
+            id
+        }
+        Some(RunHandle { id, completed_with: Some(n) }) if usize::try_from(n).ok() == Some(annotations.len()) => {
+            client.conclude_check_run(repo, id, conclusion, summary, &[]).await?;
+            id
+        }
+        Some(RunHandle { completed_with: Some(_), .. }) | None => {
+            client.create_concluded_check_run(repo, head_sha, conclusion, summary, annotations).await?.0
+        }
     };
-    client.conclude_check_run(repo, id, conclusion, summary, annotations).await?;
+    *run = Some(RunHandle { id, completed_with: Some(u64::try_from(annotations.len()).unwrap_or(u64::MAX)) });
     Ok(id)
 }
 
@@ -330,7 +387,7 @@ async fn work(
     client: &InstallationClient,
     store: &Store,
     target: &LintTarget,
-    run: &RunHandle,
+    run: &RunSlot,
     registry: Option<&std::sync::Arc<crate::digest::Registry>>,
 ) -> Result<Outcome, FlowError> {
     let repo = &target.repo;

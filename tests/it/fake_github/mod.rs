@@ -221,6 +221,8 @@ pub struct CheckRun {
     pub actions: Vec<Value>,
     /// How many `PATCH` requests it received.
     pub patches: u32,
+    /// Whether the `POST` that made it concluded it (status `completed`).
+    pub created_completed: bool,
     /// The App that made it.
     pub app_id: u64,
 }
@@ -589,6 +591,7 @@ impl FakeGithub {
             annotations: Vec::new(),
             actions: Vec::new(),
             patches: 0,
+            created_completed: false,
             app_id,
         });
         id

@@ -642,9 +642,11 @@ fn create_check_run(repo: &mut Repo, id: &mut impl FnMut() -> u64, ctx: &Ctx<'_>
         annotations: Vec::new(),
         actions: Vec::new(),
         patches: 0,
+        created_completed: false,
         app_id: app_id(),
     };
     update_check_run(&mut run, &body)?;
+    run.created_completed = run.status == "completed";
     run.id = id();
     let reply = Reply::json(StatusCode::CREATED, check_run_json(&run));
     repo.check_runs.push(run);
