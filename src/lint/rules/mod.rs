@@ -59,6 +59,7 @@ mod dd363_apk_del_without_virtual;
 mod dd364_final_stage_without_command;
 mod dd365_semicolon_ignores_failure;
 mod dd366_copy_owned_by_runtime_user;
+mod dd367_gem_or_rvm_cache_kept;
 mod dl1000_parse_error;
 mod dl1001_inline_ignore_pragma;
 mod dl3000_relative_workdir;
@@ -329,6 +330,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dd364_final_stage_without_command::FinalStageWithoutCommand,
     &dd365_semicolon_ignores_failure::SemicolonIgnoresFailure,
     &dd366_copy_owned_by_runtime_user::CopyOwnedByRuntimeUser,
+    &dd367_gem_or_rvm_cache_kept::GemOrRvmCacheKept,
     &dl1000_parse_error::ParseError,
     &dl1001_inline_ignore_pragma::InlineIgnorePragma,
     &dl3000_relative_workdir::RelativeWorkdir,
