@@ -10,11 +10,12 @@
 //! Without the binary, or when it fails, drydock says so once on stderr and
 //! goes on without SC findings.
 
-use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
@@ -35,15 +36,16 @@ const MAX_PARALLEL: usize = 4;
 /// Runs `shellcheck` and caches what it says.
 pub struct ShellCheck {
     exe: Option<PathBuf>,
-    cache: RefCell<HashMap<String, Vec<ScriptFinding>>>,
-    told_missing: Cell<bool>,
-    told_failed: Cell<bool>,
+    /// Findings by script text. Shared by the threads of `drydock lint`.
+    cache: Mutex<HashMap<String, Vec<ScriptFinding>>>,
+    told_missing: AtomicBool,
+    told_failed: AtomicBool,
 }
 
 impl ShellCheck {
     /// Uses `exe`, or reports SC checks as skipped when it is `None`.
     pub fn new(exe: Option<PathBuf>) -> Self {
-        Self { exe, cache: RefCell::default(), told_missing: Cell::new(false), told_failed: Cell::new(false) }
+        Self { exe, cache: Mutex::default(), told_missing: AtomicBool::new(false), told_failed: AtomicBool::new(false) }
     }
 
     /// Uses the `shellcheck` found on `PATH`, if any.
@@ -56,12 +58,18 @@ impl ShellCheck {
         self.exe.is_some()
     }
 
+    /// The cache, also after a thread panicked while holding it (the map stays valid: entries are only
+    /// inserted whole).
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<ScriptFinding>>> {
+        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Checks every script not checked yet, in as few processes as the chunk
     /// size allows, and caches the results.
     pub fn prefetch(&self, scripts: &[CheckScript]) {
         let Some(exe) = &self.exe else { return };
         let mut todo: Vec<&str> = {
-            let cache = self.cache.borrow();
+            let cache = self.cache();
             scripts
                 .iter()
                 .map(|s| s.text.as_str())
@@ -84,7 +92,7 @@ impl ShellCheck {
                 }
             });
         }
-        let mut cache = self.cache.borrow_mut();
+        let mut cache = self.cache();
         for (chunk, result) in chunks.iter().zip(results) {
             match result {
                 Ok(found) => {
@@ -93,7 +101,7 @@ impl ShellCheck {
                     }
                 }
                 Err(e) => {
-                    if !self.told_failed.replace(true) {
+                    if !self.told_failed.swap(true, Ordering::Relaxed) {
                         eprintln!(
                             "drydock: warning: shellcheck failed, so SC checks were skipped for some RUN scripts: {e:#}; \
                              check that `{}` runs, or pass `--no-shellcheck`",
@@ -113,7 +121,7 @@ impl ShellCheck {
 impl ScriptChecker for ShellCheck {
     fn check(&self, scripts: &[CheckScript]) -> Vec<Vec<ScriptFinding>> {
         if self.exe.is_none() {
-            if !scripts.is_empty() && !self.told_missing.replace(true) {
+            if !scripts.is_empty() && !self.told_missing.swap(true, Ordering::Relaxed) {
                 eprintln!(
                     "drydock: note: ShellCheck (SC) checks were skipped: no `shellcheck` on PATH; install it \
                      (Debian/Ubuntu: `apt-get install shellcheck`), or pass `--no-shellcheck` or set \
@@ -123,7 +131,7 @@ impl ScriptChecker for ShellCheck {
             return Vec::new();
         }
         self.prefetch(scripts);
-        let cache = self.cache.borrow();
+        let cache = self.cache();
         scripts.iter().map(|s| cache.get(&s.text).cloned().unwrap_or_default()).collect()
     }
 }
@@ -256,7 +264,7 @@ mod tests {
         let sup = crate::lint::suppress::Suppressions::from_dockerfile(&file);
         let scripts = crate::lint::script_check::scripts(&file, &model, &sup);
         assert!(sc.check(&scripts).is_empty());
-        assert!(sc.told_missing.get());
+        assert!(sc.told_missing.load(Ordering::Relaxed));
     }
 
     #[test]
@@ -267,6 +275,6 @@ mod tests {
         let sup = crate::lint::suppress::Suppressions::from_dockerfile(&file);
         let scripts = crate::lint::script_check::scripts(&file, &model, &sup);
         assert_eq!(sc.check(&scripts), vec![Vec::new()]);
-        assert!(sc.told_failed.get());
+        assert!(sc.told_failed.load(Ordering::Relaxed));
     }
 }

@@ -107,6 +107,9 @@ pub struct LintArgs {
     /// Never color the output (also: `NO_COLOR`).
     #[arg(long)]
     pub no_color: bool,
+    /// Lint this many files at once (default: one per CPU; `1` lints one after another).
+    #[arg(long, short = 'j', value_name = "N", env = "DRYDOCK_THREADS")]
+    pub threads: Option<std::num::NonZeroUsize>,
 }
 
 /// `drydock rules`.

@@ -9,6 +9,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
+use rayon::prelude::*;
 
 use super::args::{LintArgs, ThresholdArg};
 use super::config::ConfigResolver;
@@ -69,19 +70,37 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     if shellcheck.is_available() {
         prefetch_shellcheck(&shellcheck, &targets, &mut configs);
     }
+    // Settings are resolved in order (the resolver caches them per directory); the files are then linted
+    // in parallel and reported in the order they were named.
+    let mut work = Vec::with_capacity(targets.len());
     for target in targets {
-        let settings = match configs.for_dir(target.dir.as_deref().unwrap_or(Path::new("."))) {
-            Ok(s) => s,
+        match configs.for_dir(target.dir.as_deref().unwrap_or(Path::new("."))) {
+            Ok(settings) if settings.is_ignored_path(&target.display) => {}
+            Ok(settings) => work.push((target, settings)),
             Err(e) => {
                 eprintln!("drydock: error: {e:#}");
                 errors += 1;
-                continue;
             }
-        };
-        if settings.is_ignored_path(&target.display) {
-            continue;
         }
-        match lint_one(args, &target, &settings, &shellcheck, &mut diffs) {
+    }
+    let lint = |(target, settings): &(Target, Settings)| {
+        let mut diff = String::new();
+        let report = lint_one(args, target, settings, &shellcheck, &mut diff);
+        (report, diff)
+    };
+    // `--fix` stays sequential: a file named twice must be fixed once, then linted as fixed.
+    let threads = if args.fix { 1 } else { args.threads.map_or(0, std::num::NonZeroUsize::get) };
+    let results: Vec<(Result<FileReport>, String)> = if threads == 1 || work.len() < 2 {
+        work.iter().map(lint).collect()
+    } else {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_or_else(
+            |_| work.iter().map(lint).collect(),
+            |pool| pool.install(|| work.par_iter().map(lint).collect()),
+        )
+    };
+    for ((target, settings), (result, diff)) in work.iter().zip(results) {
+        diffs.push_str(&diff);
+        match result {
             Ok(report) => {
                 failing |= report.diagnostics.iter().any(|d| match cli_threshold {
                     Some(Some(t)) => d.severity >= t,

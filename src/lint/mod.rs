@@ -137,7 +137,7 @@ fn check_dockerfile(
         });
     }
     for rule in RULES.iter().filter(|r| r.meta().target == Target::Dockerfile) {
-        if !settings.is_enabled(rule.meta().code) {
+        if !settings.is_rule_enabled(rule.meta()) {
             continue;
         }
         for inst in &file.instructions {
@@ -168,7 +168,7 @@ fn check_dockerignore(input: &LintInput<'_>, settings: &Settings) -> Vec<Diagnos
     let ignore = parser::dockerignore::parse(input.source);
     let mut cx = Context::new(input, &file, &model, Some(&ignore), settings);
     for rule in RULES.iter().filter(|r| r.meta().target == Target::DockerIgnore) {
-        if settings.is_enabled(rule.meta().code) {
+        if settings.is_rule_enabled(rule.meta()) {
             rule.check_file(&mut cx);
         }
     }

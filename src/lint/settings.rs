@@ -145,6 +145,17 @@ impl Settings {
         self.enabled.contains(code) || super::rules::by_code(code).is_none_or(|r| r.meta().enabled_by_default)
     }
 
+    /// [`Self::is_enabled`] for a rule at hand (no lookup by code: this is asked for every rule of every file).
+    pub fn is_rule_enabled(&self, meta: &super::rules::Meta) -> bool {
+        if self.disabled.contains(meta.code) {
+            return false;
+        }
+        if let Some(only) = &self.only {
+            return only.contains(meta.code);
+        }
+        meta.enabled_by_default || self.enabled.contains(meta.code)
+    }
+
     /// Merges what `file` says into these settings; what it says replaces what
     /// earlier files said (see the module docs for the exact rules).
     pub fn apply(&mut self, file: &ConfigFile) {
@@ -1141,6 +1152,21 @@ fn glob_match(tokens: &[GlobTok], text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_rule_enabled_agrees_with_is_enabled_for_every_rule() {
+        let mut switched = Settings::default();
+        switched.disabled.extend(["DL3008".to_owned(), "DD001".to_owned()]);
+        switched.enabled.extend(["DL1001".to_owned(), "DL3057".to_owned()]);
+        let mut selected = Settings::only("DL3057");
+        selected.disabled.insert("DL3057".to_owned());
+        for settings in [Settings::default(), switched, Settings::only("DD001"), selected] {
+            for rule in crate::lint::rules::RULES {
+                let meta = rule.meta();
+                assert_eq!(settings.is_rule_enabled(meta), settings.is_enabled(meta.code), "{}", meta.code);
+            }
+        }
+    }
 
     fn drydock(src: &str) -> ConfigFile {
         ConfigFile::parse_drydock(src).unwrap()

@@ -251,3 +251,38 @@ fn every_format_snapshot() {
         insta::assert_snapshot!(format!("cli_format_{format}"), text);
     }
 }
+
+#[test]
+fn parallel_lint_reports_like_one_thread_in_the_order_files_are_named() {
+    // Every rule fixture, in reverse name order: the report must follow the order given, whatever thread
+    // finished first, and match a one-thread run byte for byte (unreadable files included).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(&dir).expect("fixtures").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    files.reverse();
+    files.insert(files.len() / 2, dir.join("no-such.Dockerfile"));
+    let run = |threads: &str| {
+        let out =
+            drydock().args(["lint", "-f", "json", "--failure-threshold", "none", "-j", threads]).args(&files).output();
+        let out = out.expect("run drydock");
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).expect("utf-8"),
+            String::from_utf8(out.stderr).expect("utf-8"),
+        )
+    };
+    let one = run("1");
+    assert_eq!(one.0, Some(2), "the missing file is an error: {}", one.2);
+    assert!(one.2.contains("no-such.Dockerfile"), "{}", one.2);
+    assert_eq!(run("4"), one);
+    let json: serde_json::Value = serde_json::from_str(&one.1).expect("json");
+    let paths: Vec<&str> =
+        json["findings"].as_array().expect("findings").iter().filter_map(|f| f["path"].as_str()).collect();
+    let mut seen: Vec<&str> = paths.clone();
+    seen.dedup();
+    let named: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let order: Vec<usize> = seen.iter().map(|p| named.iter().position(|n| n == p).expect("a named file")).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "findings follow the order the files were named");
+    assert!(seen.len() > 100, "most fixtures have findings: {}", seen.len());
+}
