@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use super::LintInput;
 use super::diagnostic::{Diagnostic, Fix};
 use super::model::Model;
+use super::model::shell::{self, Script};
+use super::parser::Keyword;
 use super::parser::{Dockerfile, dockerignore::DockerIgnore};
 use super::rules::Rule;
 use super::rules::commands::{self, InstScripts};
@@ -41,6 +43,8 @@ pub struct Context<'a> {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// The RUN scripts of the file, gathered once for every rule that reads them.
     run_scripts: std::cell::OnceCell<std::rc::Rc<Vec<InstScripts<'a>>>>,
+    /// Shell-form RUNs with no POSIX script, split into words as a shell would, by instruction index.
+    word_split_runs: std::cell::OnceCell<std::rc::Rc<Vec<(usize, Script)>>>,
 }
 
 impl<'a> Context<'a> {
@@ -60,6 +64,7 @@ impl<'a> Context<'a> {
             settings,
             diagnostics: Vec::new(),
             run_scripts: std::cell::OnceCell::new(),
+            word_split_runs: std::cell::OnceCell::new(),
         }
     }
 
@@ -70,6 +75,24 @@ impl<'a> Context<'a> {
         std::rc::Rc::clone(
             self.run_scripts.get_or_init(|| std::rc::Rc::new(commands::run_scripts(self.file, self.model))),
         )
+    }
+
+    /// Shell-form `RUN`s that [`Self::run_scripts`] leaves out (stages whose shell is PowerShell or
+    /// `cmd`), parsed as a POSIX shell would split them: hadolint counts and finds commands in them that
+    /// way. Parsed once, on first use, for the rules that ask (DL3003, DL3059).
+    pub(crate) fn word_split_runs(&self) -> std::rc::Rc<Vec<(usize, Script)>> {
+        let runs = self.run_scripts();
+        std::rc::Rc::clone(self.word_split_runs.get_or_init(|| {
+            let parsed: Vec<(usize, Script)> = self
+                .file
+                .instructions
+                .iter()
+                .enumerate()
+                .filter(|(i, inst)| inst.keyword == Keyword::Run && !inst.json && !runs.iter().any(|r| r.inst == *i))
+                .filter_map(|(i, inst)| inst.args.first().map(|arg| (i, shell::parse_script(&arg.value))))
+                .collect();
+            std::rc::Rc::new(parsed)
+        }))
     }
 
     /// Reports a finding of `rule` at `range`.

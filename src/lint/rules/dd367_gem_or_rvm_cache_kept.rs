@@ -18,7 +18,7 @@ declare_rule! {
     /// `sources`…) or an `rm` of rvm's `archives` or `src` directory.
     ///
     /// ## Why is this bad?
-    /// RubyGems keeps every `.gem` archive it downloads in the `cache`
+    /// `gem` keeps every `.gem` archive it downloads in the `cache`
     /// directory of the gem home, and rvm keeps the Ruby source tarballs and
     /// build trees it fetched. Nothing reads them at run time; left in the
     /// layer they add megabytes to every pull. Removed in a later RUN they
@@ -39,7 +39,7 @@ declare_rule! {
     ///
     /// ## References
     /// The `no_gem_clean_all` and `no_rvm_cleanup_all` checks of Project
-    /// Atomic's dockerfile_lint (rule matrix row G12).
+    /// Atomic's `dockerfile_lint` (rule matrix row G12).
     pub struct GemOrRvmCacheKept { code: "DD367", name: "gem-or-rvm-cache-kept", tag: None, severity: Info, fix: None }
 }
 

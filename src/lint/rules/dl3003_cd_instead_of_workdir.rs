@@ -1,7 +1,5 @@
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
-use crate::lint::model::shell;
-use crate::lint::parser::Keyword;
 
 declare_rule! {
     /// ## What it does
@@ -38,12 +36,9 @@ impl Rule for CdInsteadOfWorkdir {
         let runs = cx.run_scripts();
         // RUNs of stages with a non-POSIX shell have no parsed script; their
         // words are split as a shell would, which finds a leading `cd`.
-        for (i, inst) in file.instructions.iter().enumerate() {
-            if inst.keyword != Keyword::Run || inst.json || runs.iter().any(|r| r.inst == i) {
-                continue;
-            }
-            let Some(arg) = inst.args.first() else { continue };
-            if shell::parse_script(&arg.value).commands.iter().any(|c| c.name().eq_ignore_ascii_case("cd")) {
+        for (i, script) in cx.word_split_runs().iter() {
+            let Some(inst) = file.instructions.get(*i) else { continue };
+            if script.commands.iter().any(|c| c.name().eq_ignore_ascii_case("cd")) {
                 cx.report(self, inst.name_range, "`cd` in `RUN` instead of `WORKDIR`")
                     .help("set the directory with `WORKDIR` before this `RUN`; a `cd` lasts for one `RUN` only");
             }

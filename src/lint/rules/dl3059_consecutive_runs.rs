@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
-use crate::lint::model::shell::{self, Nesting, SimpleCommand};
+use crate::lint::model::shell::{Nesting, SimpleCommand};
 use crate::lint::parser::{Instruction, Keyword};
 
 declare_rule! {
@@ -48,8 +48,8 @@ fn flag_key(inst: &Instruction) -> Vec<String> {
 
 /// Commands written in a script: not those inside an `sh -c` string, and not
 /// `[ … ]` tests (conditions, not commands, to hadolint).
-fn written_commands(cmds: &[SimpleCommand]) -> usize {
-    cmds.iter().filter(|c| c.nested != Nesting::ShC && !matches!(c.name(), "[" | "[[")).count()
+fn written_commands<'c>(cmds: impl IntoIterator<Item = &'c SimpleCommand>) -> usize {
+    cmds.into_iter().filter(|c| c.nested != Nesting::ShC && !matches!(c.name(), "[" | "[[")).count()
 }
 
 impl Rule for ConsecutiveRuns {
@@ -58,10 +58,8 @@ impl Rule for ConsecutiveRuns {
         let counts: HashMap<usize, usize> = cx
             .run_scripts()
             .iter()
-            .map(|s| {
-                let cmds: Vec<SimpleCommand> = s.commands().iter().map(|c| c.cmd.clone()).collect();
-                (s.inst, written_commands(&cmds))
-            })
+            .map(|s| (s.inst, written_commands(s.commands().iter().map(|c| c.cmd))))
+            .chain(cx.word_split_runs().iter().map(|(i, script)| (*i, written_commands(&script.commands))))
             .collect();
         // The previous RUN (flags, command count, line), when nothing else came between.
         let mut previous: Option<(Vec<String>, usize, u32)> = None;
@@ -74,10 +72,7 @@ impl Rule for ConsecutiveRuns {
             // A RUN in a stage whose shell is not POSIX (PowerShell, cmd) has no
             // parsed script: its commands are counted as shell words split them,
             // as hadolint does.
-            let count = counts.get(&i).copied().unwrap_or_else(|| match inst.args.first() {
-                Some(arg) if !inst.json => written_commands(&shell::parse_script(&arg.value).commands),
-                _ => 1,
-            });
+            let count = counts.get(&i).copied().unwrap_or(1);
             if let Some((prev_flags, prev_count, line)) = &previous
                 && *prev_flags == flags
                 && count <= 1
