@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 /// Words that make a variable name secret-looking (BuildKit's
 /// `SecretsUsedInArgOrEnv` list, plus a few common spellings).
@@ -57,6 +57,17 @@ fn words(name: &str) -> Vec<String> {
 
 /// Whether a variable name looks like it holds a secret.
 pub(crate) fn is_secret_name(name: &str) -> bool {
+    // Every secret word and joined spelling contains one of these: an ASCII name without any of them is
+    // not secret-looking, and most names are ASCII and not secret-looking (checked for every ARG, ENV and
+    // assignment).
+    const STEMS: &[&[u8]] = &[b"key", b"pass", b"pword", b"secret", b"token", b"auth", b"credential"];
+    if name.is_ascii() {
+        let lower = name.as_bytes().iter().map(u8::to_ascii_lowercase);
+        let lower: Vec<u8> = lower.collect();
+        if !STEMS.iter().any(|stem| lower.windows(stem.len()).any(|w| w == *stem)) {
+            return false;
+        }
+    }
     let ws = words(name);
     let joined = ws.concat();
     let hit = ws.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
@@ -85,6 +96,13 @@ pub(crate) fn find_token(text: &str) -> Option<(&'static str, usize, usize)> {
         .filter_map(|(n, p)| Regex::new(p).ok().map(|r| (n, r)))
         .collect()
     });
+    // One pass over the text answers "none of them" (almost every text); the patterns are then tried in
+    // order, so the first format listed wins as before.
+    static ANY: LazyLock<Option<RegexSet>> =
+        LazyLock::new(|| RegexSet::new(PATTERNS.iter().map(|(_, re)| re.as_str())).ok());
+    if ANY.as_ref().is_some_and(|set| !set.is_match(text)) {
+        return None;
+    }
     PATTERNS.iter().find_map(|(name, re)| re.find(text).map(|m| (*name, m.start(), m.end())))
 }
 
@@ -184,6 +202,23 @@ mod tests {
         for n in ["PASSWORD_FILE", "GPG_KEY", "TOKEN_URL", "PATH", "KEYBOARD", "HOME", "PUBLIC_KEY", "NODE_VERSION"] {
             assert!(!is_secret_name(n), "{n}");
         }
+    }
+
+    #[test]
+    fn the_ascii_shortcut_agrees_with_the_word_split() {
+        // Names the shortcut rejects must also be rejected by the full check, and non-ASCII names skip it.
+        for n in ["HOME", "NODE_VERSION", "KEYBOARD", "myAuthToken", "X_PWORD", "Credentials_Dir", "DB_PASSWD"] {
+            let ws = words(n);
+            let full = {
+                let joined = ws.concat();
+                ws.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
+                    || ["apikey", "accesskey", "secretkey", "privatekey", "authtoken", "password"]
+                        .iter()
+                        .any(|k| joined.contains(k))
+            } && !ws.iter().any(|w| REFERENCE_WORDS.contains(&w.as_str()));
+            assert_eq!(is_secret_name(n), full, "{n}");
+        }
+        assert!(is_secret_name("DB_PASSWORD_\u{e9}"), "non-ASCII names take the full check");
     }
 
     #[test]
