@@ -629,10 +629,10 @@ fn run_scripts(inst: &Instruction) -> Vec<RunScript> {
     // Shell-form text, with heredoc bodies appended as the shell reads them.
     let mut map = JoinedText::default();
     let mut script = String::new();
-    for &(t, s) in &text.segments {
+    // Segments start at strictly increasing text offsets: each ends where the next begins.
+    for (k, &(t, s)) in text.segments.iter().enumerate() {
         let t = t as usize;
-        let seg_end =
-            text.segments.iter().find(|&&(nt, _)| nt as usize > t).map_or(trimmed_len, |&(nt, _)| nt as usize);
+        let seg_end = text.segments.get(k + 1).map_or(trimmed_len, |&(nt, _)| nt as usize);
         let lo = t.max(cmd_start);
         let hi = seg_end.min(trimmed_len);
         if lo >= hi {

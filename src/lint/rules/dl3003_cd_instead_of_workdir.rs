@@ -1,3 +1,4 @@
+use super::commands::run_at;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::model::shell;
@@ -39,7 +40,7 @@ impl Rule for CdInsteadOfWorkdir {
         // RUNs of stages with a non-POSIX shell have no parsed script; their
         // words are split as a shell would, which finds a leading `cd`.
         for (i, inst) in file.instructions.iter().enumerate() {
-            if inst.keyword != Keyword::Run || inst.json || runs.iter().any(|r| r.inst == i) {
+            if inst.keyword != Keyword::Run || inst.json || run_at(&runs, i).is_some() {
                 continue;
             }
             let Some(arg) = inst.args.first() else { continue };
