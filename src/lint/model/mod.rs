@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use self::image_ref::ImageRef;
 use self::shell::Script;
-use super::parser::{Dockerfile, Instruction, JoinedText, Keyword};
+use super::parser::{Dockerfile, Instruction, JoinedText, Keyword, Segments};
 use super::source::{TextRange, to_u32};
 
 /// BuildKit's automatic platform ARGs, with the values a linux/amd64 build sees.
@@ -666,7 +666,7 @@ fn run_scripts(inst: &Instruction) -> Vec<RunScript> {
 }
 
 fn heredoc_script(doc: &super::parser::Heredoc, index: usize) -> RunScript {
-    let map = JoinedText { text: String::new(), segments: vec![(0, doc.body_range.start)] };
+    let map = JoinedText { text: String::new(), segments: Segments::one((0, doc.body_range.start)) };
     RunScript {
         text: doc.content.clone(),
         script: shell::parse_script(&doc.content),

@@ -71,27 +71,30 @@ pub enum Keyword {
 impl Keyword {
     /// Parses a keyword in any case.
     pub fn parse(word: &str) -> Self {
-        match word.to_ascii_lowercase().as_str() {
-            "add" => Self::Add,
-            "arg" => Self::Arg,
-            "cmd" => Self::Cmd,
-            "copy" => Self::Copy,
-            "entrypoint" => Self::Entrypoint,
-            "env" => Self::Env,
-            "expose" => Self::Expose,
-            "from" => Self::From,
-            "healthcheck" => Self::Healthcheck,
-            "label" => Self::Label,
-            "maintainer" => Self::Maintainer,
-            "onbuild" => Self::Onbuild,
-            "run" => Self::Run,
-            "shell" => Self::Shell,
-            "stopsignal" => Self::Stopsignal,
-            "user" => Self::User,
-            "volume" => Self::Volume,
-            "workdir" => Self::Workdir,
-            _ => Self::Unknown,
-        }
+        const ALL: [Keyword; 18] = [
+            Keyword::Add,
+            Keyword::Arg,
+            Keyword::Cmd,
+            Keyword::Copy,
+            Keyword::Entrypoint,
+            Keyword::Env,
+            Keyword::Expose,
+            Keyword::From,
+            Keyword::Healthcheck,
+            Keyword::Label,
+            Keyword::Maintainer,
+            Keyword::Onbuild,
+            Keyword::Run,
+            Keyword::Shell,
+            Keyword::Stopsignal,
+            Keyword::User,
+            Keyword::Volume,
+            Keyword::Workdir,
+        ];
+        // No allocation: compare in place with each name of the same length.
+        ALL.into_iter()
+            .find(|k| k.as_str().len() == word.len() && k.as_str().eq_ignore_ascii_case(word))
+            .unwrap_or(Self::Unknown)
     }
 
     /// The canonical uppercase name (`UNKNOWN` for [`Keyword::Unknown`]).
@@ -130,8 +133,9 @@ impl Keyword {
 pub struct Instruction {
     /// The keyword.
     pub keyword: Keyword,
-    /// The keyword as written (`from`, `Run`, …).
-    pub name: String,
+    /// The keyword as written (`from`, `Run`, …). Borrowed from
+    /// [`Keyword::as_str`] when written in upper case, as nearly every one is.
+    pub name: std::borrow::Cow<'static, str>,
     /// Span of the keyword.
     pub name_range: TextRange,
     /// The whole instruction: keyword to the end of its last line, heredoc
@@ -226,7 +230,75 @@ pub struct JoinedText {
     pub text: String,
     /// `(offset in text, offset in source)` at the start of each contiguous piece,
     /// sorted by text offset.
-    pub segments: Vec<(u32, u32)>,
+    pub segments: Segments,
+}
+
+/// The segment list of a [`JoinedText`]: a slice of `(offset in text, offset
+/// in source)` pairs. Most instructions are one line, so one segment is kept
+/// inline, without a heap allocation.
+#[derive(Clone, Default)]
+pub struct Segments(SegmentsRepr);
+
+#[derive(Clone)]
+enum SegmentsRepr {
+    One([(u32, u32); 1]),
+    Many(Vec<(u32, u32)>),
+}
+
+impl Default for SegmentsRepr {
+    fn default() -> Self {
+        Self::Many(Vec::new())
+    }
+}
+
+impl Segments {
+    /// One segment.
+    pub fn one(segment: (u32, u32)) -> Self {
+        Self(SegmentsRepr::One([segment]))
+    }
+
+    /// Appends a segment.
+    pub fn push(&mut self, segment: (u32, u32)) {
+        match &mut self.0 {
+            SegmentsRepr::Many(v) if v.is_empty() => self.0 = SegmentsRepr::One([segment]),
+            SegmentsRepr::Many(v) => v.push(segment),
+            SegmentsRepr::One([first]) => self.0 = SegmentsRepr::Many(vec![*first, segment]),
+        }
+    }
+}
+
+impl std::ops::Deref for Segments {
+    type Target = [(u32, u32)];
+
+    fn deref(&self) -> &[(u32, u32)] {
+        match &self.0 {
+            SegmentsRepr::One(one) => one,
+            SegmentsRepr::Many(v) => v,
+        }
+    }
+}
+
+impl From<Vec<(u32, u32)>> for Segments {
+    fn from(v: Vec<(u32, u32)>) -> Self {
+        match v.as_slice() {
+            [one] => Self::one(*one),
+            _ => Self(SegmentsRepr::Many(v)),
+        }
+    }
+}
+
+impl PartialEq for Segments {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Segments {}
+
+impl std::fmt::Debug for Segments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 impl JoinedText {

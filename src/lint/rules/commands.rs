@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use crate::lint::model::shell::{self, Script, SimpleCommand, Word};
 use crate::lint::model::{Model, RunScript, ScriptOrigin};
-use crate::lint::parser::{Dockerfile, Instruction, JoinedText, Keyword};
+use crate::lint::parser::{Dockerfile, Instruction, JoinedText, Keyword, Segments};
 use crate::lint::source::{TextRange, to_u32};
 
 /// Shells whose `-c` argument is a script, for exec-form RUN.
@@ -240,7 +240,7 @@ fn shell_form_script(outer: &Instruction, sub: &Instruction) -> Vec<RunScript> {
 /// strings; for `["sh", "-c", "script"]` the script is parsed too, mapped into
 /// the string when it has no JSON escapes.
 fn exec_scripts(inst: &Instruction) -> Vec<RunScript> {
-    let identity = JoinedText { text: String::new(), segments: vec![(0, 0)] };
+    let identity = JoinedText { text: String::new(), segments: Segments::one((0, 0)) };
     let argv: Vec<Word> =
         inst.args.iter().map(|a| Word { text: a.value.clone(), raw: a.value.clone(), range: a.range }).collect();
     let Some(range) = inst.args.first().map(|a| a.range).map(|r| inst.args.iter().fold(r, |acc, a| acc.cover(a.range)))
@@ -260,7 +260,7 @@ fn exec_scripts(inst: &Instruction) -> Vec<RunScript> {
         && flag.value.ends_with('c')
         && body.range.len() as usize == body.value.len() + 2
     {
-        let map = JoinedText { text: String::new(), segments: vec![(0, body.range.start + 1)] };
+        let map = JoinedText { text: String::new(), segments: Segments::one((0, body.range.start + 1)) };
         out.push(RunScript {
             text: body.value.clone(),
             script: shell::parse_script(&body.value),
@@ -498,7 +498,7 @@ mod tests {
         let script = RunScript {
             text: String::new(),
             script: s.clone(),
-            map: JoinedText { text: String::new(), segments: vec![(0, 0)] },
+            map: JoinedText { text: String::new(), segments: Segments::one((0, 0)) },
             origin: ScriptOrigin::ShellForm,
         };
         let c = RunCmd { script: &script, cmd: &s.commands[0] };
