@@ -71,30 +71,36 @@ pub enum Keyword {
 impl Keyword {
     /// Parses a keyword in any case.
     pub fn parse(word: &str) -> Self {
-        const ALL: [Keyword; 18] = [
-            Keyword::Add,
-            Keyword::Arg,
-            Keyword::Cmd,
-            Keyword::Copy,
-            Keyword::Entrypoint,
-            Keyword::Env,
-            Keyword::Expose,
-            Keyword::From,
-            Keyword::Healthcheck,
-            Keyword::Label,
-            Keyword::Maintainer,
-            Keyword::Onbuild,
-            Keyword::Run,
-            Keyword::Shell,
-            Keyword::Stopsignal,
-            Keyword::User,
-            Keyword::Volume,
-            Keyword::Workdir,
-        ];
-        // No allocation: compare in place with each name of the same length.
-        ALL.into_iter()
-            .find(|k| k.as_str().len() == word.len() && k.as_str().eq_ignore_ascii_case(word))
-            .unwrap_or(Self::Unknown)
+        // Upper-case into a stack buffer (the longest keyword has 11 letters): no allocation.
+        let bytes = word.as_bytes();
+        let mut buf = [0u8; 11];
+        if bytes.len() > buf.len() {
+            return Self::Unknown;
+        }
+        for (d, s) in buf.iter_mut().zip(bytes) {
+            *d = s.to_ascii_uppercase();
+        }
+        match &buf[..bytes.len()] {
+            b"ADD" => Self::Add,
+            b"ARG" => Self::Arg,
+            b"CMD" => Self::Cmd,
+            b"COPY" => Self::Copy,
+            b"ENTRYPOINT" => Self::Entrypoint,
+            b"ENV" => Self::Env,
+            b"EXPOSE" => Self::Expose,
+            b"FROM" => Self::From,
+            b"HEALTHCHECK" => Self::Healthcheck,
+            b"LABEL" => Self::Label,
+            b"MAINTAINER" => Self::Maintainer,
+            b"ONBUILD" => Self::Onbuild,
+            b"RUN" => Self::Run,
+            b"SHELL" => Self::Shell,
+            b"STOPSIGNAL" => Self::Stopsignal,
+            b"USER" => Self::User,
+            b"VOLUME" => Self::Volume,
+            b"WORKDIR" => Self::Workdir,
+            _ => Self::Unknown,
+        }
     }
 
     /// The canonical uppercase name (`UNKNOWN` for [`Keyword::Unknown`]).
@@ -321,5 +327,47 @@ impl JoinedText {
             return TextRange::empty(self.to_source(start));
         }
         TextRange::new(self.to_source(start), self.to_source(end - 1) + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_parse_in_any_case_and_nothing_else() {
+        let all = [
+            Keyword::Add,
+            Keyword::Arg,
+            Keyword::Cmd,
+            Keyword::Copy,
+            Keyword::Entrypoint,
+            Keyword::Env,
+            Keyword::Expose,
+            Keyword::From,
+            Keyword::Healthcheck,
+            Keyword::Label,
+            Keyword::Maintainer,
+            Keyword::Onbuild,
+            Keyword::Run,
+            Keyword::Shell,
+            Keyword::Stopsignal,
+            Keyword::User,
+            Keyword::Volume,
+            Keyword::Workdir,
+        ];
+        for k in all {
+            let upper = k.as_str();
+            assert_eq!(Keyword::parse(upper), k);
+            assert_eq!(Keyword::parse(&upper.to_ascii_lowercase()), k);
+            let mixed: String =
+                upper.chars().enumerate().map(|(i, c)| if i % 2 == 0 { c } else { c.to_ascii_lowercase() }).collect();
+            assert_eq!(Keyword::parse(&mixed), k);
+            assert_eq!(Keyword::parse(&format!("{upper}X")), Keyword::Unknown);
+            assert_eq!(Keyword::parse(&upper[1..]), Keyword::Unknown);
+        }
+        for other in ["", "UNKNOWN", "HEALTHCHECKS", "\u{17f}hell", "ＲＵＮ", "r\u{fc}n"] {
+            assert_eq!(Keyword::parse(other), Keyword::Unknown, "{other:?}");
+        }
     }
 }

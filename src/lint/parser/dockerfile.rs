@@ -602,6 +602,14 @@ fn parse_json(rest: &str, base: usize, map: &JoinedText) -> Json {
     if !text.starts_with('[') {
         return Json::Invalid;
     }
+    if let Some(items) = simple_json_strings(text) {
+        let at = |i: usize| to_u32(base + lead + i);
+        let args = items
+            .into_iter()
+            .map(|(s, e)| Arg { value: text[s + 1..e - 1].to_string(), range: map.to_source_range(at(s), at(e)) })
+            .collect();
+        return Json::Array(args);
+    }
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
     let Some(Ok(value)) = stream.next() else { return Json::Invalid };
     let serde_json::Value::Array(items) = value else {
@@ -632,6 +640,51 @@ fn parse_json(rest: &str, base: usize, map: &JoinedText) -> Json {
         out.push(Arg { value, range: map.to_source_range(to_u32(start), to_u32(end)) });
     }
     Json::Array(out)
+}
+
+/// The common case of [`parse_json`] without a JSON parser: `text` starts with
+/// an array of strings that have no escapes and no control characters, whose
+/// values are then their raw text. Returns each literal's span (quotes
+/// included), or `None` for anything else, which `serde_json` then decides.
+fn simple_json_strings(text: &str) -> Option<Vec<(usize, usize)>> {
+    let bytes = text.as_bytes();
+    let json_ws = |i: &mut usize| {
+        while bytes.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+            *i += 1;
+        }
+    };
+    let mut out = Vec::new();
+    let mut i = 1;
+    json_ws(&mut i);
+    if bytes.get(i) == Some(&b']') {
+        return Some(out);
+    }
+    loop {
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let start = i;
+        i += 1;
+        loop {
+            match bytes.get(i)? {
+                b'"' => break,
+                b'\\' => return None,
+                b if *b < 0x20 => return None,
+                _ => i += 1,
+            }
+        }
+        i += 1;
+        out.push((start, i));
+        json_ws(&mut i);
+        match bytes.get(i)? {
+            b',' => {
+                i += 1;
+                json_ws(&mut i);
+            }
+            b']' => return Some(out),
+            _ => return None,
+        }
+    }
 }
 
 /// `reWhitespace.Split(rest, -1)`, with spans (empty fields dropped). The
@@ -1107,6 +1160,20 @@ mod tests {
             let ours: Vec<String> = split_whitespace(&rest, 0, &map).into_iter().map(|a| a.value).collect();
             let reference: Vec<&str> = rest.split(is_ws).filter(|w| !w.is_empty()).collect();
             proptest::prop_assert_eq!(ours, reference);
+        }
+
+        #[test]
+        fn simple_json_agrees_with_serde(text in "\\[[ \t\n\r\",\\\\\\]a1\u{1}é]{0,20}") {
+            if let Some(spans) = simple_json_strings(&text) {
+                let mut stream = serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>();
+                let Some(Ok(serde_json::Value::Array(items))) = stream.next() else {
+                    return Err(proptest::test_runner::TestCaseError::fail(format!("serde rejects {text:?}")));
+                };
+                let values: Vec<&str> = spans.iter().map(|&(s, e)| &text[s + 1..e - 1]).collect();
+                let theirs: Vec<&str> = items.iter().filter_map(serde_json::Value::as_str).collect();
+                proptest::prop_assert_eq!(items.len(), theirs.len());
+                proptest::prop_assert_eq!(values, theirs);
+            }
         }
 
         #[test]
