@@ -18,7 +18,7 @@
 //! back to source bytes ([`JoinedText`]), so every argument and flag has an exact
 //! span even across continuation lines.
 
-use super::ast::{Arg, Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, JoinedText, Keyword};
+use super::ast::{Arg, Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, JoinedText, Keyword, Segments};
 use crate::lint::diagnostic::{Edit, Fix, Severity};
 use crate::lint::source::{TextRange, to_u32};
 
@@ -58,9 +58,9 @@ struct RawLine<'a> {
     text: &'a str,
 }
 
-impl RawLine<'_> {
+impl<'a> RawLine<'a> {
     /// The line without trailing `\r`/`\n` characters (Go's `TrimRight(s, "\r\n")`).
-    fn content(&self) -> &str {
+    fn content(&self) -> &'a str {
         self.text.trim_end_matches(['\r', '\n'])
     }
 }
@@ -72,6 +72,9 @@ struct Parser<'a> {
     file: Dockerfile,
     issues: Vec<ParseIssue>,
     directives_done: bool,
+    /// The pieces of the logical line being read, kept between instructions
+    /// so the joined text is allocated once, at its final size.
+    pieces: Vec<(&'a str, usize)>,
 }
 
 impl<'a> Parser<'a> {
@@ -84,6 +87,7 @@ impl<'a> Parser<'a> {
             file: Dockerfile { escape: '\\', bom, ..Dockerfile::default() },
             issues: Vec::new(),
             directives_done: false,
+            pieces: Vec::new(),
         }
     }
 
@@ -130,8 +134,9 @@ impl<'a> Parser<'a> {
                 continue;
             }
             let start_line = self.line_no;
-            let mut joined = JoinedText::default();
-            push_piece(&mut joined, piece, line.start + lead);
+            let mut pieces = std::mem::take(&mut self.pieces);
+            pieces.clear();
+            pieces.push((piece, line.start + lead));
             let mut last = line;
             let mut empty_continuation = None;
             let mut empty_lines = Vec::new();
@@ -151,8 +156,10 @@ impl<'a> Parser<'a> {
                 }
                 let (piece, end) = trim_continuation(content, self.file.escape);
                 eol = end;
-                push_piece(&mut joined, piece, next.start);
+                pieces.push((piece, next.start));
             }
+            let joined = join(&pieces);
+            self.pieces = pieces;
             let keyword_start = line.start + lead;
             let mut inst = self.instruction(joined, start_line);
             let mut end = last.start + last.content().len();
@@ -324,12 +331,26 @@ fn set_lines(inst: &mut Instruction, line: u32) {
     }
 }
 
-fn push_piece(joined: &mut JoinedText, piece: &str, source_offset: usize) {
-    if piece.is_empty() {
-        return;
-    }
-    joined.segments.push((to_u32(joined.text.len()), to_u32(source_offset)));
-    joined.text.push_str(piece);
+/// The logical line from its pieces (each with its source offset); empty
+/// pieces leave no segment.
+fn join(pieces: &[(&str, usize)]) -> JoinedText {
+    let mut text = String::with_capacity(pieces.iter().map(|p| p.0.len()).sum());
+    let mut nonempty = pieces.iter().filter(|p| !p.0.is_empty());
+    let segments = match (nonempty.clone().count(), nonempty.next()) {
+        (1, Some(&(piece, source_offset))) => {
+            text.push_str(piece);
+            Segments::one((0, to_u32(source_offset)))
+        }
+        (n, _) => {
+            let mut segments = Vec::with_capacity(n);
+            for &(piece, source_offset) in pieces.iter().filter(|p| !p.0.is_empty()) {
+                segments.push((to_u32(text.len()), to_u32(source_offset)));
+                text.push_str(piece);
+            }
+            Segments::from(segments)
+        }
+    };
+    JoinedText { text, segments }
 }
 
 /// Length in bytes of the leading whitespace (Go's `unicode.IsSpace`).
@@ -602,12 +623,11 @@ fn parse_json(rest: &str, base: usize, map: &JoinedText) -> Json {
     if !text.starts_with('[') {
         return Json::Invalid;
     }
-    if let Some(items) = simple_json_strings(text) {
-        let at = |i: usize| to_u32(base + lead + i);
-        let args = items
-            .into_iter()
-            .map(|(s, e)| Arg { value: text[s + 1..e - 1].to_string(), range: map.to_source_range(at(s), at(e)) })
-            .collect();
+    let at = |i: usize| to_u32(base + lead + i);
+    if let Some(args) = simple_json_strings(text, |s, e| Arg {
+        value: text[s + 1..e - 1].to_string(),
+        range: map.to_source_range(at(s), at(e)),
+    }) {
         return Json::Array(args);
     }
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
@@ -644,9 +664,9 @@ fn parse_json(rest: &str, base: usize, map: &JoinedText) -> Json {
 
 /// The common case of [`parse_json`] without a JSON parser: `text` starts with
 /// an array of strings that have no escapes and no control characters, whose
-/// values are then their raw text. Returns each literal's span (quotes
+/// values are then their raw text. Returns `item` of each literal's span (quotes
 /// included), or `None` for anything else, which `serde_json` then decides.
-fn simple_json_strings(text: &str) -> Option<Vec<(usize, usize)>> {
+fn simple_json_strings<T>(text: &str, mut item: impl FnMut(usize, usize) -> T) -> Option<Vec<T>> {
     let bytes = text.as_bytes();
     let json_ws = |i: &mut usize| {
         while bytes.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
@@ -674,7 +694,7 @@ fn simple_json_strings(text: &str) -> Option<Vec<(usize, usize)>> {
             }
         }
         i += 1;
-        out.push((start, i));
+        out.push(item(start, i));
         json_ws(&mut i);
         match bytes.get(i)? {
             b',' => {
@@ -911,7 +931,6 @@ fn lex_words(s: &str, raw: bool) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lint::parser::ast::Segments;
 
     fn one(src: &str) -> Instruction {
         let (file, issues) = parse(src);
@@ -1164,7 +1183,7 @@ mod tests {
 
         #[test]
         fn simple_json_agrees_with_serde(text in "\\[[ \t\n\r\",\\\\\\]a1\u{1}é]{0,20}") {
-            if let Some(spans) = simple_json_strings(&text) {
+            if let Some(spans) = simple_json_strings(&text, |s, e| (s, e)) {
                 let mut stream = serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>();
                 let Some(Ok(serde_json::Value::Array(items))) = stream.next() else {
                     return Err(proptest::test_runner::TestCaseError::fail(format!("serde rejects {text:?}")));
