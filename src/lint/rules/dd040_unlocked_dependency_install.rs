@@ -3,6 +3,7 @@ use super::tool_options::{NPM, PIP};
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
+use crate::lint::model::ScopeCursor;
 use crate::lint::model::shell::Word;
 
 declare_rule! {
@@ -230,8 +231,10 @@ impl Rule for UnlockedDependencyInstall {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
         let mut bundle_frozen = false;
+        // RUNs come in file order: the cursor walks each stage once.
+        let mut scopes = ScopeCursor::new(model, file);
         for run in cx.run_scripts().iter() {
-            let scope = model.scope_at(file, run.inst);
+            let scope = scopes.at(run.inst);
             for c in run.commands() {
                 let found = match c.name() {
                     "npm" => npm(&parse_args(c.args(), NPM)),
