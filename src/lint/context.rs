@@ -88,7 +88,7 @@ impl<'a> Context<'a> {
                 .instructions
                 .iter()
                 .enumerate()
-                .filter(|(i, inst)| inst.keyword == Keyword::Run && !inst.json && !runs.iter().any(|r| r.inst == *i))
+                .filter(|(i, inst)| inst.keyword == Keyword::Run && !inst.json && commands::run_at(&runs, *i).is_none())
                 .filter_map(|(i, inst)| inst.args.first().map(|arg| (i, shell::parse_script(&arg.value))))
                 .collect();
             std::rc::Rc::new(parsed)

@@ -498,7 +498,7 @@ mod tests {
     fn inst(keyword: &str, start: u32, end: u32) -> Instruction {
         Instruction {
             keyword: Keyword::parse(keyword),
-            name: keyword.to_string(),
+            name: keyword.to_string().into(),
             name_range: TextRange::default(),
             range: TextRange::default(),
             start_line: start,

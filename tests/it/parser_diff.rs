@@ -217,7 +217,7 @@ fn compare_one(index: usize, o: &Instruction, b: &BkInstruction, compare_strings
     let cmd_agrees = cmd_ours == cmd_bk;
     push("cmd", cmd_ours, cmd_bk);
     if cmd_agrees {
-        push("name as written", o.name.clone(), b.cmd.clone());
+        push("name as written", o.name.to_string(), b.cmd.clone());
     }
     push("sub_cmd", show(&o.sub.as_ref().map(|s| our_cmd(s))), show(&b.sub_cmd.as_ref().map(|s| s.to_uppercase())));
     push("end_line", o.end_line.to_string(), b.end_line.to_string());
@@ -536,7 +536,7 @@ fn compare_reports_each_field() {
     let arg = |v: &str| Arg { value: v.to_string(), range: TextRange::default() };
     let ours = Instruction {
         keyword: Keyword::Run,
-        name: "run".to_string(),
+        name: "run".into(),
         name_range: TextRange::default(),
         range: TextRange::default(),
         start_line: 2,

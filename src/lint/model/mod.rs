@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use self::image_ref::ImageRef;
 use self::shell::Script;
-use super::parser::{Dockerfile, Instruction, JoinedText, Keyword};
+use super::parser::{Dockerfile, Instruction, JoinedText, Keyword, Segments};
 use super::source::{TextRange, to_u32};
 
 /// BuildKit's automatic platform ARGs, with the values a linux/amd64 build sees.
@@ -270,45 +270,100 @@ impl Model {
 
     /// The variables in scope just before instruction `at` (ARG and ENV of its
     /// stage, with global ARG defaults and platform ARGs), for expanding its words.
+    /// Each call walks the stage up to `at`: to visit many instructions in file
+    /// order, use [`ScopeCursor`].
     pub fn scope_at(&self, file: &Dockerfile, at: usize) -> HashMap<String, String> {
-        let mut scope: HashMap<String, String> = HashMap::new();
-        let globals: HashMap<&str, &ArgDecl> = self.global_args.iter().map(|a| (a.name.as_str(), a)).collect();
-        let Some(Some(stage)) = self.stage_of.get(at) else {
-            return global_scope(&self.global_args);
-        };
-        for s in self.chain(*stage).into_iter().rev() {
-            let Some(st) = self.stages.get(s) else {
-                continue;
-            };
-            for i in st.body.clone().take_while(|&i| i < at) {
-                let Some(inst) = file.instructions.get(i) else {
-                    continue;
-                };
-                match inst.keyword {
-                    Keyword::Arg => {
-                        for decl in arg_decls(inst, i, self.escape) {
-                            let value = decl
-                                .default
-                                .or_else(|| globals.get(decl.name.as_str()).and_then(|g| g.default.clone()))
-                                .or_else(|| platform_default(&decl.name).map(str::to_string));
-                            if let Some(v) = value {
-                                scope.insert(decl.name, v);
-                            }
-                        }
+        let mut cursor = ScopeCursor::new(self, file);
+        cursor.at(at);
+        cursor.scope
+    }
+
+    /// Applies instruction `i` (an ARG or ENV) to `scope`.
+    fn apply_to_scope(
+        &self,
+        inst: &Instruction,
+        i: usize,
+        globals: &HashMap<&str, &ArgDecl>,
+        scope: &mut HashMap<String, String>,
+    ) {
+        match inst.keyword {
+            Keyword::Arg => {
+                for decl in arg_decls(inst, i, self.escape) {
+                    let value = decl
+                        .default
+                        .or_else(|| globals.get(decl.name.as_str()).and_then(|g| g.default.clone()))
+                        .or_else(|| platform_default(&decl.name).map(str::to_string));
+                    if let Some(v) = value {
+                        scope.insert(decl.name, v);
                     }
-                    Keyword::Env => {
-                        for pair in inst.args.chunks(2) {
-                            if let [k, v] = pair {
-                                let value = expand::expand(&v.value, self.escape, &|n| scope.get(n).cloned()).value;
-                                scope.insert(k.value.clone(), value);
-                            }
-                        }
-                    }
-                    _ => {}
                 }
             }
+            Keyword::Env => {
+                for pair in inst.args.chunks(2) {
+                    if let [k, v] = pair {
+                        let value = expand::expand(&v.value, self.escape, &|n| scope.get(n).cloned()).value;
+                        scope.insert(k.value.clone(), value);
+                    }
+                }
+            }
+            _ => {}
         }
-        scope
+    }
+}
+
+/// [`Model::scope_at`] for instructions visited in file order: moving forward
+/// within a stage applies only the instructions passed since the last call, so
+/// a walk over a stage is linear instead of quadratic. Any other move starts
+/// over. Gives exactly what `scope_at` gives.
+pub struct ScopeCursor<'m> {
+    model: &'m Model,
+    file: &'m Dockerfile,
+    globals: HashMap<&'m str, &'m ArgDecl>,
+    /// The stage whose scope `scope` holds, and the next instruction to apply.
+    at: Option<(usize, usize)>,
+    scope: HashMap<String, String>,
+}
+
+impl<'m> ScopeCursor<'m> {
+    /// A cursor over `file` and its `model`.
+    pub fn new(model: &'m Model, file: &'m Dockerfile) -> Self {
+        let globals = model.global_args.iter().map(|a| (a.name.as_str(), a)).collect();
+        Self { model, file, globals, at: None, scope: HashMap::new() }
+    }
+
+    /// The variables in scope just before instruction `at`, as [`Model::scope_at`].
+    pub fn at(&mut self, at: usize) -> &HashMap<String, String> {
+        let model = self.model;
+        let Some(Some(stage)) = model.stage_of.get(at).copied() else {
+            self.at = None;
+            self.scope = global_scope(&model.global_args);
+            return &self.scope;
+        };
+        let from = match self.at {
+            Some((s, next)) if s == stage && next <= at => next,
+            _ => {
+                // Start over: the stages this one is built on, whole, then this one.
+                self.scope.clear();
+                for s in model.chain(stage).into_iter().skip(1).rev() {
+                    if let Some(st) = model.stages.get(s) {
+                        self.apply(st.body.clone().take_while(|&i| i < at));
+                    }
+                }
+                model.stages.get(stage).map_or(at, |st| st.body.start)
+            }
+        };
+        let end = model.stages.get(stage).map_or(from, |st| at.min(st.body.end));
+        self.apply(from..end);
+        self.at = Some((stage, end.max(from)));
+        &self.scope
+    }
+
+    fn apply(&mut self, insts: impl Iterator<Item = usize>) {
+        for i in insts {
+            if let Some(inst) = self.file.instructions.get(i) {
+                self.model.apply_to_scope(inst, i, &self.globals, &mut self.scope);
+            }
+        }
     }
 }
 
@@ -629,10 +684,10 @@ fn run_scripts(inst: &Instruction) -> Vec<RunScript> {
     // Shell-form text, with heredoc bodies appended as the shell reads them.
     let mut map = JoinedText::default();
     let mut script = String::new();
-    for &(t, s) in &text.segments {
+    // Segments start at strictly increasing text offsets: each ends where the next begins.
+    for (k, &(t, s)) in text.segments.iter().enumerate() {
         let t = t as usize;
-        let seg_end =
-            text.segments.iter().find(|&&(nt, _)| nt as usize > t).map_or(trimmed_len, |&(nt, _)| nt as usize);
+        let seg_end = text.segments.get(k + 1).map_or(trimmed_len, |&(nt, _)| nt as usize);
         let lo = t.max(cmd_start);
         let hi = seg_end.min(trimmed_len);
         if lo >= hi {
@@ -666,7 +721,7 @@ fn run_scripts(inst: &Instruction) -> Vec<RunScript> {
 }
 
 fn heredoc_script(doc: &super::parser::Heredoc, index: usize) -> RunScript {
-    let map = JoinedText { text: String::new(), segments: vec![(0, doc.body_range.start)] };
+    let map = JoinedText { text: String::new(), segments: Segments::one((0, doc.body_range.start)) };
     RunScript {
         text: doc.content.clone(),
         script: shell::parse_script(&doc.content),
@@ -759,6 +814,21 @@ mod tests {
         let (_, m) = model("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN dir\n");
         assert!(!m.stages[0].posix_shell);
         assert!(m.scripts[1].is_empty());
+    }
+
+    #[test]
+    fn scope_cursor_matches_scope_at_in_any_order() {
+        let src = "ARG V=1\nARG G\nFROM a AS base\nARG V\nENV E=$V X=${G:-g}\nARG G=2\nRUN x\nENV E=$E.$G\n\
+                   FROM base AS two\nENV F=$E\nARG V=3\nRUN y\nFROM b\nARG TARGETOS\nENV T=$TARGETOS-$V\nRUN z\n";
+        let (file, m) = model(src);
+        let n = file.instructions.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.extend((0..n).rev());
+        order.extend([5, 5, 1, 9, 2, 14, 3]);
+        let mut cursor = ScopeCursor::new(&m, &file);
+        for at in order {
+            assert_eq!(cursor.at(at), &m.scope_at(&file, at), "instruction {at}");
+        }
     }
 
     #[test]

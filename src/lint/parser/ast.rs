@@ -71,25 +71,34 @@ pub enum Keyword {
 impl Keyword {
     /// Parses a keyword in any case.
     pub fn parse(word: &str) -> Self {
-        match word.to_ascii_lowercase().as_str() {
-            "add" => Self::Add,
-            "arg" => Self::Arg,
-            "cmd" => Self::Cmd,
-            "copy" => Self::Copy,
-            "entrypoint" => Self::Entrypoint,
-            "env" => Self::Env,
-            "expose" => Self::Expose,
-            "from" => Self::From,
-            "healthcheck" => Self::Healthcheck,
-            "label" => Self::Label,
-            "maintainer" => Self::Maintainer,
-            "onbuild" => Self::Onbuild,
-            "run" => Self::Run,
-            "shell" => Self::Shell,
-            "stopsignal" => Self::Stopsignal,
-            "user" => Self::User,
-            "volume" => Self::Volume,
-            "workdir" => Self::Workdir,
+        // Upper-case into a stack buffer (the longest keyword has 11 letters): no allocation.
+        let bytes = word.as_bytes();
+        let mut buf = [0u8; 11];
+        if bytes.len() > buf.len() {
+            return Self::Unknown;
+        }
+        for (d, s) in buf.iter_mut().zip(bytes) {
+            *d = s.to_ascii_uppercase();
+        }
+        match &buf[..bytes.len()] {
+            b"ADD" => Self::Add,
+            b"ARG" => Self::Arg,
+            b"CMD" => Self::Cmd,
+            b"COPY" => Self::Copy,
+            b"ENTRYPOINT" => Self::Entrypoint,
+            b"ENV" => Self::Env,
+            b"EXPOSE" => Self::Expose,
+            b"FROM" => Self::From,
+            b"HEALTHCHECK" => Self::Healthcheck,
+            b"LABEL" => Self::Label,
+            b"MAINTAINER" => Self::Maintainer,
+            b"ONBUILD" => Self::Onbuild,
+            b"RUN" => Self::Run,
+            b"SHELL" => Self::Shell,
+            b"STOPSIGNAL" => Self::Stopsignal,
+            b"USER" => Self::User,
+            b"VOLUME" => Self::Volume,
+            b"WORKDIR" => Self::Workdir,
             _ => Self::Unknown,
         }
     }
@@ -130,8 +139,9 @@ impl Keyword {
 pub struct Instruction {
     /// The keyword.
     pub keyword: Keyword,
-    /// The keyword as written (`from`, `Run`, …).
-    pub name: String,
+    /// The keyword as written (`from`, `Run`, …). Borrowed from
+    /// [`Keyword::as_str`] when written in upper case, as nearly every one is.
+    pub name: std::borrow::Cow<'static, str>,
     /// Span of the keyword.
     pub name_range: TextRange,
     /// The whole instruction: keyword to the end of its last line, heredoc
@@ -226,7 +236,75 @@ pub struct JoinedText {
     pub text: String,
     /// `(offset in text, offset in source)` at the start of each contiguous piece,
     /// sorted by text offset.
-    pub segments: Vec<(u32, u32)>,
+    pub segments: Segments,
+}
+
+/// The segment list of a [`JoinedText`]: a slice of `(offset in text, offset
+/// in source)` pairs. Most instructions are one line, so one segment is kept
+/// inline, without a heap allocation.
+#[derive(Clone, Default)]
+pub struct Segments(SegmentsRepr);
+
+#[derive(Clone)]
+enum SegmentsRepr {
+    One([(u32, u32); 1]),
+    Many(Vec<(u32, u32)>),
+}
+
+impl Default for SegmentsRepr {
+    fn default() -> Self {
+        Self::Many(Vec::new())
+    }
+}
+
+impl Segments {
+    /// One segment.
+    pub fn one(segment: (u32, u32)) -> Self {
+        Self(SegmentsRepr::One([segment]))
+    }
+
+    /// Appends a segment.
+    pub fn push(&mut self, segment: (u32, u32)) {
+        match &mut self.0 {
+            SegmentsRepr::Many(v) if v.is_empty() => self.0 = SegmentsRepr::One([segment]),
+            SegmentsRepr::Many(v) => v.push(segment),
+            SegmentsRepr::One([first]) => self.0 = SegmentsRepr::Many(vec![*first, segment]),
+        }
+    }
+}
+
+impl std::ops::Deref for Segments {
+    type Target = [(u32, u32)];
+
+    fn deref(&self) -> &[(u32, u32)] {
+        match &self.0 {
+            SegmentsRepr::One(one) => one,
+            SegmentsRepr::Many(v) => v,
+        }
+    }
+}
+
+impl From<Vec<(u32, u32)>> for Segments {
+    fn from(v: Vec<(u32, u32)>) -> Self {
+        match v.as_slice() {
+            [one] => Self::one(*one),
+            _ => Self(SegmentsRepr::Many(v)),
+        }
+    }
+}
+
+impl PartialEq for Segments {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Segments {}
+
+impl std::fmt::Debug for Segments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 impl JoinedText {
@@ -249,5 +327,47 @@ impl JoinedText {
             return TextRange::empty(self.to_source(start));
         }
         TextRange::new(self.to_source(start), self.to_source(end - 1) + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_parse_in_any_case_and_nothing_else() {
+        let all = [
+            Keyword::Add,
+            Keyword::Arg,
+            Keyword::Cmd,
+            Keyword::Copy,
+            Keyword::Entrypoint,
+            Keyword::Env,
+            Keyword::Expose,
+            Keyword::From,
+            Keyword::Healthcheck,
+            Keyword::Label,
+            Keyword::Maintainer,
+            Keyword::Onbuild,
+            Keyword::Run,
+            Keyword::Shell,
+            Keyword::Stopsignal,
+            Keyword::User,
+            Keyword::Volume,
+            Keyword::Workdir,
+        ];
+        for k in all {
+            let upper = k.as_str();
+            assert_eq!(Keyword::parse(upper), k);
+            assert_eq!(Keyword::parse(&upper.to_ascii_lowercase()), k);
+            let mixed: String =
+                upper.chars().enumerate().map(|(i, c)| if i % 2 == 0 { c } else { c.to_ascii_lowercase() }).collect();
+            assert_eq!(Keyword::parse(&mixed), k);
+            assert_eq!(Keyword::parse(&format!("{upper}X")), Keyword::Unknown);
+            assert_eq!(Keyword::parse(&upper[1..]), Keyword::Unknown);
+        }
+        for other in ["", "UNKNOWN", "HEALTHCHECKS", "\u{17f}hell", "ＲＵＮ", "r\u{fc}n"] {
+            assert_eq!(Keyword::parse(other), Keyword::Unknown, "{other:?}");
+        }
     }
 }

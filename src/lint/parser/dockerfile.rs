@@ -18,7 +18,7 @@
 //! back to source bytes ([`JoinedText`]), so every argument and flag has an exact
 //! span even across continuation lines.
 
-use super::ast::{Arg, Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, JoinedText, Keyword};
+use super::ast::{Arg, Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, JoinedText, Keyword, Segments};
 use crate::lint::diagnostic::{Edit, Fix, Severity};
 use crate::lint::source::{TextRange, to_u32};
 
@@ -58,9 +58,9 @@ struct RawLine<'a> {
     text: &'a str,
 }
 
-impl RawLine<'_> {
+impl<'a> RawLine<'a> {
     /// The line without trailing `\r`/`\n` characters (Go's `TrimRight(s, "\r\n")`).
-    fn content(&self) -> &str {
+    fn content(&self) -> &'a str {
         self.text.trim_end_matches(['\r', '\n'])
     }
 }
@@ -72,6 +72,9 @@ struct Parser<'a> {
     file: Dockerfile,
     issues: Vec<ParseIssue>,
     directives_done: bool,
+    /// The pieces of the logical line being read, kept between instructions
+    /// so the joined text is allocated once, at its final size.
+    pieces: Vec<(&'a str, usize)>,
 }
 
 impl<'a> Parser<'a> {
@@ -84,6 +87,7 @@ impl<'a> Parser<'a> {
             file: Dockerfile { escape: '\\', bom, ..Dockerfile::default() },
             issues: Vec::new(),
             directives_done: false,
+            pieces: Vec::new(),
         }
     }
 
@@ -111,6 +115,9 @@ impl<'a> Parser<'a> {
     }
 
     fn run(&mut self) {
+        let (instructions, comments) = estimate_counts(&self.src[self.pos..]);
+        self.file.instructions.reserve(instructions);
+        self.file.comments.reserve(comments);
         while let Some(line) = self.next_line() {
             let content = line.content();
             let lead = leading_space_len(content);
@@ -127,8 +134,9 @@ impl<'a> Parser<'a> {
                 continue;
             }
             let start_line = self.line_no;
-            let mut joined = JoinedText::default();
-            push_piece(&mut joined, piece, line.start + lead);
+            let mut pieces = std::mem::take(&mut self.pieces);
+            pieces.clear();
+            pieces.push((piece, line.start + lead));
             let mut last = line;
             let mut empty_continuation = None;
             let mut empty_lines = Vec::new();
@@ -148,8 +156,10 @@ impl<'a> Parser<'a> {
                 }
                 let (piece, end) = trim_continuation(content, self.file.escape);
                 eol = end;
-                push_piece(&mut joined, piece, next.start);
+                pieces.push((piece, next.start));
             }
+            let joined = join(&pieces);
+            self.pieces = pieces;
             let keyword_start = line.start + lead;
             let mut inst = self.instruction(joined, start_line);
             let mut end = last.start + last.content().len();
@@ -295,6 +305,24 @@ impl Heredoc {
     }
 }
 
+/// Capacity hints for the instruction and comment lists, so a large file does
+/// not regrow (and copy) them over and over: lines that start with something
+/// other than a blank or `#` (an upper bound on instructions unless they are
+/// indented), and lines whose first non-blank is `#`. Capped, as heredoc bodies
+/// and continuation lines are counted too.
+fn estimate_counts(src: &str) -> (usize, usize) {
+    const CAP: usize = 1 << 20;
+    let (mut instructions, mut comments) = (0, 0);
+    for line in src.as_bytes().split(|&b| b == b'\n') {
+        match line.iter().find(|&&b| b != b' ' && b != b'\t') {
+            Some(b'#') => comments += 1,
+            Some(b'\r') | None => {}
+            Some(_) => instructions += usize::from(matches!(line.first(), Some(b) if *b != b' ' && *b != b'\t')),
+        }
+    }
+    (instructions.min(CAP), comments.min(CAP))
+}
+
 fn set_lines(inst: &mut Instruction, line: u32) {
     inst.start_line = line;
     inst.end_line = line;
@@ -303,12 +331,26 @@ fn set_lines(inst: &mut Instruction, line: u32) {
     }
 }
 
-fn push_piece(joined: &mut JoinedText, piece: &str, source_offset: usize) {
-    if piece.is_empty() {
-        return;
-    }
-    joined.segments.push((to_u32(joined.text.len()), to_u32(source_offset)));
-    joined.text.push_str(piece);
+/// The logical line from its pieces (each with its source offset); empty
+/// pieces leave no segment.
+fn join(pieces: &[(&str, usize)]) -> JoinedText {
+    let mut text = String::with_capacity(pieces.iter().map(|p| p.0.len()).sum());
+    let mut nonempty = pieces.iter().filter(|p| !p.0.is_empty());
+    let segments = match (nonempty.clone().count(), nonempty.next()) {
+        (1, Some(&(piece, source_offset))) => {
+            text.push_str(piece);
+            Segments::one((0, to_u32(source_offset)))
+        }
+        (n, _) => {
+            let mut segments = Vec::with_capacity(n);
+            for &(piece, source_offset) in pieces.iter().filter(|p| !p.0.is_empty()) {
+                segments.push((to_u32(text.len()), to_u32(source_offset)));
+                text.push_str(piece);
+            }
+            Segments::from(segments)
+        }
+    };
+    JoinedText { text, segments }
 }
 
 /// Length in bytes of the leading whitespace (Go's `unicode.IsSpace`).
@@ -349,6 +391,11 @@ fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\u{b}' | '\u{c}' | '\r')
 }
 
+/// [`is_ws`] for a byte (the class is ASCII).
+fn is_ws_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | 0x0b | 0x0c | b'\r')
+}
+
 /// Errors found while parsing one node, with their spans.
 type NodeErrors = Vec<(String, TextRange)>;
 
@@ -367,7 +414,11 @@ fn parse_node(full: &str, base: usize, escape: char, map: &JoinedText) -> (Instr
     let span = |s: usize, e: usize| map.to_source_range(to_u32(s), to_u32(e));
     let mut inst = Instruction {
         keyword,
-        name: name.to_string(),
+        name: if keyword != Keyword::Unknown && keyword.as_str() == name {
+            std::borrow::Cow::Borrowed(keyword.as_str())
+        } else {
+            std::borrow::Cow::Owned(name.to_string())
+        },
         name_range: span(start, start + cmd_len),
         range: span(start, line_end),
         start_line: 0,
@@ -387,66 +438,60 @@ fn parse_node(full: &str, base: usize, escape: char, map: &JoinedText) -> (Instr
         return (inst, errors);
     }
     let rest_start = start + cmd_len + (after_cmd.len() - after_cmd.trim_start_matches(is_ws).len());
-    let (flags, args_at) = extract_flags(full, rest_start, line_end);
-    inst.flags = flags
-        .into_iter()
-        .map(|f| {
-            let value_range = f.value_start.map(|v| span(v, f.end));
-            Flag { name: f.name, value: f.value, range: span(f.start, f.end), value_range }
-        })
-        .collect();
+    let (flags, args_at) = extract_flags(full, rest_start, line_end, map);
+    inst.flags = flags;
     // TrimSpace of what follows the flags.
     let args_text = &full[args_at..line_end];
     let args_start = args_at + leading_space_len(args_text);
     let rest = &full[args_start..line_end];
-    let mut args: Vec<(String, usize, usize)> = Vec::new();
+    let mut args: Vec<Arg> = Vec::new();
     match keyword {
         Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => {
             if !rest.is_empty() {
-                match parse_json(rest, args_start) {
+                match parse_json(rest, args_start, map) {
                     Json::Array(items) => {
                         inst.json = true;
                         args = items;
                     }
                     Json::NotStrings => errors.push((NOT_STRINGS.into(), span(args_start, line_end))),
-                    Json::Invalid => args.push((rest.to_string(), args_start, line_end)),
+                    Json::Invalid => args.push(arg(map, rest, args_start, line_end)),
                 }
             }
         }
-        Keyword::Add | Keyword::Copy | Keyword::Volume => match parse_json(rest, args_start) {
+        Keyword::Add | Keyword::Copy | Keyword::Volume => match parse_json(rest, args_start, map) {
             Json::Array(items) => {
                 inst.json = true;
                 args = items;
             }
             Json::NotStrings => errors.push((NOT_STRINGS.into(), span(args_start, line_end))),
-            Json::Invalid => args = split_whitespace(rest, args_start),
+            Json::Invalid => args = split_whitespace(rest, args_start, map),
         },
-        Keyword::From | Keyword::Expose => args = split_whitespace(rest, args_start),
+        Keyword::From | Keyword::Expose => args = split_whitespace(rest, args_start, map),
         Keyword::Maintainer | Keyword::Stopsignal | Keyword::User | Keyword::Workdir => {
             if !rest.is_empty() {
-                args.push((rest.to_string(), args_start, line_end));
+                args.push(arg(map, rest, args_start, line_end));
             }
         }
-        Keyword::Arg => args = parse_words(rest, args_start, escape),
-        Keyword::Env | Keyword::Label => match parse_name_val(rest, args_start, escape, keyword.as_str()) {
+        Keyword::Arg => parse_words(rest, escape, |w, s, e| args.push(arg(map, w, args_start + s, args_start + e))),
+        Keyword::Env | Keyword::Label => match parse_name_val(rest, args_start, escape, keyword.as_str(), map) {
             Ok(pairs) => args = pairs,
             Err(message) => errors.push((message, span(args_start, line_end))),
         },
         Keyword::Healthcheck => {
             let sep = rest.find(char::is_whitespace).unwrap_or(rest.len());
             if sep > 0 {
-                args.push((rest[..sep].to_string(), args_start, args_start + sep));
+                args.push(arg(map, &rest[..sep], args_start, args_start + sep));
                 let cmd_text = &rest[sep..];
                 let cmd_start = args_start + sep + leading_space_len(cmd_text);
                 let cmd = &full[cmd_start..line_end];
                 if !cmd.is_empty() {
-                    match parse_json(cmd, cmd_start) {
+                    match parse_json(cmd, cmd_start, map) {
                         Json::Array(items) => {
                             inst.json = true;
                             args.extend(items);
                         }
                         Json::NotStrings => errors.push((NOT_STRINGS.into(), span(cmd_start, line_end))),
-                        Json::Invalid => args.push((cmd.to_string(), cmd_start, line_end)),
+                        Json::Invalid => args.push(arg(map, cmd, cmd_start, line_end)),
                     }
                 }
             }
@@ -458,25 +503,22 @@ fn parse_node(full: &str, base: usize, escape: char, map: &JoinedText) -> (Instr
                 inst.sub = Some(Box::new(sub));
             }
         }
-        Keyword::Unknown => args.push((String::new(), line_end, line_end)),
+        Keyword::Unknown => args.push(Arg { value: String::new(), range: span(line_end, line_end) }),
     }
-    inst.args = args.into_iter().map(|(value, s, e)| Arg { value, range: span(s, e) }).collect();
+    inst.args = args;
     (inst, errors)
+}
+
+/// An argument with value `value` at `start..end` of the joined text.
+fn arg(map: &JoinedText, value: &str, start: usize, end: usize) -> Arg {
+    Arg { value: value.to_string(), range: map.to_source_range(to_u32(start), to_u32(end)) }
 }
 
 const NOT_STRINGS: &str = "when using JSON array syntax, arrays must be comprised of strings only";
 
-struct RawFlag {
-    name: String,
-    value: Option<String>,
-    start: usize,
-    end: usize,
-    value_start: Option<usize>,
-}
-
 /// BuildKit's `extractBuilderFlags`: leading `--flag[=value]` words, with quotes
 /// and `\` escapes processed. Returns the flags and where the rest begins.
-fn extract_flags(full: &str, from: usize, to: usize) -> (Vec<RawFlag>, usize) {
+fn extract_flags(full: &str, from: usize, to: usize, map: &JoinedText) -> (Vec<Flag>, usize) {
     #[derive(PartialEq)]
     enum Phase {
         Spaces,
@@ -490,19 +532,14 @@ fn extract_flags(full: &str, from: usize, to: usize) -> (Vec<RawFlag>, usize) {
     let mut word_start = 0;
     let mut value_start = None;
     let mut chars = line.char_indices().peekable();
-    let finish = |word: &str, start: usize, end: usize, value_start: Option<usize>, flags: &mut Vec<RawFlag>| {
+    let finish = |word: &str, start: usize, end: usize, value_start: Option<usize>, flags: &mut Vec<Flag>| {
         let body = word.strip_prefix("--").unwrap_or(word);
         let (name, value) = match body.split_once('=') {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
             None => (body.to_string(), None),
         };
-        flags.push(RawFlag {
-            name,
-            value,
-            start: from + start,
-            end: from + end,
-            value_start: value_start.map(|v| from + v),
-        });
+        let span = |s: usize, e: usize| map.to_source_range(to_u32(from + s), to_u32(from + e));
+        flags.push(Flag { name, value, range: span(start, end), value_range: value_start.map(|v| span(v, end)) });
     };
     loop {
         let Some((pos, ch)) = chars.next() else {
@@ -573,18 +610,25 @@ fn extract_flags(full: &str, from: usize, to: usize) -> (Vec<RawFlag>, usize) {
 }
 
 enum Json {
-    Array(Vec<(String, usize, usize)>),
+    Array(Vec<Arg>),
     NotStrings,
     Invalid,
 }
 
 /// BuildKit's `parseJSON`: a JSON array of strings at the start of `rest`
 /// (trailing text after the array is ignored, as Go's `json.Decoder` does).
-fn parse_json(rest: &str, base: usize) -> Json {
+fn parse_json(rest: &str, base: usize, map: &JoinedText) -> Json {
     let lead = leading_space_len(rest);
     let text = &rest[lead..];
     if !text.starts_with('[') {
         return Json::Invalid;
+    }
+    let at = |i: usize| to_u32(base + lead + i);
+    if let Some(args) = simple_json_strings(text, |s, e| Arg {
+        value: text[s + 1..e - 1].to_string(),
+        range: map.to_source_range(at(s), at(e)),
+    }) {
+        return Json::Array(args);
     }
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
     let Some(Ok(value)) = stream.next() else { return Json::Invalid };
@@ -612,44 +656,96 @@ fn parse_json(rest: &str, base: usize) -> Json {
             serde_json::Value::String(v) => v,
             _ => String::new(),
         };
-        out.push((value, base + lead + s, base + lead + i));
+        let (start, end) = (base + lead + s, base + lead + i);
+        out.push(Arg { value, range: map.to_source_range(to_u32(start), to_u32(end)) });
     }
     Json::Array(out)
 }
 
-/// `reWhitespace.Split(rest, -1)`, with spans.
-fn split_whitespace(rest: &str, base: usize) -> Vec<(String, usize, usize)> {
+/// The common case of [`parse_json`] without a JSON parser: `text` starts with
+/// an array of strings that have no escapes and no control characters, whose
+/// values are then their raw text. Returns `item` of each literal's span (quotes
+/// included), or `None` for anything else, which `serde_json` then decides.
+fn simple_json_strings<T>(text: &str, mut item: impl FnMut(usize, usize) -> T) -> Option<Vec<T>> {
+    let bytes = text.as_bytes();
+    let json_ws = |i: &mut usize| {
+        while bytes.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+            *i += 1;
+        }
+    };
     let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in rest.char_indices() {
-        if is_ws(c) {
-            if let Some(s) = start.take() {
-                out.push((rest[s..i].to_string(), base + s, base + i));
+    let mut i = 1;
+    json_ws(&mut i);
+    if bytes.get(i) == Some(&b']') {
+        return Some(out);
+    }
+    loop {
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let start = i;
+        i += 1;
+        loop {
+            match bytes.get(i)? {
+                b'"' => break,
+                b'\\' => return None,
+                b if *b < 0x20 => return None,
+                _ => i += 1,
             }
-        } else if start.is_none() {
-            start = Some(i);
+        }
+        i += 1;
+        out.push(item(start, i));
+        json_ws(&mut i);
+        match bytes.get(i)? {
+            b',' => {
+                i += 1;
+                json_ws(&mut i);
+            }
+            b']' => return Some(out),
+            _ => return None,
         }
     }
-    if let Some(s) = start {
-        out.push((rest[s..].to_string(), base + s, base + rest.len()));
-    }
-    out
 }
 
-/// BuildKit's `parseWords`: whitespace-separated words, quotes and escapes kept.
-fn parse_words(rest: &str, base: usize, escape: char) -> Vec<(String, usize, usize)> {
+/// `reWhitespace.Split(rest, -1)`, with spans (empty fields dropped). The
+/// separators are ASCII, so a byte scan finds them.
+fn split_whitespace(rest: &str, base: usize, map: &JoinedText) -> Vec<Arg> {
+    let bytes = rest.as_bytes();
+    let words = bytes.iter().zip(bytes.iter().skip(1)).filter(|&(&a, &b)| !is_ws_byte(a) && is_ws_byte(b)).count()
+        + usize::from(bytes.last().is_some_and(|&b| !is_ws_byte(b)));
+    let mut out = Vec::with_capacity(words);
+    let mut i = 0;
+    loop {
+        while i < bytes.len() && is_ws_byte(bytes[i]) {
+            i += 1;
+        }
+        if i == bytes.len() {
+            return out;
+        }
+        let s = i;
+        while i < bytes.len() && !is_ws_byte(bytes[i]) {
+            i += 1;
+        }
+        out.push(arg(map, &rest[s..i], base + s, base + i));
+    }
+}
+
+/// BuildKit's `parseWords`: whitespace-separated words, quotes and escapes
+/// kept. A word keeps every character it spans, except an escape character that
+/// ends the text with nothing to escape, so words are slices of `rest`; offsets
+/// are relative to `rest` (a word's span includes such a dropped escape).
+fn parse_words<'s>(rest: &'s str, escape: char, mut word_at: impl FnMut(&'s str, usize, usize)) {
     #[derive(PartialEq)]
     enum Phase {
         Spaces,
         Word,
         Quote(char),
     }
-    let mut words = Vec::new();
     let mut phase = Phase::Spaces;
-    let mut word = String::new();
     let mut start = 0;
     let mut blank_ok = false;
-    let mut chars = rest.char_indices().peekable();
+    let mut dropped_escape = false;
+    let mut chars = rest.char_indices();
     while let Some((pos, ch)) = chars.next() {
         if phase == Phase::Spaces {
             if ch.is_whitespace() {
@@ -662,10 +758,8 @@ fn parse_words(rest: &str, base: usize, escape: char) -> Vec<(String, usize, usi
             Phase::Spaces => {}
             Phase::Word => {
                 if ch.is_whitespace() {
-                    if blank_ok || !word.is_empty() {
-                        words.push((std::mem::take(&mut word), base + start, base + pos));
-                    }
-                    word.clear();
+                    // The word began with a character that is not a space, so it is not empty.
+                    word_at(&rest[start..pos], start, pos);
                     blank_ok = false;
                     phase = Phase::Spaces;
                     continue;
@@ -675,67 +769,67 @@ fn parse_words(rest: &str, base: usize, escape: char) -> Vec<(String, usize, usi
                     blank_ok = true;
                 }
                 if ch == escape {
-                    let Some((_, next)) = chars.next() else {
-                        continue;
-                    };
-                    word.push(ch);
-                    word.push(next);
-                    continue;
+                    // The escaped character is part of the word, whatever it is.
+                    dropped_escape = chars.next().is_none();
                 }
-                word.push(ch);
             }
             Phase::Quote(q) => {
                 if ch == q {
                     phase = Phase::Word;
                 }
-                if ch == escape && q != '\'' {
-                    match chars.next() {
-                        Some((_, next)) => {
-                            word.push(ch);
-                            word.push(next);
-                        }
-                        None => phase = Phase::Word,
-                    }
-                    continue;
+                if ch == escape && q != '\'' && chars.next().is_none() {
+                    phase = Phase::Word;
+                    dropped_escape = true;
                 }
-                word.push(ch);
             }
         }
     }
-    if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
-        words.push((word, base + start, base + rest.len()));
+    if phase != Phase::Spaces {
+        let end = if dropped_escape { rest.len() - escape.len_utf8() } else { rest.len() };
+        let word = &rest[start..end];
+        if blank_ok || !word.is_empty() {
+            word_at(word, start, rest.len());
+        }
     }
-    words
 }
 
 /// BuildKit's `parseNameVal` for ENV and LABEL: `k=v …`, or the legacy `k v`.
-fn parse_name_val(rest: &str, base: usize, escape: char, keyword: &str) -> Result<Vec<(String, usize, usize)>, String> {
-    let words = parse_words(rest, base, escape);
-    let Some(first) = words.first() else {
-        return Ok(Vec::new());
-    };
-    if !first.0.contains('=') {
-        let key_len = rest.find(is_ws).unwrap_or(rest.len());
-        let after = &rest[key_len..];
-        let value_at = key_len + (after.len() - after.trim_start_matches(is_ws).len());
-        if key_len == rest.len() {
-            return Err(format!("`{keyword} {rest}` has no value: write `{keyword} {rest}=value`"));
+fn parse_name_val(rest: &str, base: usize, escape: char, keyword: &str, map: &JoinedText) -> Result<Vec<Arg>, String> {
+    // The first word decides the form; in `k=v` form every word needs a `=`.
+    let mut first_has_eq = None;
+    // Each `k=v` word has a `=` (values may have more): room for every pair.
+    let mut out = Vec::with_capacity(2 * rest.bytes().filter(|&b| b == b'=').count());
+    let mut missing_eq = None;
+    parse_words(rest, escape, |word, s, e| {
+        if !*first_has_eq.get_or_insert_with(|| word.contains('=')) || missing_eq.is_some() {
+            return;
         }
-        return Ok(vec![
-            (rest[..key_len].to_string(), base, base + key_len),
-            (rest[value_at..].to_string(), base + value_at, base + rest.len()),
-        ]);
-    }
-    let mut out = Vec::with_capacity(words.len() * 2);
-    for (word, s, e) in words {
         let Some((key, value)) = word.split_once('=') else {
-            return Err(format!("syntax error: can't find = in `{word}`; write it as name=value"));
+            missing_eq = Some(format!("syntax error: can't find = in `{word}`; write it as name=value"));
+            return;
         };
+        let (s, e) = (base + s, base + e);
         let eq = s + key.len();
-        out.push((key.to_string(), s, eq));
-        out.push((value.to_string(), (eq + 1).min(e), e));
+        out.push(arg(map, key, s, eq));
+        out.push(arg(map, value, (eq + 1).min(e), e));
+    });
+    match (first_has_eq, missing_eq) {
+        (None, _) => Ok(Vec::new()),
+        (Some(true), None) => Ok(out),
+        (Some(true), Some(message)) => Err(message),
+        (Some(false), _) => {
+            let key_len = rest.find(is_ws).unwrap_or(rest.len());
+            let after = &rest[key_len..];
+            let value_at = key_len + (after.len() - after.trim_start_matches(is_ws).len());
+            if key_len == rest.len() {
+                return Err(format!("`{keyword} {rest}` has no value: write `{keyword} {rest}=value`"));
+            }
+            Ok(vec![
+                arg(map, &rest[..key_len], base, base + key_len),
+                arg(map, &rest[value_at..], base + value_at, base + rest.len()),
+            ])
+        }
     }
-    Ok(out)
 }
 
 struct HeredocSpec {
@@ -747,6 +841,11 @@ struct HeredocSpec {
 /// BuildKit's `heredocsFromLine`: words of the form `[n]<<[-]NAME`.
 fn heredoc_specs(line: &str) -> Vec<HeredocSpec> {
     let mut out = Vec::new();
+    // A word is a contiguous run of the line, so one that starts `[n]<<` needs
+    // `<<` in the line.
+    if !line.contains("<<") {
+        return out;
+    }
     for word in lex_words(line, true) {
         let digits = word.len() - word.trim_start_matches(|c: char| c.is_ascii_digit()).len();
         let Some(rest) = word[digits..].strip_prefix("<<") else {
@@ -978,6 +1077,128 @@ mod tests {
         for src in ["", "# only\n# comments\n", "\n\n"] {
             let (_, issues) = parse(src);
             assert!(issues.iter().any(|i| i.code == PARSE_ERROR), "{src:?}");
+        }
+    }
+
+    /// The character-by-character `parseWords` that [`parse_words`] replaced:
+    /// the reference its slices must match.
+    fn reference_parse_words(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
+        #[derive(PartialEq)]
+        enum Phase {
+            Spaces,
+            Word,
+            Quote(char),
+        }
+        let mut words = Vec::new();
+        let mut phase = Phase::Spaces;
+        let mut word = String::new();
+        let mut start = 0;
+        let mut blank_ok = false;
+        let mut chars = rest.char_indices();
+        while let Some((pos, ch)) = chars.next() {
+            if phase == Phase::Spaces {
+                if ch.is_whitespace() {
+                    continue;
+                }
+                phase = Phase::Word;
+                start = pos;
+            }
+            match phase {
+                Phase::Spaces => {}
+                Phase::Word => {
+                    if ch.is_whitespace() {
+                        if blank_ok || !word.is_empty() {
+                            words.push((std::mem::take(&mut word), start, pos));
+                        }
+                        word.clear();
+                        blank_ok = false;
+                        phase = Phase::Spaces;
+                        continue;
+                    }
+                    if ch == '\'' || ch == '"' {
+                        phase = Phase::Quote(ch);
+                        blank_ok = true;
+                    }
+                    if ch == escape {
+                        let Some((_, next)) = chars.next() else { continue };
+                        word.push(ch);
+                        word.push(next);
+                        continue;
+                    }
+                    word.push(ch);
+                }
+                Phase::Quote(q) => {
+                    if ch == q {
+                        phase = Phase::Word;
+                    }
+                    if ch == escape && q != '\'' {
+                        match chars.next() {
+                            Some((_, next)) => {
+                                word.push(ch);
+                                word.push(next);
+                            }
+                            None => phase = Phase::Word,
+                        }
+                        continue;
+                    }
+                    word.push(ch);
+                }
+            }
+        }
+        if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
+            words.push((word, start, rest.len()));
+        }
+        words
+    }
+
+    fn words_of(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
+        let mut out = Vec::new();
+        parse_words(rest, escape, |w, s, e| out.push((w.to_string(), s, e)));
+        out
+    }
+
+    #[test]
+    fn parse_words_edge_cases_match_the_reference() {
+        for rest in ["", " ", "a", "a\\", "\\", "'\\", "\"a\\", "'a b' c", "\"\"", "a=\"x y\" b=", "`", "a `"] {
+            for escape in ['\\', '`'] {
+                assert_eq!(words_of(rest, escape), reference_parse_words(rest, escape), "{rest:?} {escape:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_words_matches_the_reference(rest in "[ a=\\\\`'\"\t\u{a0}\u{3000}é]{0,24}", backtick: bool) {
+            let escape = if backtick { '`' } else { '\\' };
+            proptest::prop_assert_eq!(words_of(&rest, escape), reference_parse_words(&rest, escape));
+        }
+
+        #[test]
+        fn split_whitespace_matches_the_char_split(rest in "[ a\t\u{b}\u{c}\r\u{a0}é]{0,24}") {
+            let map = JoinedText { text: rest.clone(), segments: Segments::one((0, 0)) };
+            let ours: Vec<String> = split_whitespace(&rest, 0, &map).into_iter().map(|a| a.value).collect();
+            let reference: Vec<&str> = rest.split(is_ws).filter(|w| !w.is_empty()).collect();
+            proptest::prop_assert_eq!(ours, reference);
+        }
+
+        #[test]
+        fn simple_json_agrees_with_serde(text in "\\[[ \t\n\r\",\\\\\\]a1\u{1}é]{0,20}") {
+            if let Some(spans) = simple_json_strings(&text, |s, e| (s, e)) {
+                let mut stream = serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>();
+                let Some(Ok(serde_json::Value::Array(items))) = stream.next() else {
+                    return Err(proptest::test_runner::TestCaseError::fail(format!("serde rejects {text:?}")));
+                };
+                let values: Vec<&str> = spans.iter().map(|&(s, e)| &text[s + 1..e - 1]).collect();
+                let theirs: Vec<&str> = items.iter().filter_map(serde_json::Value::as_str).collect();
+                proptest::prop_assert_eq!(items.len(), theirs.len());
+                proptest::prop_assert_eq!(values, theirs);
+            }
+        }
+
+        #[test]
+        fn estimates_never_panic(src in "[ #a\t\r\n]{0,40}") {
+            let (i, c) = estimate_counts(&src);
+            proptest::prop_assert!(i + c <= src.len() + 1);
         }
     }
 

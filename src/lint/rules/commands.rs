@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use crate::lint::model::shell::{self, Script, SimpleCommand, Word};
 use crate::lint::model::{Model, RunScript, ScriptOrigin};
-use crate::lint::parser::{Dockerfile, Instruction, JoinedText, Keyword};
+use crate::lint::parser::{Dockerfile, Instruction, JoinedText, Keyword, Segments};
 use crate::lint::source::{TextRange, to_u32};
 
 /// Shells whose `-c` argument is a script, for exec-form RUN.
@@ -133,16 +133,20 @@ impl InstScripts<'_> {
     }
 }
 
-/// The scripts of every `RUN` and `ONBUILD RUN` in the file, in file order.
+/// The scripts of every `RUN` and `ONBUILD RUN` in the file, in file order
+/// (at most one entry per instruction, sorted by `inst`: see [`run_at`]).
 /// Instructions in stages whose shell is not POSIX (Windows images, `SHELL
 /// ["powershell"…]`) are left out.
 pub(crate) fn run_scripts<'a>(file: &'a Dockerfile, model: &'a Model) -> Vec<InstScripts<'a>> {
     let mut out = Vec::new();
+    // The latest SHELL before the instruction at hand, so that `posix_at` need
+    // not scan back through the stage for each RUN.
+    let mut last_shell = None;
     for (i, inst) in file.instructions.iter().enumerate() {
         match inst.keyword {
             // A non-POSIX exec form falls through to the next arm, which finds no
             // parsed script for it.
-            Keyword::Run if inst.json && posix_at(file, model, i) => {
+            Keyword::Run if inst.json && posix_at(file, model, i, last_shell) => {
                 out.push(InstScripts { inst: i, onbuild: false, scripts: Cow::Owned(exec_scripts(inst)) });
             }
             Keyword::Run => {
@@ -152,7 +156,7 @@ pub(crate) fn run_scripts<'a>(file: &'a Dockerfile, model: &'a Model) -> Vec<Ins
             }
             Keyword::Onbuild => {
                 let Some(sub) = inst.sub.as_deref().filter(|s| s.keyword == Keyword::Run) else { continue };
-                if !posix_at(file, model, i) {
+                if !posix_at(file, model, i, last_shell) {
                     continue;
                 }
                 let scripts = if sub.json { exec_scripts(sub) } else { shell_form_script(inst, sub) };
@@ -160,21 +164,35 @@ pub(crate) fn run_scripts<'a>(file: &'a Dockerfile, model: &'a Model) -> Vec<Ins
                     out.push(InstScripts { inst: i, onbuild: true, scripts: Cow::Owned(scripts) });
                 }
             }
+            Keyword::Shell => last_shell = Some(i),
             _ => {}
         }
     }
     out
 }
 
+/// The entry of `runs` (as [`run_scripts`] returns them) for instruction `inst`.
+pub(crate) fn run_at<'r, 'a>(runs: &'r [InstScripts<'a>], inst: usize) -> Option<&'r InstScripts<'a>> {
+    runs.binary_search_by_key(&inst, |r| r.inst).ok().and_then(|k| runs.get(k))
+}
+
+/// The entries of `runs` (as [`run_scripts`] returns them) for the instructions in `insts`.
+pub(crate) fn runs_in<'r, 'a>(runs: &'r [InstScripts<'a>], insts: &std::ops::Range<usize>) -> &'r [InstScripts<'a>] {
+    let lo = runs.partition_point(|r| r.inst < insts.start);
+    let hi = runs.partition_point(|r| r.inst < insts.end).max(lo);
+    runs.get(lo..hi).unwrap_or_default()
+}
+
 /// Whether instruction `at` runs under a POSIX shell: its stage's base says so
-/// and no earlier `SHELL` in the stage switched to another shell.
-fn posix_at(file: &Dockerfile, model: &Model, at: usize) -> bool {
+/// and no earlier `SHELL` in the stage switched to another shell. `last_shell`
+/// is the latest SHELL instruction before `at` in the file.
+fn posix_at(file: &Dockerfile, model: &Model, at: usize, last_shell: Option<usize>) -> bool {
     let Some(stage) = model.stage_of.get(at).copied().flatten().and_then(|s| model.stages.get(s)) else {
         return true;
     };
-    let shell = (stage.body.start..at.min(stage.body.end))
-        .filter_map(|i| file.instructions.get(i))
-        .rfind(|i| i.keyword == Keyword::Shell);
+    let shell = last_shell
+        .filter(|&i| i >= stage.body.start && i < at.min(stage.body.end))
+        .and_then(|i| file.instructions.get(i));
     match shell {
         Some(sh) => sh.args.first().is_some_and(|a| {
             let exe = a.value.rsplit(['/', '\\']).next().unwrap_or(&a.value).to_ascii_lowercase();
@@ -222,7 +240,7 @@ fn shell_form_script(outer: &Instruction, sub: &Instruction) -> Vec<RunScript> {
 /// strings; for `["sh", "-c", "script"]` the script is parsed too, mapped into
 /// the string when it has no JSON escapes.
 fn exec_scripts(inst: &Instruction) -> Vec<RunScript> {
-    let identity = JoinedText { text: String::new(), segments: vec![(0, 0)] };
+    let identity = JoinedText { text: String::new(), segments: Segments::one((0, 0)) };
     let argv: Vec<Word> =
         inst.args.iter().map(|a| Word { text: a.value.clone(), raw: a.value.clone(), range: a.range }).collect();
     let Some(range) = inst.args.first().map(|a| a.range).map(|r| inst.args.iter().fold(r, |acc, a| acc.cover(a.range)))
@@ -242,7 +260,7 @@ fn exec_scripts(inst: &Instruction) -> Vec<RunScript> {
         && flag.value.ends_with('c')
         && body.range.len() as usize == body.value.len() + 2
     {
-        let map = JoinedText { text: String::new(), segments: vec![(0, body.range.start + 1)] };
+        let map = JoinedText { text: String::new(), segments: Segments::one((0, body.range.start + 1)) };
         out.push(RunScript {
             text: body.value.clone(),
             script: shell::parse_script(&body.value),
@@ -480,7 +498,7 @@ mod tests {
         let script = RunScript {
             text: String::new(),
             script: s.clone(),
-            map: JoinedText { text: String::new(), segments: vec![(0, 0)] },
+            map: JoinedText { text: String::new(), segments: Segments::one((0, 0)) },
             origin: ScriptOrigin::ShellForm,
         };
         let c = RunCmd { script: &script, cmd: &s.commands[0] };

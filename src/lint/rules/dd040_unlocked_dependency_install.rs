@@ -3,6 +3,7 @@ use super::tool_options::{NPM, PIP};
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
+use crate::lint::model::ScopeCursor;
 use crate::lint::model::shell::Word;
 
 declare_rule! {
@@ -230,23 +231,25 @@ impl Rule for UnlockedDependencyInstall {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
         let mut bundle_frozen = false;
+        // RUNs come in file order: the cursor walks each stage once.
+        let mut scopes = ScopeCursor::new(model, file);
         for run in cx.run_scripts().iter() {
-            let scope = model.scope_at(file, run.inst);
+            let scope = scopes.at(run.inst);
             for c in run.commands() {
                 let found = match c.name() {
                     "npm" => npm(&parse_args(c.args(), NPM)),
                     "yarn" => {
-                        yarn(&c, &parse_args(c.args(), YARN), env_true(&c, &scope, "YARN_ENABLE_IMMUTABLE_INSTALLS"))
+                        yarn(&c, &parse_args(c.args(), YARN), env_true(&c, scope, "YARN_ENABLE_IMMUTABLE_INSTALLS"))
                     }
                     "pnpm" => pnpm(&parse_args(c.args(), YARN)),
                     "cargo" => cargo(&parse_args(c.args(), CARGO)),
                     "bundle" | "bundler" => {
                         bundle_frozen |= sets_bundle_frozen(&c);
-                        let env = ["BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"].iter().any(|v| env_true(&c, &scope, v));
+                        let env = ["BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"].iter().any(|v| env_true(&c, scope, v));
                         bundle(&parse_args(c.args(), BUNDLE), bundle_frozen || env)
                     }
                     "composer" => composer(&parse_args(c.args(), OptSpec { short: "d", long: &["working-dir"] })),
-                    _ => c.pip_args().and_then(|args| pip(args, env_true(&c, &scope, "PIP_REQUIRE_HASHES"))),
+                    _ => c.pip_args().and_then(|args| pip(args, env_true(&c, scope, "PIP_REQUIRE_HASHES"))),
                 };
                 if let Some(f) = found {
                     cx.report(self, c.span_to(f.last), f.message).help(f.help);

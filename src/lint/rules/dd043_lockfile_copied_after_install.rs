@@ -155,6 +155,11 @@ impl Rule for LockfileCopiedAfterInstall {
                 continue;
             }
             let Some(stage) = model.stage_of.get(run.inst).copied().flatten() else { continue };
+            // Only a package install looks at the other instructions of the stage: skip the
+            // (per-RUN, whole-stage) lists below for the RUNs that have none.
+            if !run.commands().iter().any(|c| ecosystem(c).is_some()) {
+                continue;
+            }
             // Instructions before the RUN: the stage's, after those of the stages it is built FROM.
             let mut before: Vec<usize> = Vec::new();
             for s in model.chain(stage).into_iter().rev() {

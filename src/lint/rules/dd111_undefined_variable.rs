@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
-use crate::lint::model::expand;
+use crate::lint::model::{ScopeCursor, expand};
 use crate::lint::parser::Keyword;
 use crate::lint::source::TextRange;
 
@@ -68,6 +68,11 @@ impl Rule for UndefinedVariable {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
         let mut found: Vec<(TextRange, String, String)> = Vec::new();
+        // Instructions come in file order: the scope and the ARG names of the
+        // stage so far are carried forward, not rebuilt for each instruction.
+        let mut scopes = ScopeCursor::new(model, file);
+        let mut stage_args: Option<(usize, usize)> = None;
+        let mut arg_names: Vec<String> = Vec::new();
         for (i, inst) in file.instructions.iter().enumerate() {
             let words: Vec<(&str, TextRange)> = match inst.keyword {
                 Keyword::Copy
@@ -85,23 +90,34 @@ impl Rule for UndefinedVariable {
             if !words.iter().any(|(w, _)| w.contains('$')) || model.stage_of.get(i).copied().flatten().is_none() {
                 continue;
             }
-            let scope: HashMap<String, String> = model.scope_at(file, i);
-            // ARGs declared without a default are defined too (by --build-arg).
-            let mut names: Vec<String> = scope.keys().cloned().collect();
+            let scope: &HashMap<String, String> = scopes.at(i);
+            // ARGs declared without a default are defined too (by --build-arg):
+            // those of this stage before `i`.
             if let Some(stage) = model.stage_of.get(i).copied().flatten().and_then(|s| model.stages.get(s)) {
-                for j in stage.body.clone().filter(|&j| j < i) {
+                let from = match stage_args {
+                    Some((s, next)) if s == stage.index && next <= i => next,
+                    _ => {
+                        arg_names.clear();
+                        stage.body.start
+                    }
+                };
+                for j in from..i.min(stage.body.end) {
                     if let Some(a) = file.instructions.get(j).filter(|a| a.keyword == Keyword::Arg) {
-                        names.extend(crate::lint::model::arg_decls(a, j, model.escape).into_iter().map(|d| d.name));
+                        arg_names.extend(crate::lint::model::arg_decls(a, j, model.escape).into_iter().map(|d| d.name));
                     }
                 }
+                stage_args = Some((stage.index, i.min(stage.body.end).max(from)));
             }
+            // The names in scope, then the ARG names (the order does not matter: close names are sorted).
+            let names = || scope.keys().chain(arg_names.iter());
             for (word, range) in words {
                 if !word.contains('$') {
                     continue;
                 }
-                let lookup = |n: &str| scope.get(n).cloned().or_else(|| names.iter().any(|d| d == n).then(String::new));
+                let lookup =
+                    |n: &str| scope.get(n).cloned().or_else(|| arg_names.iter().any(|d| d == n).then(String::new));
                 for name in expand::expand(word, model.escape, &lookup).unset {
-                    let mut close: Vec<&String> = names.iter().filter(|d| nearly(&name, d)).collect();
+                    let mut close: Vec<&String> = names().filter(|d| nearly(&name, d)).collect();
                     close.sort();
                     if let Some(d) = close.first() {
                         found.push((range, name.clone(), (*d).clone()));

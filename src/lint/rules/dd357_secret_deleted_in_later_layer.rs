@@ -1,3 +1,4 @@
+use super::commands::run_at;
 use super::secrets::is_secret_file;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
@@ -87,7 +88,7 @@ impl Rule for SecretDeletedInLaterLayer {
                 if inst.keyword != Keyword::Run || placed.is_empty() {
                     continue;
                 }
-                let Some(run) = runs.iter().find(|r| r.inst == i) else { continue };
+                let Some(run) = run_at(&runs, i) else { continue };
                 for c in run.commands() {
                     if !matches!(c.name(), "rm" | "shred" | "unlink") {
                         continue;

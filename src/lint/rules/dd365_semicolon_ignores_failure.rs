@@ -169,13 +169,14 @@ fn is_errexit_flag(word: &str) -> bool {
 }
 
 /// Whether the last `SHELL` before instruction `at` in its stage turns on `-e`.
-fn shell_errexit(cx: &Context<'_>, at: usize) -> bool {
+/// `last_shell` is the latest SHELL instruction before `at` in the file.
+fn shell_errexit(cx: &Context<'_>, at: usize, last_shell: Option<usize>) -> bool {
     let Some(stage) = cx.model.stage_of.get(at).copied().flatten().and_then(|s| cx.model.stages.get(s)) else {
         return false;
     };
-    (stage.body.start..at)
-        .filter_map(|i| cx.file.instructions.get(i))
-        .rfind(|i| i.keyword == Keyword::Shell)
+    last_shell
+        .filter(|&i| i >= stage.body.start && i < at)
+        .and_then(|i| cx.file.instructions.get(i))
         .is_some_and(|sh| sh.args.iter().any(|a| is_errexit_flag(&a.value) || a.value == "errexit"))
 }
 
@@ -198,14 +199,20 @@ fn check(inst: &Instruction) -> Vec<TextRange> {
 impl Rule for SemicolonIgnoresFailure {
     fn check_file(&self, cx: &mut Context<'_>) {
         let mut found = Vec::new();
+        // Instructions are visited in order: the latest SHELL so far need not be searched for.
+        let mut last_shell = None;
         for (i, inst) in cx.file.instructions.iter().enumerate() {
             let run = match (inst.keyword, inst.sub.as_deref()) {
                 (Keyword::Run, _) => inst,
                 (Keyword::Onbuild, Some(sub)) if sub.keyword == Keyword::Run => sub,
+                (Keyword::Shell, _) => {
+                    last_shell = Some(i);
+                    continue;
+                }
                 _ => continue,
             };
             let posix = cx.model.stage_of.get(i).copied().flatten().and_then(|s| cx.model.stages.get(s));
-            if posix.is_some_and(|s| !s.posix_shell) || shell_errexit(cx, i) {
+            if posix.is_some_and(|s| !s.posix_shell) || shell_errexit(cx, i, last_shell) {
                 continue;
             }
             if inst.keyword == Keyword::Onbuild {

@@ -1,5 +1,5 @@
 use super::commands::RunCmd;
-use super::dl3009_apt_lists_not_deleted::ends_up_in_an_image;
+use super::dl3009_apt_lists_not_deleted::InImage;
 use super::run_fix::has_cache_mount_under;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
@@ -46,8 +46,9 @@ declare_rule! {
 impl Rule for GemOrRvmCacheKept {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
+        let in_image = InImage::new(model);
         for run in cx.run_scripts().iter() {
-            if !ends_up_in_an_image(model, run.inst) {
+            if !in_image.holds(run.inst) {
                 continue;
             }
             let Some(inst) = file.instructions.get(run.inst) else { continue };

@@ -43,8 +43,9 @@ declare_rule! {
 impl Rule for AptListsNotDeleted {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
+        let in_image = InImage::new(model);
         for run in cx.run_scripts().iter() {
-            if !ends_up_in_an_image(model, run.inst) {
+            if !in_image.holds(run.inst) {
                 continue;
             }
             let Some(inst) = file.instructions.get(run.inst) else { continue };
@@ -74,12 +75,33 @@ impl Rule for AptListsNotDeleted {
     }
 }
 
-/// Whether instruction `inst` is in the final stage or in a stage that another
-/// stage is built on (hadolint's test).
-pub(crate) fn ends_up_in_an_image(model: &Model, inst: usize) -> bool {
-    let Some(stage) = model.stage_of.get(inst).copied().flatten() else { return true };
-    model.final_stage.is_none_or(|f| f == stage)
-        || model.stages.iter().any(|s| matches!(s.base, Base::Stage(parent) if parent == stage))
+/// Which instructions end up in an image: those in the final stage or in a
+/// stage that another stage is built on (hadolint's test). Built once per file,
+/// so each lookup is constant time.
+pub(crate) struct InImage<'m> {
+    model: &'m Model,
+    /// For each stage, whether another stage is built `FROM` it.
+    is_base: Vec<bool>,
+}
+
+impl<'m> InImage<'m> {
+    pub(crate) fn new(model: &'m Model) -> Self {
+        let mut is_base = vec![false; model.stages.len()];
+        for s in &model.stages {
+            if let Base::Stage(parent) = s.base
+                && let Some(slot) = is_base.get_mut(parent)
+            {
+                *slot = true;
+            }
+        }
+        Self { model, is_base }
+    }
+
+    /// Whether instruction `inst` ends up in an image.
+    pub(crate) fn holds(&self, inst: usize) -> bool {
+        let Some(stage) = self.model.stage_of.get(inst).copied().flatten() else { return true };
+        self.model.final_stage.is_none_or(|f| f == stage) || self.is_base.get(stage).copied().unwrap_or(false)
+    }
 }
 
 #[cfg(test)]

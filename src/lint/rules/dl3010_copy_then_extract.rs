@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::commands::ends_with_ci;
+use super::commands::{ends_with_ci, run_at};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::parser::Keyword;
@@ -91,7 +91,7 @@ impl Rule for CopyThenExtract {
                     }
                     continue;
                 }
-                let Some(run) = runs.iter().find(|r| r.inst == i && !r.onbuild) else { continue };
+                let Some(run) = run_at(&runs, i).filter(|r| !r.onbuild) else { continue };
                 for c in run.commands() {
                     if c.name() != "tar" || !extracts(c.args()) {
                         continue;

@@ -1,4 +1,4 @@
-use super::dl3009_apt_lists_not_deleted::ends_up_in_an_image;
+use super::dl3009_apt_lists_not_deleted::InImage;
 use super::run_fix::{has_arg, has_cache_mount};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
@@ -37,9 +37,10 @@ declare_rule! {
 impl Rule for YarnCacheCleanMissing {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
+        let in_image = InImage::new(model);
         for run in cx.run_scripts().iter() {
             let Some(inst) = file.instructions.get(run.inst) else { continue };
-            if !ends_up_in_an_image(model, run.inst) || has_cache_mount(inst, ".cache/yarn") {
+            if !in_image.holds(run.inst) || has_cache_mount(inst, ".cache/yarn") {
                 continue;
             }
             let cmds = run.commands();

@@ -1,3 +1,4 @@
+use super::commands::runs_in;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 
@@ -34,7 +35,7 @@ impl Rule for CurlAndWget {
         let runs = cx.run_scripts();
         for stage in &model.stages {
             let (mut curl, mut wget) = (false, false);
-            for run in runs.iter().filter(|r| stage.body.contains(&r.inst) && !r.onbuild) {
+            for run in runs_in(&runs, &stage.body).iter().filter(|r| !r.onbuild) {
                 let cmds = run.commands();
                 let used: Vec<_> = cmds.iter().filter(|c| matches!(c.name(), "curl" | "wget")).collect();
                 let Some(first) = used.first() else { continue };
