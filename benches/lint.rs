@@ -17,6 +17,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use drydock::lint::parser::parse;
+
+/// The allocator the `drydock` binary uses (src/main.rs), so the in-process figures match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use drydock::lint::{FileKind, LintInput, Settings, check};
 
 fn corpus_files() -> Option<Vec<PathBuf>> {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{FileReport, fnv1a64, for_each_located, repo_path, to_json_pretty};
+use super::{FileReport, JSON_BYTES_PER_FINDING, fnv1a64, for_each_located, repo_path, to_json_pretty};
 use crate::lint::diagnostic::Severity;
 
 #[derive(Serialize)]
@@ -66,7 +66,7 @@ pub fn render(files: &[FileReport]) -> String {
             location: Location { path, lines: Lines { begin: at.span.line, end: at.span.end_line } },
         });
     });
-    to_json_pretty(&issues)
+    to_json_pretty(&issues, issues.len().saturating_mul(JSON_BYTES_PER_FINDING))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::{FileReport, for_each_located, position, to_json_pretty};
+use super::{FileReport, JSON_BYTES_PER_FINDING, for_each_located, position, to_json_pretty};
 use crate::lint::diagnostic::{Applicability, Severity, Tag};
 
 #[derive(Serialize)]
@@ -80,7 +80,8 @@ pub fn render(files: &[FileReport]) -> String {
             fix,
         });
     });
-    to_json_pretty(&Document { findings })
+    let hint = findings.len().saturating_mul(JSON_BYTES_PER_FINDING);
+    to_json_pretty(&Document { findings }, hint)
 }
 
 #[cfg(test)]

@@ -304,11 +304,20 @@ pub(crate) fn fnv1a64(parts: &[&[u8]]) -> u64 {
 
 /// Serialises a report document. Our documents are plain structs with string
 /// keys, which `serde_json` always serialises, so the fallback is never used.
-pub(crate) fn to_json_pretty(value: &impl serde::Serialize) -> String {
-    let mut out = serde_json::to_string_pretty(value).unwrap_or_default();
-    out.push('\n');
-    out
+/// `value` as pretty JSON and a newline. `size_hint` (bytes, a guess) sizes the buffer up front: a
+/// growing buffer is copied each time it doubles, and the copies set the peak memory of a large report.
+pub(crate) fn to_json_pretty(value: &impl serde::Serialize, size_hint: usize) -> String {
+    let mut buf = Vec::with_capacity(size_hint.saturating_add(1));
+    if serde_json::to_writer_pretty(&mut buf, value).is_err() {
+        return "\n".to_owned();
+    }
+    buf.push(b'\n');
+    // serde_json writes UTF-8 only.
+    String::from_utf8(buf).unwrap_or_default()
 }
+
+/// A guess of the bytes one pretty-printed finding takes (about 520 on the corpus).
+pub(crate) const JSON_BYTES_PER_FINDING: usize = 640;
 
 #[cfg(test)]
 pub(crate) mod fixtures {

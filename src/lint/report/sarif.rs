@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{FileReport, RuleInfo, for_each_located, position, repo_path, to_json_pretty};
+use super::{FileReport, JSON_BYTES_PER_FINDING, RuleInfo, for_each_located, position, repo_path, to_json_pretty};
 use crate::lint::diagnostic::{Applicability, Fix, Severity, Tag};
 use crate::lint::source::LineIndex;
 
@@ -208,22 +208,27 @@ fn render_with(files: &[FileReport], lookup: &dyn Fn(&str) -> RuleInfo) -> Strin
     });
 
     let repository = env!("CARGO_PKG_REPOSITORY");
-    to_json_pretty(&Log {
-        schema: SCHEMA,
-        version: "2.1.0",
-        runs: [Run {
-            tool: Tool {
-                driver: Driver {
-                    name: "drydock",
-                    information_uri: (!repository.is_empty()).then_some(repository),
-                    version: env!("CARGO_PKG_VERSION"),
-                    rules,
+    // Results run longer than JSON findings (locations, tags), and the rule list comes on top.
+    let hint = results.len().saturating_mul(2 * JSON_BYTES_PER_FINDING).saturating_add(64 * 1024);
+    to_json_pretty(
+        &Log {
+            schema: SCHEMA,
+            version: "2.1.0",
+            runs: [Run {
+                tool: Tool {
+                    driver: Driver {
+                        name: "drydock",
+                        information_uri: (!repository.is_empty()).then_some(repository),
+                        version: env!("CARGO_PKG_VERSION"),
+                        rules,
+                    },
                 },
-            },
-            column_kind: "unicodeCodePoints",
-            results,
-        }],
-    })
+                column_kind: "unicodeCodePoints",
+                results,
+            }],
+        },
+        hint,
+    )
 }
 
 fn rule(info: RuleInfo, severity: Severity, tag: Option<Tag>) -> Rule {
