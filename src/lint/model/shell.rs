@@ -29,6 +29,10 @@ use brush_parser::{ParseError, ParserOptions, TokenizerError};
 
 use crate::lint::source::{TextRange, to_u32};
 
+mod fast;
+#[cfg(test)]
+mod fast_tests;
+
 /// How deeply command substitutions and `sh -c` scripts are followed.
 pub const MAX_DEPTH: u8 = 32;
 /// Scripts longer than this many bytes are only split by the fallback.
@@ -56,7 +60,7 @@ const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"];
 const DOWNLOADERS: &[&str] = &["curl", "wget"];
 
 /// A parsed shell script.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Script {
     /// Every simple command, in source order, including those in pipelines,
     /// `&&`/`||` chains, subshells, groups, loops, conditionals, functions,
@@ -87,7 +91,7 @@ pub enum Nesting {
 }
 
 /// One simple command: a name, its arguments and redirections.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SimpleCommand {
     /// The command name and its arguments (assignments before the name excluded).
     pub argv: Vec<Word>,
@@ -314,9 +318,24 @@ pub fn parse_script(src: &str) -> Script {
 /// does for `RUN cat <<EOF > f`), in the order their operators appear. Body
 /// text belongs to no span of `src`, so body words carry no ranges. Never panics.
 pub fn parse_script_with_heredocs(src: &str, bodies: &[&str]) -> Script {
-    let mut b = Builder::new(src.len());
+    parse_with(src, bodies, true)
+}
+
+/// [`parse_script_with_heredocs`], with or without the fast path (see
+/// [`fast`]); both give the same script.
+fn parse_with(src: &str, bodies: &[&str], use_fast: bool) -> Script {
+    let mut b = Builder::new(src.len(), use_fast);
     let cx = Ctx::top();
     let mut error = guard(src).map(str::to_owned);
+    if error.is_none()
+        && use_fast
+        && bodies.is_empty()
+        && let Some(script) = fast::parse(src)
+    {
+        let unit = Unit::new(src, Mapping::Exact(0), src.len(), false);
+        b.fast(&unit, cx, &script);
+        return Script { commands: b.commands, pipelines: b.pipelines, error: None, fallback: false };
+    }
     if error.is_none() {
         match parse_top(src, bodies) {
             Ok((work, program, given)) => {
@@ -935,15 +954,18 @@ struct Builder {
     lists: usize,
     /// Bytes of nested scripts that may still be parsed.
     budget: usize,
+    /// Whether scripts the fast path reads skip brush.
+    use_fast: bool,
 }
 
 impl Builder {
-    fn new(len: usize) -> Self {
+    fn new(len: usize, use_fast: bool) -> Self {
         Self {
             commands: Vec::new(),
             pipelines: Vec::new(),
             lists: 0,
             budget: len.saturating_mul(NESTED_BUDGET_FACTOR).saturating_add(4096),
+            use_fast,
         }
     }
 
@@ -959,12 +981,72 @@ impl Builder {
         }
         self.budget -= text.len();
         let unit = Unit::new(text, map, text.len(), false);
-        if guard(text).is_none()
-            && let Ok(program) = brush_parse(text)
-        {
+        if guard(text).is_some() {
+            self.fallback(&unit, cx);
+        } else if let Some(script) = self.use_fast.then(|| fast::parse(text)).flatten() {
+            self.fast(&unit, cx, &script);
+        } else if let Ok(program) = brush_parse(text) {
             self.program(&unit, cx, &program);
         } else {
             self.fallback(&unit, cx);
+        }
+    }
+
+    // --- the fast path ---------------------------------------------------------
+
+    /// Builds the commands of a script the fast path read, as [`Self::program`]
+    /// builds them from brush's tree.
+    fn fast(&mut self, u: &Unit, cx: Ctx, script: &fast::FastScript) {
+        let cmds = &script.commands;
+        let mut list = 0;
+        let mut and_or_index = 0;
+        let mut pipeline: Option<usize> = None;
+        let mut pos = 0;
+        for (k, (join, c)) in cmds.iter().enumerate() {
+            match join {
+                fast::Join::List => {
+                    list = self.next_list();
+                    and_or_index = 0;
+                }
+                fast::Join::And | fast::Join::Or => and_or_index += 1,
+                fast::Join::Pipe => {}
+            }
+            if *join == fast::Join::Pipe {
+                pos += 1;
+            } else {
+                pos = 0;
+                let piped = cmds.get(k + 1).is_some_and(|n| n.0 == fast::Join::Pipe);
+                pipeline = piped.then(|| {
+                    self.pipelines.push(Vec::new());
+                    self.pipelines.len() - 1
+                });
+            }
+            // The join of this pipeline's first command, and of the next pipeline's.
+            let first = cmds.get(k - pos).map_or(fast::Join::List, |f| f.0);
+            let next = cmds.get(k + 1..).and_then(|rest| rest.iter().find(|n| n.0 != fast::Join::Pipe)).map(|n| n.0);
+            let place = Place {
+                pipeline: pipeline.map(|p| (p, pos)),
+                and_or_list: list,
+                and_or_index,
+                after_or: first == fast::Join::Or,
+                before_or: next == Some(fast::Join::Or),
+            };
+            let mut d = Draft::default();
+            d.assignments.reserve_exact(c.assignments.len());
+            for w in &c.assignments {
+                d.assignments.push(fast_word(u, w));
+            }
+            d.argv.reserve_exact(c.argv.len());
+            for w in &c.argv {
+                d.argv.push(fast_word(u, w));
+            }
+            d.redirects.reserve_exact(c.redirects.len());
+            for r in &c.redirects {
+                let range = u.span(redirect_start(u.text, r.target.start)..r.target.end);
+                let target = fast_word(u, &r.target).word;
+                d.redirects.push((Redirect { fd: r.fd, op: r.op, target: Some(target), heredoc: None, range }, true));
+            }
+            self.finish(u, cx, place, d);
         }
     }
 
@@ -1534,6 +1616,13 @@ fn built_word(u: &Unit, w: &ast::Word) -> Built {
     let raw = local.clone().and_then(|l| u.text.get(l)).map_or_else(|| w.value.clone(), str::to_owned);
     let range = local.clone().map_or_else(|| u.map.empty(), |l| u.span(l));
     built_from(raw, local, range)
+}
+
+/// A word the fast path read.
+fn fast_word(u: &Unit, w: &fast::FastWord) -> Built {
+    let raw = u.text.get(w.start..w.end).unwrap_or("").to_owned();
+    let text = w.text.clone().unwrap_or_else(|| raw.clone());
+    Built { word: Word { text, raw, range: u.span(w.start..w.end) }, local: Some(w.start..w.end), pieces: None }
 }
 
 /// A word the fallback found at `local`.
