@@ -98,7 +98,8 @@ pub(super) fn parse(text: &str) -> Option<FastScript> {
                 }
             }
             b';' => {
-                if cur.is_empty() || b.get(i + 1) == Some(&b';') {
+                // `;;`, `;&` and `;;&` end `case` items.
+                if cur.is_empty() || matches!(b.get(i + 1), Some(b';' | b'&')) {
                     return None;
                 }
                 out.commands.push((join, std::mem::take(&mut cur)));
@@ -230,7 +231,7 @@ fn word(b: &[u8], text: &str, start: usize) -> Option<(usize, Option<String>)> {
             b'\r' | b'`' => return None,
             b'\\' => {
                 let n = char_at(text, i + 1)?;
-                if matches!(n, '\n' | '\r') {
+                if matches!(n, '\n' | '\r') || escaped_dollar_opens(b, i, n) {
                     return None;
                 }
                 let o = out.get_or_insert_with(|| copy(text, start, i));
@@ -266,6 +267,12 @@ fn word(b: &[u8], text: &str, start: usize) -> Option<(usize, Option<String>)> {
     (i > start).then_some((i, out))
 }
 
+/// Whether `\$` at `i` (escaping `n`) is followed by a quote or bracket:
+/// brush then reads `$'…'`, `$(…)` and the like as if the `$` were not escaped.
+fn escaped_dollar_opens(b: &[u8], i: usize, n: char) -> bool {
+    n == '$' && matches!(b.get(i + 2), Some(b'\'' | b'"' | b'(' | b'{' | b'['))
+}
+
 fn copy(text: &str, start: usize, end: usize) -> String {
     let mut s = String::with_capacity(end - start + 16);
     s.push_str(text.get(start..end).unwrap_or(""));
@@ -285,6 +292,9 @@ fn double_quoted(b: &[u8], text: &str, mut i: usize, out: &mut String) -> Option
             b'`' | b'\r' => return None,
             b'\\' => {
                 let n = char_at(text, i + 1)?;
+                if escaped_dollar_opens(b, i, n) {
+                    return None;
+                }
                 match n {
                     '$' | '`' | '"' | '\\' => out.push(n),
                     '\n' | '\r' => return None,
@@ -310,7 +320,9 @@ fn double_quoted(b: &[u8], text: &str, mut i: usize, out: &mut String) -> Option
 }
 
 /// The end of the expansion starting with the `$` at `i`: `$NAME`, `$1`, `$@`
-/// and the like, or `${…}` without quotes, escapes or substitutions inside.
+/// and the like, or `${…}` holding only names, digits, operators such as
+/// `:-`, `#`, `%`, `/`, and plain `$NAME` or `${…}` (no quotes, escapes,
+/// blanks, substitutions or shell operators: brush tokenizes some of those).
 /// A `$` that starts no expansion is one literal character.
 fn dollar(b: &[u8], i: usize) -> Option<usize> {
     match b.get(i + 1).copied() {
@@ -328,8 +340,10 @@ fn dollar(b: &[u8], i: usize) -> Option<usize> {
                     }
                     b'{' => depth += 1,
                     b'$' if b.get(j + 1) == Some(&b'(') => return None,
-                    b'\'' | b'"' | b'`' | b'\\' | b'\n' | b'\r' => return None,
-                    _ => {}
+                    c if c.is_ascii_alphanumeric() => {}
+                    b'_' | b':' | b'-' | b'=' | b'?' | b'+' | b'#' | b'%' | b'/' | b'*' | b'@' | b'.' | b',' | b'^'
+                    | b'!' | b'~' | b'$' => {}
+                    _ => return None,
                 }
                 j += 1;
             }
@@ -341,6 +355,8 @@ fn dollar(b: &[u8], i: usize) -> Option<usize> {
             }
             Some(j)
         }
+        // brush reads `$$(`, `$${` and the like as `$` and a second expansion.
+        Some(b'$') if matches!(b.get(i + 2), Some(b'\'' | b'"' | b'(' | b'{' | b'[')) => None,
         Some(c) if c.is_ascii_digit() || matches!(c, b'@' | b'*' | b'#' | b'?' | b'$' | b'!' | b'-') => Some(i + 2),
         _ => Some(i + 1),
     }

@@ -13,19 +13,40 @@ fn same(src: &str) -> bool {
 }
 
 #[test]
-fn explore() {
-    let mut bad = Vec::new();
-    for src in CASES {
-        let fast = parse_with(src, &[], true);
-        let brush = parse_with(src, &[], false);
-        let took = guard(src).is_none() && fast::parse(src).is_some();
-        if fast != brush {
-            bad.push(format!("{src:?}\n  fast:  {:?}\n  brush: {:?}", fast, brush));
-        } else {
-            eprintln!("ok {} {src:?}", if took { "FAST " } else { "brush" });
-        }
+fn hand_written_cases_match_brush() {
+    let fast = CASES.iter().filter(|src| same(src)).count();
+    // Most of them are what the fast path is for.
+    assert!(fast * 2 > CASES.len(), "only {fast} of {} cases took the fast path", CASES.len());
+}
+
+#[test]
+fn common_shapes_take_the_fast_path() {
+    for src in [
+        "apt-get update && apt-get install -y --no-install-recommends curl ca-certificates && rm -rf /var/lib/apt/lists/*",
+        "set -eux; pip install --no-cache-dir -r requirements.txt",
+        "curl -fsSL https://x/install.sh | bash -s -- -y",
+        "X=1 make -j\"$(nproc)\" 2>&1 | tee log".replace("$(nproc)", "$N").as_str(),
+        "echo 'héllo' \"${HOME}/x\" ~/.cache >> /etc/y 2>/dev/null || true",
+        "sh -c 'apt-get update && apt-get install -y x'",
+    ] {
+        assert!(same(src), "{src:?} took the brush path");
     }
-    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    for src in [
+        "echo $(date)",
+        "echo `date`",
+        "(cd x && make)",
+        "{ echo; }",
+        "if a; then b; fi",
+        "for x in a b; do echo $x; done",
+        "cat <<EOF\nx\nEOF",
+        "a & b",
+        "diff <(a) <(b)",
+        "echo $((1+2))",
+        "a &&",
+        "| a",
+    ] {
+        assert!(!same(src), "{src:?} took the fast path");
+    }
 }
 
 const CASES: &[&str] = &[
@@ -143,4 +164,301 @@ const CASES: &[&str] = &[
     "function",
     "in x",
     "[[ -f x ]]",
+    "echo a\r",
+    "echo 'a\r\nb'",
+    "a\r\n",
+    "apt-get update \r\n && apt-get install -y x\r\n",
+    "echo \"\\\r\"",
+    "echo \u{0} \u{7f} \u{feff}x",
+    "é=1 cmd",
+    "A=é B='日 本' C=\"ü\" cmd ünï",
+    "echo 日本>ファイル 2>>エラー",
+    "echo ${日本}",
+    "echo $é",
+    "echo \"$é\"",
+    "echo ${A:-é}",
+    "sh -c \"a && b\" | sh -c 'c | d' || bash -c \"e\\\"f\\\" g\"",
+    "sudo -u x bash -lc 'cd /x && make'",
+    "sh -c",
+    "sh -c ''",
+    "sh -c '   '",
+    "sh -c 'if x; then y; fi'",
+    "sh -c 'a $(b)'",
+    "sh -c \"a \\$(b)\"",
+    "env A=1 sh -c 'x'",
+    "#!/bin/sh\nset -e\necho hi",
+    "a # c1\n# c2\n\n  # c3\nb",
+    "a ; b",
+    "a;;b",
+    "a&&b||c|d",
+    "a &&\n\n# c\n b",
+    "a |\n b",
+    "a\n|| b",
+    "a\n&& b",
+    "&& a",
+    "a && && b",
+    "a | | b",
+    "a || ",
+    ">",
+    "> ;",
+    "a >",
+    "a >&",
+    "a 2>&",
+    "a < #x",
+    "a >x#y",
+    "a 0>x 9<y 123>z",
+    "a 2147483647>x",
+    "a 999999999>x",
+    "a >>'q x' <\"y z\" 2>$LOG",
+    "a >\\x",
+    "a 2>&1>x",
+    "a >&1 2>&1 <&0",
+    "a <&-",
+    "a >|x <>y",
+    "x= y= z",
+    "A=1 B=2 >x C=3 cmd D=4",
+    ">x A=1",
+    "A=1 if",
+    "A=1 !",
+    "A=1 {",
+    "A[1]=x cmd",
+    "A+=x",
+    "a=b=c d",
+    "=a b",
+    "'a'=b c",
+    "a\\=b c",
+    "echo a\\\"b",
+    "echo \"a\\'b\"",
+    "echo \"a\\\nb\"",
+    "echo \"$\"",
+    "echo \"$ \" '$' $",
+    "echo a$",
+    "echo \"${A}\"'${B}'${C}",
+    "echo ${A:-'x'}",
+    "echo ${A:-\\x}",
+    "echo ${A:-$(x)}",
+    "echo ${A:-`x`}",
+    "echo ${A:-${B:-${C}}}",
+    "echo ${A:-{x}}",
+    "echo ${A:-x} }",
+    "echo ${",
+    "echo ${}",
+    "echo $[1+2]",
+    "echo $((1))",
+    "echo $((",
+    "echo $(",
+    "echo ~+ ~- ~user/x a=~ :~",
+    "echo ~'x' ~\"y\" ~\\z",
+    "echo \\~",
+    "echo *",
+    "echo @(a|b)",
+    "echo !(x)",
+    "echo a!b !",
+    "echo '#' \\# \"#\" a# #b",
+    "echo \"a#b\"#c",
+    "#",
+    "# c \\\necho x",
+    "\n\n\n",
+    " ",
+    "",
+    ";",
+    "echo; ",
+    "echo ;\n",
+    "echo\t\ta\t",
+    "echo\u{a0}a",
+    "echo \u{2028}",
+    "echo \\\u{e9}",
+    "echo \"\\\u{e9}\"",
+    "exec \"$@\"",
+    "export PATH=\"/x:$PATH\"",
+    "export A",
+    "declare -a x",
+    "readonly A=1",
+    "local x=\"y z\"",
+    "typeset -i n=1",
+    "alias ll='ls -l'",
+    "eval \"x\"",
+    "echo then else elif fi do done case esac while until for in select function time coproc",
+    "then",
+    "done",
+    "esac",
+    "in",
+    "}",
+    "]]",
+    "[[",
+    "!",
+    "!x",
+    "x!",
+    "{x",
+    "{x}",
+    "{}",
+    "echo {}",
+    "+;&>a",
+    "a;&b",
+    "a;;&b",
+    "a &&>x b",
+    "a ||>x b",
+    "a |>x b",
+    ">\\$'\\'",
+    "echo \\$'x' \\$\"y\" \\$(z) \\${w} \\$[v]",
+    "echo \"\\$(z)\" \"\\${w}\"",
+    "echo \"$$(\" $${ $$[ $$' $$\"",
+    "echo $$ \"$$\" $$x",
 ];
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A piece of a word: plain text, quotes, escapes, expansions, globs,
+    /// tildes, unicode, and a few forms the fast path leaves to brush.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => "[a-z0-9_./=:,+@%-]{1,6}",
+            2 => "'[a-z \"$\\\\é`#;&|<>(){}]{0,5}'",
+            2 => "\"[a-z '$\\\\é{}#;&|<>()]{0,5}\"",
+            1 => "\\\\[a-z;&|' \"é$#<>(){}\\\\\r\n]",
+            2 => "\\$[A-Za-z_é][A-Za-z0-9_]{0,3}",
+            1 => "\\$[0-9@*#?$!\\- /\"'({\\[]",
+            1 => "\\$\\{[#!]?[A-Z]{1,3}([:%#/-]{1,2}[a-z$é{}]{0,3})?\\}",
+            1 => "\"\\$\\{[A-Z]{1,2}(:-[a-z$ ]{0,3})?\\}[a-z]{0,2}\"",
+            1 => "~[a-z+-]{0,2}/?",
+            1 => "[*?{},\\[\\]!#~é日=\r]",
+        ]
+    }
+
+    fn word() -> impl Strategy<Value = String> {
+        proptest::collection::vec(piece(), 1..4).prop_map(|p| p.concat())
+    }
+
+    fn redirect() -> impl Strategy<Value = String> {
+        (
+            "[0-9]{0,2}",
+            prop_oneof![Just(">"), Just(">>"), Just("<"), Just("<>"), Just(">|"), Just("&>"), Just("&>>"), Just(">&"), Just("<&")],
+            prop_oneof![Just(""), Just(" ")],
+            prop_oneof![3 => word(), 1 => "[0-9-]".prop_map(String::from)],
+        )
+            .prop_map(|(fd, op, blank, target)| format!("{fd}{op}{blank}{target}"))
+    }
+
+    fn command() -> impl Strategy<Value = String> {
+        (
+            proptest::collection::vec("[A-Za-z_][A-Za-z0-9_]{0,3}=[a-z\"'$]{0,3}", 0..2),
+            proptest::collection::vec(prop_oneof![5 => word(), 1 => redirect()], 1..5),
+            prop_oneof![Just(""), Just(" "), Just("\t")],
+        )
+            .prop_map(|(assign, items, blank)| {
+                let mut all = assign;
+                all.extend(items);
+                format!("{blank}{}", all.join(" "))
+            })
+    }
+
+    fn separator() -> impl Strategy<Value = &'static str> {
+        prop_oneof![
+            3 => Just(" && "),
+            1 => Just(" || "),
+            2 => Just(" | "),
+            2 => Just("; "),
+            1 => Just(";"),
+            2 => Just("\n"),
+            1 => Just(" &&\n  "),
+            1 => Just(" # note\n"),
+            1 => Just("\n\n# c\n"),
+            1 => Just("\r\n"),
+        ]
+    }
+
+    fn script() -> impl Strategy<Value = String> {
+        (command(), proptest::collection::vec((separator(), command()), 0..5), prop_oneof![Just(""), Just(";"), Just("\n"), Just(" # end")])
+            .prop_map(|(first, rest, end)| {
+                let mut s = first;
+                for (sep, c) in rest {
+                    s.push_str(sep);
+                    s.push_str(&c);
+                }
+                s.push_str(end);
+                s
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn generated_scripts_match_brush(src in script()) {
+            same(&src);
+        }
+
+        #[test]
+        fn generated_sh_c_scripts_match_brush(inner in script(), quote in prop_oneof![Just('\''), Just('"')]) {
+            if !inner.contains(quote) {
+                same(&format!("sh -c {quote}{inner}{quote} && echo done"));
+            }
+        }
+
+        #[test]
+        fn shell_soup_matches_brush(
+            src in "([a-z0-9 é=\\-./~*]|[|&;<>$`'\"\\\\{}\\[\\]#\n\t!]|\\$\\{|\\}|2>&1|&&|\\|\\||sh -c |if |fi|X=){0,30}"
+        ) {
+            same(&src);
+        }
+    }
+}
+
+/// Every RUN script of the corpus (`../shared/corpus`, or `$DRYDOCK_CORPUS`):
+/// the fast path must give what brush gives. Skipped when the corpus is
+/// absent, except in CI (`CI=true`).
+#[test]
+fn corpus_scripts_match_brush() {
+    use crate::lint::model::Model;
+    use crate::lint::parser::{Keyword, parse};
+    use std::path::PathBuf;
+
+    let has_manifest = |dir: &PathBuf| dir.join("MANIFEST.tsv").is_file();
+    let dir = match std::env::var_os("DRYDOCK_CORPUS") {
+        Some(dir) => Some(PathBuf::from(dir)).filter(has_manifest),
+        None => ["../shared/corpus", "../../shared/corpus"]
+            .into_iter()
+            .map(|rel| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel))
+            .find(has_manifest),
+    };
+    let Some(dir) = dir else {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "the corpus is missing (set DRYDOCK_CORPUS or lay out ../shared/corpus)"
+        );
+        eprintln!("skipping: no corpus at ../shared/corpus (set DRYDOCK_CORPUS)");
+        return;
+    };
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap_or_default();
+    let (mut scripts, mut fast) = (0usize, 0usize);
+    let mut check = |text: &str| {
+        scripts += 1;
+        if same(text) {
+            fast += 1;
+        }
+    };
+    for line in manifest.lines().skip(1) {
+        let cells: Vec<&str> = line.split('\t').collect();
+        let (Some(path), Some(&"dockerfile")) = (cells.first(), cells.get(5)) else {
+            continue;
+        };
+        let bytes = std::fs::read(dir.join(path)).unwrap_or_default();
+        let src = String::from_utf8_lossy(&bytes);
+        let (file, _) = parse(&src);
+        let model = Model::build(&file, None);
+        for run in model.scripts.iter().flatten() {
+            check(&run.text);
+        }
+        // Rules also parse the RUN argument as written.
+        for inst in file.instructions.iter().filter(|i| i.keyword == Keyword::Run) {
+            if let Some(arg) = inst.args.first() {
+                check(&arg.value);
+            }
+        }
+    }
+    eprintln!("corpus: {fast} of {scripts} RUN scripts took the fast path");
+    assert!(scripts > 1000, "corpus looks truncated: {scripts} scripts");
+    assert!(fast * 2 > scripts, "only {fast} of {scripts} corpus scripts took the fast path");
+}
