@@ -597,7 +597,11 @@ fn nesting(text: &str) -> usize {
 
 /// The last path component of a command name.
 fn basename(s: &str) -> &str {
-    s.rsplit('/').next().unwrap_or(s)
+    // `rsplit('/').next()`, without a pattern searcher: rules ask for it a lot.
+    match s.as_bytes().iter().rposition(|&c| c == b'/') {
+        Some(i) => s.get(i + 1..).unwrap_or(""),
+        None => s,
+    }
 }
 
 /// Whether `s` is a `NAME=value` (or `NAME+=value`) word.
@@ -937,6 +941,8 @@ enum Job<'a> {
     HereBody { body: String, local: Option<usize>, range: TextRange },
     /// The script of `sh -c`.
     ShC { text: String, map: Mapping },
+    /// Command substitutions the fast path read: the text inside each `$( … )`.
+    FastSubs(Vec<Range<usize>>),
 }
 
 /// A simple command before it is pushed.
@@ -946,6 +952,9 @@ struct Draft<'a> {
     argv: Vec<Built>,
     redirects: Vec<(Redirect, bool)>,
     jobs: Vec<(usize, Job<'a>)>,
+    /// Indexes into `argv` of words the fast path found substitutions in
+    /// (brush's word pieces say so for the others).
+    substituted: Vec<usize>,
 }
 
 struct Builder {
@@ -1034,14 +1043,19 @@ impl Builder {
             let mut d = Draft::default();
             d.assignments.reserve_exact(c.assignments.len());
             for w in &c.assignments {
+                fast_subs(w, &mut d.jobs);
                 d.assignments.push(fast_word(u, w));
             }
             d.argv.reserve_exact(c.argv.len());
             for w in &c.argv {
+                if fast_subs(w, &mut d.jobs) {
+                    d.substituted.push(d.argv.len());
+                }
                 d.argv.push(fast_word(u, w));
             }
             d.redirects.reserve_exact(c.redirects.len());
             for r in &c.redirects {
+                fast_subs(&r.target, &mut d.jobs);
                 let range = u.span(redirect_start(u.text, r.target.start)..r.target.end);
                 let target = fast_word(u, &r.target).word;
                 d.redirects.push((Redirect { fd: r.fd, op: r.op, target: Some(target), heredoc: None, range }, true));
@@ -1240,6 +1254,7 @@ impl Builder {
             }
         }
         if let Some(i) = sh_c_script(&argv)
+            && !d.substituted.contains(&i)
             && let (Some(word), Some((local, pieces))) = (argv.get(i), meta.get(i))
             && let Some(job) = sh_c_job(u, word, local.as_ref(), pieces.as_deref())
         {
@@ -1294,6 +1309,15 @@ impl Builder {
                 Job::ShC { text, map } => {
                     if let Some(child) = cx.child(Nesting::ShC) {
                         self.nested(&text, map, child);
+                    }
+                }
+                Job::FastSubs(subs) => {
+                    for inner in subs {
+                        if let (Some(child), Some(text)) =
+                            (cx.child(Nesting::Substitution), u.text.get(inner.clone()))
+                        {
+                            self.nested(text, u.map.at(inner.start), child);
+                        }
                     }
                 }
             }
@@ -1625,6 +1649,16 @@ fn fast_word(u: &Unit, w: &fast::FastWord) -> Built {
     Built { word: Word { text, raw, range: u.span(w.start..w.end) }, local: Some(w.start..w.end), pieces: None }
 }
 
+/// Queues the command substitutions of a word the fast path read; returns
+/// whether it has any.
+fn fast_subs(w: &fast::FastWord, jobs: &mut Vec<(usize, Job<'_>)>) -> bool {
+    if w.subs.is_empty() {
+        return false;
+    }
+    jobs.push((w.start, Job::FastSubs(w.subs.clone())));
+    true
+}
+
 /// A word the fallback found at `local`.
 fn built_local(u: &Unit, local: Range<usize>) -> Built {
     let raw = u.text.get(local.clone()).unwrap_or("").to_owned();
@@ -1664,12 +1698,18 @@ fn is_plain_word(raw: &str) -> bool {
 /// Queues the substitutions of a word, if it may have any.
 fn push_scan(b: &Built, jobs: &mut Vec<(usize, Job<'_>)>) {
     let raw = &b.word.raw;
-    if !raw.contains("$(") && !raw.contains('`') {
+    if !may_substitute(raw) {
         return;
     }
     let Some(pieces) = &b.pieces else { return };
     let local = b.local.as_ref().map(|l| l.start);
     jobs.push((local.unwrap_or(0), Job::Scan { raw: raw.clone(), local, range: b.word.range, pieces: pieces.clone() }));
+}
+
+/// Whether `s` holds `$(` or a backtick.
+fn may_substitute(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| c == b'`' || (c == b'$' && b.get(i + 1) == Some(&b'(')))
 }
 
 /// The job parsing the script argument `b` of `sh -c`, unless the outer shell

@@ -19,6 +19,8 @@ pub(super) struct FastWord {
     pub end: usize,
     /// `None` when the word's text is its raw text.
     pub text: Option<String>,
+    /// The text inside each command substitution `$( … )` of the word, in order.
+    pub subs: Vec<std::ops::Range<usize>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,17 +74,28 @@ const RESERVED: &[&str] = &[
 /// Reads `text`, or returns `None` when it holds anything the fast path does
 /// not read exactly as the brush path would.
 pub(super) fn parse(text: &str) -> Option<FastScript> {
+    let (script, end) = parse_from(text, 0, false)?;
+    (end == text.len()).then_some(script)
+}
+
+/// Reads the script starting at `start`, up to the end of `text`, or when
+/// `inner` (the inside of a `$( … )`) up to its closing paren, whose index is
+/// returned with the script.
+fn parse_from(text: &str, start: usize, inner: bool) -> Option<(FastScript, usize)> {
     let b = text.as_bytes();
-    let mut out = FastScript { commands: Vec::with_capacity(8) };
+    let mut out = FastScript { commands: Vec::with_capacity(if inner { 1 } else { 8 }) };
     let mut cur = FastCommand::default();
     // How the command being read joins the previous one.
     let mut join = Join::List;
     // After `&&`, `||` or `|`: a command must follow (newlines may come first).
     let mut pending = false;
-    let mut i = 0;
+    let mut i = start;
     while let Some(&c) = b.get(i) {
         match c {
             b' ' | b'\t' => i += 1,
+            b')' if inner => break,
+            // A comment inside `$( … )` may hide its closing paren.
+            b'#' if inner => return None,
             b'#' => {
                 while b.get(i).is_some_and(|&c| c != b'\n') {
                     i += 1;
@@ -130,13 +143,13 @@ pub(super) fn parse(text: &str) -> Option<FastScript> {
             b'<' | b'>' => i = redirect(b, text, i, None, &mut cur)?,
             b'(' | b')' | b'\r' => return None,
             _ => {
-                let (end, word_text) = word(b, text, i)?;
+                let (end, word_text, subs) = word(b, text, i)?;
                 let raw = text.get(i..end)?;
                 if matches!(b.get(end), Some(b'<' | b'>')) && raw.bytes().all(|c| c.is_ascii_digit()) {
                     let fd = raw.parse::<i32>().ok()?;
                     i = redirect(b, text, end, Some(fd), &mut cur)?;
                 } else {
-                    let w = FastWord { start: i, end, text: word_text };
+                    let w = FastWord { start: i, end, text: word_text, subs };
                     if cur.argv.is_empty() {
                     if RESERVED.contains(&raw) {
                         return None;
@@ -157,13 +170,13 @@ pub(super) fn parse(text: &str) -> Option<FastScript> {
             pending = false;
         }
     }
-    if pending {
+    if pending || (inner && b.get(i) != Some(&b')')) {
         return None;
     }
     if !cur.is_empty() {
         out.commands.push((join, cur));
     }
-    Some(out)
+    Some((out, i))
 }
 
 /// Whether the word `raw` before a command name is an assignment (`Some(true)`),
@@ -210,20 +223,21 @@ fn redirect(b: &[u8], text: &str, i: usize, fd: Option<i32>, cur: &mut FastComma
         None | Some(b'\n' | b'\r' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')' | b'#') => return None,
         _ => {}
     }
-    let (end, word_text) = word(b, text, j)?;
+    let (end, word_text, subs) = word(b, text, j)?;
     if matches!(op, RedirectOp::DupInput | RedirectOp::DupOutput) && !text.get(j..end)?.bytes().all(|c| c.is_ascii_digit())
     {
         return None;
     }
-    cur.redirects.push(FastRedirect { fd, op, target: FastWord { start: j, end, text: word_text } });
+    cur.redirects.push(FastRedirect { fd, op, target: FastWord { start: j, end, text: word_text, subs } });
     Some(end)
 }
 
 /// Reads the word starting at `start`: its end, and its text with quotes
 /// removed when that differs from the raw text. `None` for forms left to brush.
-fn word(b: &[u8], text: &str, start: usize) -> Option<(usize, Option<String>)> {
+fn word(b: &[u8], text: &str, start: usize) -> Option<(usize, Option<String>, Vec<std::ops::Range<usize>>)> {
     // The unquoted text, once it differs from the raw text.
     let mut out: Option<String> = None;
+    let mut subs = Vec::new();
     let mut i = start;
     while let Some(&c) = b.get(i) {
         match c {
@@ -246,10 +260,10 @@ fn word(b: &[u8], text: &str, start: usize) -> Option<(usize, Option<String>)> {
             }
             b'"' => {
                 let o = out.get_or_insert_with(|| copy(text, start, i));
-                i = double_quoted(b, text, i + 1, o)?;
+                i = double_quoted(b, text, i + 1, o, &mut subs)?;
             }
             b'$' => {
-                let end = dollar(b, i)?;
+                let end = dollar(b, text, i, &mut subs)?;
                 if let Some(o) = &mut out {
                     o.push_str(text.get(i..end)?);
                 }
@@ -264,7 +278,10 @@ fn word(b: &[u8], text: &str, start: usize) -> Option<(usize, Option<String>)> {
             }
         }
     }
-    (i > start).then_some((i, out))
+    if i == start || (!subs.is_empty() && super::word_is_risky(text.get(start..i)?)) {
+        return None;
+    }
+    Some((i, out, subs))
 }
 
 /// Whether `\$` at `i` (escaping `n`) is followed by a quote or bracket:
@@ -285,7 +302,13 @@ fn char_at(text: &str, i: usize) -> Option<char> {
 
 /// Reads a double-quoted string whose inside starts at `i`, appending its text
 /// to `out`; returns the index after the closing quote.
-fn double_quoted(b: &[u8], text: &str, mut i: usize, out: &mut String) -> Option<usize> {
+fn double_quoted(
+    b: &[u8],
+    text: &str,
+    mut i: usize,
+    out: &mut String,
+    subs: &mut Vec<std::ops::Range<usize>>,
+) -> Option<usize> {
     loop {
         match *b.get(i)? {
             b'"' => return Some(i + 1),
@@ -306,7 +329,7 @@ fn double_quoted(b: &[u8], text: &str, mut i: usize, out: &mut String) -> Option
                 i += 1 + n.len_utf8();
             }
             b'$' => {
-                let end = dollar(b, i)?;
+                let end = dollar(b, text, i, subs)?;
                 out.push_str(text.get(i..end)?);
                 i = end;
             }
@@ -319,14 +342,24 @@ fn double_quoted(b: &[u8], text: &str, mut i: usize, out: &mut String) -> Option
     }
 }
 
-/// The end of the expansion starting with the `$` at `i`: `$NAME`, `$1`, `$@`
+/// The end of the expansion starting with the `$` at `i`: `$( … )` holding a
+/// script the fast path reads (its inside goes to `subs`), `$NAME`, `$1`, `$@`
 /// and the like, or `${…}` holding only names, digits, operators such as
 /// `:-`, `#`, `%`, `/`, and plain `$NAME` or `${…}` (no quotes, escapes,
 /// blanks, substitutions or shell operators: brush tokenizes some of those).
 /// A `$` that starts no expansion is one literal character.
-fn dollar(b: &[u8], i: usize) -> Option<usize> {
+fn dollar(b: &[u8], text: &str, i: usize, subs: &mut Vec<std::ops::Range<usize>>) -> Option<usize> {
     match b.get(i + 1).copied() {
-        Some(b'(' | b'[' | b'\'' | b'"' | b'`') => None,
+        Some(b'(') => {
+            // `$((` is arithmetic (or a subshell): left to brush.
+            if b.get(i + 2) == Some(&b'(') {
+                return None;
+            }
+            let (_, close) = parse_from(text, i + 2, true)?;
+            subs.push(i + 2..close);
+            Some(close + 1)
+        }
+        Some(b'[' | b'\'' | b'"' | b'`') => None,
         Some(b'{') => {
             let mut depth = 1usize;
             let mut j = i + 2;
