@@ -1006,62 +1006,81 @@ impl Builder {
     /// Builds the commands of a script the fast path read, as [`Self::program`]
     /// builds them from brush's tree.
     fn fast(&mut self, u: &Unit, cx: Ctx, script: &fast::FastScript) {
-        let cmds = &script.commands;
-        let mut list = 0;
-        let mut and_or_index = 0;
-        let mut pipeline: Option<usize> = None;
-        let mut pos = 0;
-        for (k, (join, c)) in cmds.iter().enumerate() {
-            match join {
-                fast::Join::List => {
-                    list = self.next_list();
-                    and_or_index = 0;
-                }
-                fast::Join::And | fast::Join::Or => and_or_index += 1,
-                fast::Join::Pipe => {}
-            }
-            if *join == fast::Join::Pipe {
-                pos += 1;
-            } else {
-                pos = 0;
-                let piped = cmds.get(k + 1).is_some_and(|n| n.0 == fast::Join::Pipe);
-                pipeline = piped.then(|| {
-                    self.pipelines.push(Vec::new());
-                    self.pipelines.len() - 1
-                });
-            }
-            // The join of this pipeline's first command, and of the next pipeline's.
-            let first = cmds.get(k - pos).map_or(fast::Join::List, |f| f.0);
-            let next = cmds.get(k + 1..).and_then(|rest| rest.iter().find(|n| n.0 != fast::Join::Pipe)).map(|n| n.0);
-            let place = Place {
-                pipeline: pipeline.map(|p| (p, pos)),
-                and_or_list: list,
-                and_or_index,
-                after_or: first == fast::Join::Or,
-                before_or: next == Some(fast::Join::Or),
-            };
-            let mut d = Draft::default();
-            d.assignments.reserve_exact(c.assignments.len());
-            for w in &c.assignments {
-                fast_subs(w, &mut d.jobs);
-                d.assignments.push(fast_word(u, w));
-            }
-            d.argv.reserve_exact(c.argv.len());
-            for w in &c.argv {
-                if fast_subs(w, &mut d.jobs) {
-                    d.substituted.push(d.argv.len());
-                }
-                d.argv.push(fast_word(u, w));
-            }
-            d.redirects.reserve_exact(c.redirects.len());
-            for r in &c.redirects {
-                fast_subs(&r.target, &mut d.jobs);
-                let range = u.span(redirect_start(u.text, r.target.start)..r.target.end);
-                let target = fast_word(u, &r.target).word;
-                d.redirects.push((Redirect { fd: r.fd, op: r.op, target: Some(target), heredoc: None, range }, true));
-            }
-            self.finish(u, cx, place, d);
+        self.fast_list(u, cx, &script.list);
+    }
+
+    fn fast_list(&mut self, u: &Unit, cx: Ctx, list: &fast::List) {
+        for ao in list {
+            self.fast_and_or(u, cx, ao);
         }
+    }
+
+    fn fast_and_or(&mut self, u: &Unit, cx: Ctx, ao: &fast::AndOr) {
+        let id = self.next_list();
+        for (i, (after_or, p)) in ao.iter().enumerate() {
+            let index = (p.len() >= 2).then(|| {
+                self.pipelines.push(Vec::with_capacity(p.len()));
+                self.pipelines.len() - 1
+            });
+            for (pos, cmd) in p.iter().enumerate() {
+                let place = Place {
+                    pipeline: index.map(|x| (x, pos)),
+                    and_or_list: id,
+                    and_or_index: i,
+                    after_or: *after_or,
+                    before_or: ao.get(i + 1).is_some_and(|n| n.0),
+                };
+                match cmd {
+                    fast::Cmd::Simple(c) => self.fast_simple(u, cx, c, place),
+                    fast::Cmd::Compound(c) => self.fast_compound(u, cx, c),
+                }
+            }
+        }
+    }
+
+    fn fast_compound(&mut self, u: &Unit, cx: Ctx, c: &fast::Compound) {
+        let inner = Ctx { in_subshell: cx.in_subshell || c.subshell, ..cx };
+        for part in &c.parts {
+            match part {
+                fast::Part::List(list) => self.fast_list(u, inner, list),
+                fast::Part::Words(words) => {
+                    for w in words {
+                        let mut jobs = Vec::new();
+                        fast_subs(w, &mut jobs);
+                        self.run_jobs(u, Ctx { parent: None, ..cx }, jobs);
+                    }
+                }
+            }
+        }
+        let mut jobs = Vec::new();
+        for r in &c.redirects {
+            fast_subs(&r.target, &mut jobs);
+        }
+        self.run_jobs(u, Ctx { parent: None, ..cx }, jobs);
+    }
+
+    fn fast_simple(&mut self, u: &Unit, cx: Ctx, c: &fast::FastCommand, place: Place) {
+        let mut d = Draft::default();
+        d.assignments.reserve_exact(c.assignments.len());
+        for w in &c.assignments {
+            fast_subs(w, &mut d.jobs);
+            d.assignments.push(fast_word(u, w));
+        }
+        d.argv.reserve_exact(c.argv.len());
+        for w in &c.argv {
+            if fast_subs(w, &mut d.jobs) {
+                d.substituted.push(d.argv.len());
+            }
+            d.argv.push(fast_word(u, w));
+        }
+        d.redirects.reserve_exact(c.redirects.len());
+        for r in &c.redirects {
+            fast_subs(&r.target, &mut d.jobs);
+            let range = u.span(redirect_start(u.text, r.target.start)..r.target.end);
+            let target = fast_word(u, &r.target).word;
+            d.redirects.push((Redirect { fd: r.fd, op: r.op, target: Some(target), heredoc: None, range }, true));
+        }
+        self.finish(u, cx, place, d);
     }
 
     // --- brush's AST ---------------------------------------------------------

@@ -44,24 +44,39 @@ impl FastCommand {
     }
 }
 
-/// How a command joins the one before it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Join {
-    /// It starts a new `&&`/`||` list.
-    List,
-    /// After `&&`.
-    And,
-    /// After `||`.
-    Or,
-    /// After `|`.
-    Pipe,
+/// Commands separated by `;` or newlines: `&&`/`||` lists.
+pub(super) type List = Vec<AndOr>;
+/// Pipelines joined by `&&` and `||`; the flag says "after `||`".
+pub(super) type AndOr = Vec<(bool, Pipeline)>;
+/// Commands joined by `|`.
+pub(super) type Pipeline = Vec<Cmd>;
+
+/// One element of a pipeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Cmd {
+    Simple(FastCommand),
+    Compound(Compound),
 }
 
-/// A script the fast path read: its commands in source order, each with how
-/// it joins the previous one.
+/// `if`, `while`, `until`, `for`, `{ … }` or `( … )`: its parts in source order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Compound {
+    pub subshell: bool,
+    pub parts: Vec<Part>,
+    pub redirects: Vec<FastRedirect>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Part {
+    /// The words of a `for … in` list.
+    Words(Vec<FastWord>),
+    List(List),
+}
+
+/// A script the fast path read.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(super) struct FastScript {
-    pub commands: Vec<(Join, FastCommand)>,
+    pub list: List,
 }
 
 /// Words that brush reads as reserved (or as a compound command) when they
@@ -74,109 +89,355 @@ const RESERVED: &[&str] = &[
 /// Reads `text`, or returns `None` when it holds anything the fast path does
 /// not read exactly as the brush path would.
 pub(super) fn parse(text: &str) -> Option<FastScript> {
-    let (script, end) = parse_from(text, 0, false)?;
-    (end == text.len()).then_some(script)
+    let mut p = Parser { b: text.as_bytes(), text, i: 0, in_subst: false, depth: 0 };
+    let (list, stop) = p.list(&[], false)?;
+    (stop == Stop::End && p.i == text.len()).then_some(FastScript { list })
 }
 
-/// Reads the script starting at `start`, up to the end of `text`, or when
-/// `inner` (the inside of a `$( … )`) up to its closing paren, whose index is
-/// returned with the script.
-fn parse_from(text: &str, start: usize, inner: bool) -> Option<(FastScript, usize)> {
-    let b = text.as_bytes();
-    let mut out = FastScript { commands: Vec::with_capacity(if inner { 1 } else { 8 }) };
-    let mut cur = FastCommand::default();
-    // How the command being read joins the previous one.
-    let mut join = Join::List;
-    // After `&&`, `||` or `|`: a command must follow (newlines may come first).
-    let mut pending = false;
-    let mut i = start;
-    while let Some(&c) = b.get(i) {
-        match c {
-            b' ' | b'\t' => i += 1,
-            b')' if inner => break,
-            // A comment inside `$( … )` may hide its closing paren.
-            b'#' if inner => return None,
-            b'#' => {
-                while b.get(i).is_some_and(|&c| c != b'\n') {
-                    i += 1;
-                }
+/// Reads the inside of `$( … )` starting at `start`; returns the index of the
+/// closing paren.
+fn substitution(text: &str, start: usize) -> Option<usize> {
+    let mut p = Parser { b: text.as_bytes(), text, i: start, in_subst: true, depth: 0 };
+    let (_, stop) = p.list(&[], true)?;
+    (stop == Stop::Paren).then_some(p.i)
+}
+
+/// What ended a list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    End,
+    Paren,
+    /// A reserved word (`then`, `fi`, `done`, `}` …), not consumed.
+    Word(&'static str),
+}
+
+/// Compound commands nested deeper than this are left to brush.
+const MAX_COMPOUND: usize = 16;
+
+struct Parser<'t> {
+    b: &'t [u8],
+    text: &'t str,
+    i: usize,
+    /// Inside `$( … )`, where a comment may hide the closing paren.
+    in_subst: bool,
+    depth: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn blanks(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
+            self.i += 1;
+        }
+    }
+
+    /// Skips a comment at the current position, if any.
+    fn comment(&mut self) -> Option<()> {
+        if self.peek() == Some(b'#') {
+            if self.in_subst {
+                return None;
             }
-            b'\n' => {
-                i += 1;
-                if !cur.is_empty() {
-                    out.commands.push((join, std::mem::take(&mut cur)));
-                    join = Join::List;
-                } else if !pending {
-                    join = Join::List;
-                }
+            while self.peek().is_some_and(|c| c != b'\n') {
+                self.i += 1;
             }
-            b';' => {
-                // `;;`, `;&` and `;;&` end `case` items.
-                if cur.is_empty() || matches!(b.get(i + 1), Some(b';' | b'&')) {
+        }
+        Some(())
+    }
+
+    /// Skips blanks, comments and newlines.
+    fn linebreaks(&mut self) -> Option<()> {
+        loop {
+            self.blanks();
+            self.comment()?;
+            if self.peek() == Some(b'\n') {
+                self.i += 1;
+            } else {
+                return Some(());
+            }
+        }
+    }
+
+    /// The reserved word at the current position, if the next word is one.
+    fn reserved_word(&self) -> Option<&'static str> {
+        let rest = self.b.get(self.i..)?;
+        let len = rest
+            .iter()
+            .position(|c| matches!(c, b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>'))
+            .unwrap_or(rest.len());
+        let word = self.text.get(self.i..self.i + len)?;
+        RESERVED.iter().find(|&&r| r == word).copied()
+    }
+
+    /// Reads `&&`/`||` lists up to the end, a `)` (when `paren`), or one of the
+    /// reserved words `until` in command position.
+    fn list(&mut self, until: &[&'static str], paren: bool) -> Option<(List, Stop)> {
+        let mut list = List::new();
+        loop {
+            self.linebreaks()?;
+            match self.peek() {
+                None => return Some((list, Stop::End)),
+                Some(b')') if paren => return Some((list, Stop::Paren)),
+                _ => {}
+            }
+            if let Some(w) = self.reserved_word()
+                && until.contains(&w)
+            {
+                return Some((list, Stop::Word(w)));
+            }
+            list.push(self.and_or()?);
+            self.blanks();
+            self.comment()?;
+            match self.peek() {
+                Some(b';') => {
+                    // `;;`, `;&` and `;;&` end `case` items.
+                    if matches!(self.b.get(self.i + 1), Some(b';' | b'&')) {
+                        return None;
+                    }
+                    self.i += 1;
+                }
+                Some(b'\n') => self.i += 1,
+                None => {}
+                Some(b')') if paren => {}
+                _ => return None,
+            }
+        }
+    }
+
+    fn and_or(&mut self) -> Option<AndOr> {
+        let mut out = AndOr::new();
+        let mut after_or = false;
+        loop {
+            out.push((after_or, self.pipeline()?));
+            self.blanks();
+            match (self.peek(), self.b.get(self.i + 1)) {
+                (Some(b'&'), Some(b'&')) => after_or = false,
+                (Some(b'|'), Some(b'|')) => after_or = true,
+                _ => return Some(out),
+            }
+            self.i += 2;
+            self.linebreaks()?;
+        }
+    }
+
+    fn pipeline(&mut self) -> Option<Pipeline> {
+        let mut out = Pipeline::new();
+        loop {
+            out.push(self.command()?);
+            self.blanks();
+            match (self.peek(), self.b.get(self.i + 1)) {
+                (Some(b'|'), Some(b'&')) => return None,
+                (Some(b'|'), Some(b'|')) => return Some(out),
+                (Some(b'|'), _) => {}
+                _ => return Some(out),
+            }
+            self.i += 1;
+            self.linebreaks()?;
+        }
+    }
+
+    fn command(&mut self) -> Option<Cmd> {
+        self.blanks();
+        if self.peek() == Some(b'(') {
+            // `((`, even with blanks between, may be read as arithmetic.
+            if paren_follows(self.b, self.i + 1) {
+                return None;
+            }
+            self.i += 1;
+            let body = self.nested(&[], true)?;
+            if self.peek() != Some(b')') {
+                return None;
+            }
+            self.i += 1;
+            return self.compound(Compound { subshell: true, parts: vec![Part::List(body)], ..Compound::default() });
+        }
+        match self.reserved_word() {
+            None => self.simple().map(Cmd::Simple),
+            Some("{") => {
+                self.i += 1;
+                let body = self.nested(&["}"], false)?;
+                self.keyword("}")?;
+                self.compound(Compound { parts: vec![Part::List(body)], ..Compound::default() })
+            }
+            Some(w @ ("while" | "until")) => {
+                self.i += w.len();
+                let cond = self.nested(&["do"], false)?;
+                self.keyword("do")?;
+                let body = self.nested(&["done"], false)?;
+                self.keyword("done")?;
+                self.compound(Compound { parts: vec![Part::List(cond), Part::List(body)], ..Compound::default() })
+            }
+            Some("if") => {
+                self.i += 2;
+                let mut parts = Vec::with_capacity(2);
+                loop {
+                    parts.push(Part::List(self.nested(&["then"], false)?));
+                    self.keyword("then")?;
+                    let (body, stop) = self.nested_stop(&["elif", "else", "fi"])?;
+                    parts.push(Part::List(body));
+                    match stop {
+                        "elif" => self.keyword("elif")?,
+                        "else" => {
+                            self.keyword("else")?;
+                            parts.push(Part::List(self.nested(&["fi"], false)?));
+                            self.keyword("fi")?;
+                            break;
+                        }
+                        _ => {
+                            self.keyword("fi")?;
+                            break;
+                        }
+                    }
+                }
+                self.compound(Compound { parts, ..Compound::default() })
+            }
+            Some("for") => {
+                self.i += 3;
+                self.blanks();
+                let name_len = self.b.get(self.i..)?.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+                if name_len == 0 || self.peek().is_some_and(|c| c.is_ascii_digit()) {
                     return None;
                 }
-                out.commands.push((join, std::mem::take(&mut cur)));
-                join = Join::List;
-                i += 1;
-            }
-            b'&' | b'|' => {
-                let next = b.get(i + 1).copied();
-                if c == b'&' && next == Some(b'>') {
-                    i = redirect(b, text, i, None, &mut cur)?;
-                } else {
-                    let (j, len) = match (c, next) {
-                        (b'&', Some(b'&')) => (Join::And, 2),
-                        (b'|', Some(b'|')) => (Join::Or, 2),
-                        (b'|', Some(b'&')) | (b'&', _) => return None,
-                        _ => (Join::Pipe, 1),
-                    };
-                    if cur.is_empty() {
-                        return None;
-                    }
-                    out.commands.push((join, std::mem::take(&mut cur)));
-                    join = j;
-                    pending = true;
-                    i += len;
-                    continue;
+                self.i += name_len;
+                if !matches!(self.peek(), Some(b' ' | b'\t')) {
+                    return None;
                 }
+                self.blanks();
+                self.keyword("in")?;
+                let mut words = Vec::new();
+                loop {
+                    self.blanks();
+                    match self.peek() {
+                        Some(b';' | b'\n') => {
+                            self.i += 1;
+                            break;
+                        }
+                        None | Some(b'#' | b'&' | b'|' | b'(' | b')' | b'<' | b'>') => return None,
+                        _ => {}
+                    }
+                    let (end, text, subs) = word(self.b, self.text, self.i)?;
+                    words.push(FastWord { start: self.i, end, text, subs });
+                    self.i = end;
+                }
+                self.linebreaks()?;
+                self.keyword("do")?;
+                let body = self.nested(&["done"], false)?;
+                self.keyword("done")?;
+                self.compound(Compound { parts: vec![Part::Words(words), Part::List(body)], ..Compound::default() })
             }
-            b'<' | b'>' => i = redirect(b, text, i, None, &mut cur)?,
-            b'(' | b')' | b'\r' => return None,
-            _ => {
-                let (end, word_text, subs) = word(b, text, i)?;
-                let raw = text.get(i..end)?;
-                if matches!(b.get(end), Some(b'<' | b'>')) && raw.bytes().all(|c| c.is_ascii_digit()) {
-                    let fd = raw.parse::<i32>().ok()?;
-                    i = redirect(b, text, end, Some(fd), &mut cur)?;
-                } else {
+            Some(_) => None,
+        }
+    }
+
+    /// A non-empty list inside a compound command.
+    fn nested(&mut self, until: &[&'static str], paren: bool) -> Option<List> {
+        self.depth += 1;
+        if self.depth > MAX_COMPOUND {
+            return None;
+        }
+        let (list, stop) = self.list(until, paren)?;
+        self.depth -= 1;
+        let expected = match stop {
+            Stop::End => false,
+            Stop::Paren => paren,
+            Stop::Word(_) => true,
+        };
+        (expected && !list.is_empty()).then_some(list)
+    }
+
+    /// [`Self::nested`], with the reserved word that ended it.
+    fn nested_stop(&mut self, until: &[&'static str]) -> Option<(List, &'static str)> {
+        self.depth += 1;
+        if self.depth > MAX_COMPOUND {
+            return None;
+        }
+        let (list, stop) = self.list(until, false)?;
+        self.depth -= 1;
+        match stop {
+            Stop::Word(w) if !list.is_empty() => Some((list, w)),
+            _ => None,
+        }
+    }
+
+    /// Consumes the reserved word `w`, which must be next.
+    fn keyword(&mut self, w: &str) -> Option<()> {
+        self.blanks();
+        if self.reserved_word() != Some(w) {
+            return None;
+        }
+        self.i += w.len();
+        Some(())
+    }
+
+    /// The redirections after a compound command; then only an operator, a
+    /// newline, a comment or the end may follow.
+    fn compound(&mut self, mut c: Compound) -> Option<Cmd> {
+        let mut cur = FastCommand::default();
+        loop {
+            self.blanks();
+            match self.peek() {
+                Some(b'<' | b'>') => self.i = redirect(self.b, self.text, self.i, None, &mut cur)?,
+                Some(b'&') if self.b.get(self.i + 1) == Some(&b'>') => {
+                    self.i = redirect(self.b, self.text, self.i, None, &mut cur)?;
+                }
+                None | Some(b';' | b'\n' | b'&' | b'|' | b')' | b'#') => break,
+                Some(_) => return None,
+            }
+        }
+        c.redirects = cur.redirects;
+        Some(Cmd::Compound(c))
+    }
+
+    /// A simple command: assignments, words and redirections up to an
+    /// operator, a newline, a comment, a `)` or the end.
+    fn simple(&mut self) -> Option<FastCommand> {
+        let mut cur = FastCommand::default();
+        loop {
+            self.blanks();
+            let i = self.i;
+            match self.peek() {
+                None | Some(b';' | b'\n' | b'|' | b')' | b'#') => break,
+                Some(b'&') if self.b.get(i + 1) != Some(&b'>') => break,
+                Some(b'&' | b'<' | b'>') => self.i = redirect(self.b, self.text, i, None, &mut cur)?,
+                Some(b'(' | b'\r') => return None,
+                Some(_) => {
+                    let (end, word_text, subs) = word(self.b, self.text, i)?;
+                    let raw = self.text.get(i..end)?;
+                    if matches!(self.b.get(end), Some(b'<' | b'>')) && raw.bytes().all(|c| c.is_ascii_digit()) {
+                        let fd = raw.parse::<i32>().ok()?;
+                        self.i = redirect(self.b, self.text, end, Some(fd), &mut cur)?;
+                        continue;
+                    }
                     let w = FastWord { start: i, end, text: word_text, subs };
                     if cur.argv.is_empty() {
-                    if RESERVED.contains(&raw) {
-                        return None;
-                    }
-                    match assignment(raw) {
-                        Some(true) => cur.assignments.push(w),
-                        Some(false) => cur.argv.push(w),
-                        None => return None,
-                    }
+                        if RESERVED.contains(&raw) {
+                            return None;
+                        }
+                        match assignment(raw) {
+                            Some(true) => cur.assignments.push(w),
+                            Some(false) => cur.argv.push(w),
+                            None => return None,
+                        }
                     } else {
                         cur.argv.push(w);
                     }
-                    i = end;
+                    self.i = end;
                 }
             }
         }
-        if !cur.is_empty() {
-            pending = false;
+        // A lone `&` (background) is left to brush; so is an empty command.
+        if cur.is_empty() || (self.peek() == Some(b'&') && self.b.get(self.i + 1) != Some(&b'&')) {
+            return None;
         }
+        Some(cur)
     }
-    if pending || (inner && b.get(i) != Some(&b')')) {
-        return None;
-    }
-    if !cur.is_empty() {
-        out.commands.push((join, cur));
-    }
-    Some((out, i))
+}
+
+/// Whether a `(` follows `i`, after blanks.
+fn paren_follows(b: &[u8], i: usize) -> bool {
+    b.get(i..).and_then(|rest| rest.iter().find(|c| !matches!(c, b' ' | b'\t'))) == Some(&b'(')
 }
 
 /// Whether the word `raw` before a command name is an assignment (`Some(true)`),
@@ -352,10 +613,10 @@ fn dollar(b: &[u8], text: &str, i: usize, subs: &mut Vec<std::ops::Range<usize>>
     match b.get(i + 1).copied() {
         Some(b'(') => {
             // `$((` is arithmetic (or a subshell): left to brush.
-            if b.get(i + 2) == Some(&b'(') {
+            if paren_follows(b, i + 2) {
                 return None;
             }
-            let (_, close) = parse_from(text, i + 2, true)?;
+            let close = substitution(text, i + 2)?;
             subs.push(i + 2..close);
             Some(close + 1)
         }

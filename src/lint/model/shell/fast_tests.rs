@@ -29,17 +29,20 @@ fn common_shapes_take_the_fast_path() {
         "echo 'héllo' \"${HOME}/x\" ~/.cache >> /etc/y 2>/dev/null || true",
         "sh -c 'apt-get update && apt-get install -y x'",
         "make -j\"$(nproc)\" && ARCH=$(uname -m) && echo \"$(cat /x | tr a b)\" > $(mktemp)",
+        "(cd x && make)",
+        "{ echo; }",
+        "if a; then b; fi",
+        "for x in a b; do echo $x; done",
+        "set -eux; if [ \"$A\" = x ]; then a | b; elif c; then d; else e || f; fi && while read l; do g; done < /x",
     ] {
         assert!(same(src), "{src:?} took the brush path");
     }
     for src in [
         "echo `date`",
-        "echo $( (a) )",
         "echo $(a # c\n)",
-        "(cd x && make)",
-        "{ echo; }",
-        "if a; then b; fi",
-        "for x in a b; do echo $x; done",
+        "case x in a) b;; esac",
+        "echo $( (a) )",
+        "( (a) )",
         "cat <<EOF\nx\nEOF",
         "a & b",
         "diff <(a) <(b)",
@@ -346,6 +349,80 @@ const CASES: &[&str] = &[
     "echo $(x)$(y)$(z)",
     "echo $(a\r)",
     "echo $(((a)))",
+    "if a; then b; fi",
+    "if a; b; then c && d; e | f; fi; g",
+    "if a\nthen\n  b\nfi",
+    "if a; then b; elif c; then d; elif e; then f; else g; fi",
+    "if a; then b; else c; fi > /x 2>&1 && d",
+    "if a; then b; fi | c",
+    "a | if b; then c; fi | d",
+    "if a then b; fi",
+    "if a; then fi",
+    "if ; then b; fi",
+    "if a; then b; fi c",
+    "if a; then b; fi; then",
+    "if a; then b",
+    "if if a; then b; fi; then c; fi",
+    "if [ \"$(uname -m)\" = x86_64 ]; then ARCH=amd64; else ARCH=arm64; fi",
+    "if a; then b; fi #c",
+    "if a # c\nthen b; fi",
+    "while read l; do echo $l; done < /x",
+    "until a; do b; done",
+    "while a\ndo\nb\ndone",
+    "while a; do; done",
+    "while a; do b; done x",
+    "for x in a b c; do echo $x; done",
+    "for x in $(ls) \"$(pwd)\"; do echo $x; done",
+    "for x in; do echo; done",
+    "for x; do echo; done",
+    "for x do echo; done",
+    "for x in a b\ndo\n echo\ndone",
+    "for x in a b; do echo; done > $(mktemp)",
+    "for 1 in a; do b; done",
+    "for x-y in a; do b; done",
+    "for x in a & b; do c; done",
+    "{ a; b; }",
+    "{ a; } | b",
+    "a | { b; }",
+    "{ a; } > /x",
+    "{ a }",
+    "{a; }",
+    "{ a; }b",
+    "{ a; } b",
+    "{\na\n}",
+    "{ }",
+    "(a)",
+    "( a; b ) && c",
+    "(a) | (b)",
+    "(a) > x",
+    "((a))",
+    "( (a) )",
+    "( )",
+    "(a",
+    "a)",
+    "(a) b",
+    "echo $( (a) ) $( { b; } )",
+    "echo $(if a; then b; fi)",
+    "echo $(for x in a; do b; done)",
+    "( if a; then b; fi )",
+    "( a\n# c\n)",
+    "{ a; } 2>&1 | tee log",
+    "while true; do if a; then break; fi; done",
+    "if a; then (b); fi",
+    "if a; then { b; }; fi",
+    "if a; then b; fi && if c; then d; fi || e",
+    "sh -c 'if a; then b; fi'",
+    "sh -c '(a) && { b; }'",
+    "A=1 if a; then b; fi",
+    ">x if a; then b; fi",
+    "if a; then b; fi <<EOF\nx\nEOF",
+    "for x in a; do b; done &",
+    "{ a & }",
+    "if a; then b & fi",
+    "time { a; }",
+    "! { a; }",
+    "[ -f x ] || { echo missing; exit 1; }",
+    "cd /x || exit",
 ];
 
 mod props {
@@ -398,6 +475,24 @@ mod props {
             })
     }
 
+    /// A command, or a compound command around generated commands.
+    fn element() -> impl Strategy<Value = String> {
+        let leaf = command();
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            let l = || proptest::collection::vec(inner.clone(), 1..3).prop_map(|c| c.join("; "));
+            prop_oneof![
+                3 => inner.clone(),
+                1 => (l(), l()).prop_map(|(a, b)| format!("if {a}; then {b}; fi")),
+                1 => (l(), l(), l()).prop_map(|(a, b, c)| format!("if {a}\nthen {b}\nelse {c}\nfi")),
+                1 => (l(), l()).prop_map(|(a, b)| format!("while {a}; do {b}; done")),
+                1 => (word(), l()).prop_map(|(w, b)| format!("for v in {w} x; do {b}; done")),
+                1 => l().prop_map(|a| format!("{{ {a}; }}")),
+                1 => l().prop_map(|a| format!("( {a} )")),
+                1 => l().prop_map(|a| format!("echo $({a}) \"$({a})\"")),
+            ]
+        })
+    }
+
     fn separator() -> impl Strategy<Value = &'static str> {
         prop_oneof![
             3 => Just(" && "),
@@ -414,7 +509,7 @@ mod props {
     }
 
     fn script() -> impl Strategy<Value = String> {
-        (command(), proptest::collection::vec((separator(), command()), 0..5), prop_oneof![Just(""), Just(";"), Just("\n"), Just(" # end")])
+        (element(), proptest::collection::vec((separator(), element()), 0..5), prop_oneof![Just(""), Just(";"), Just("\n"), Just(" # end")])
             .prop_map(|(first, rest, end)| {
                 let mut s = first;
                 for (sep, c) in rest {
