@@ -89,16 +89,16 @@ const RESERVED: &[&str] = &[
 /// Reads `text`, or returns `None` when it holds anything the fast path does
 /// not read exactly as the brush path would.
 pub(super) fn parse(text: &str) -> Option<FastScript> {
-    let mut p = Parser { b: text.as_bytes(), text, i: 0, in_subst: false, depth: 0 };
-    let (list, stop) = p.list(&[], false)?;
+    let mut p = Parser { b: text.as_bytes(), text, i: 0, in_subst: false, in_paren: 0, depth: 0 };
+    let (list, stop) = p.list(&[], false, false)?;
     (stop == Stop::End && p.i == text.len()).then_some(FastScript { list })
 }
 
 /// Reads the inside of `$( … )` starting at `start`; returns the index of the
 /// closing paren.
 fn substitution(text: &str, start: usize) -> Option<usize> {
-    let mut p = Parser { b: text.as_bytes(), text, i: start, in_subst: true, depth: 0 };
-    let (_, stop) = p.list(&[], true)?;
+    let mut p = Parser { b: text.as_bytes(), text, i: start, in_subst: true, in_paren: 0, depth: 0 };
+    let (_, stop) = p.list(&[], true, false)?;
     (stop == Stop::Paren).then_some(p.i)
 }
 
@@ -109,6 +109,8 @@ enum Stop {
     Paren,
     /// A reserved word (`then`, `fi`, `done`, `}` …), not consumed.
     Word(&'static str),
+    /// `;;`, `;&` or `;;&` (in a `case` item), consumed.
+    CaseEnd,
 }
 
 /// Compound commands nested deeper than this are left to brush.
@@ -120,6 +122,9 @@ struct Parser<'t> {
     i: usize,
     /// Inside `$( … )`, where a comment may hide the closing paren.
     in_subst: bool,
+    /// How many subshells `( … )` enclose the position; brush fails on a
+    /// `case` inside one.
+    in_paren: usize,
     depth: usize,
 }
 
@@ -171,15 +176,31 @@ impl Parser<'_> {
         RESERVED.iter().find(|&&r| r == word).copied()
     }
 
-    /// Reads `&&`/`||` lists up to the end, a `)` (when `paren`), or one of the
-    /// reserved words `until` in command position.
-    fn list(&mut self, until: &[&'static str], paren: bool) -> Option<(List, Stop)> {
+    /// Consumes `;;`, `;&` or `;;&` when one is next.
+    fn case_end(&mut self) -> bool {
+        let rest = self.b.get(self.i..).unwrap_or_default();
+        let len = if rest.starts_with(b";;&") {
+            3
+        } else if rest.starts_with(b";;") || rest.starts_with(b";&") {
+            2
+        } else {
+            return false;
+        };
+        self.i += len;
+        true
+    }
+
+    /// Reads `&&`/`||` lists up to the end, a `)` (when `paren`), one of the
+    /// reserved words `until` in command position, or (when `case`) the end
+    /// of a `case` item.
+    fn list(&mut self, until: &[&'static str], paren: bool, case: bool) -> Option<(List, Stop)> {
         let mut list = List::new();
         loop {
             self.linebreaks()?;
             match self.peek() {
                 None => return Some((list, Stop::End)),
                 Some(b')') if paren => return Some((list, Stop::Paren)),
+                Some(b';') if case && self.case_end() => return Some((list, Stop::CaseEnd)),
                 _ => {}
             }
             if let Some(w) = self.reserved_word()
@@ -194,10 +215,15 @@ impl Parser<'_> {
                 Some(b';') => {
                     // `;;`, `;&` and `;;&` end `case` items.
                     if matches!(self.b.get(self.i + 1), Some(b';' | b'&')) {
+                        if case && self.case_end() {
+                            return Some((list, Stop::CaseEnd));
+                        }
                         return None;
                     }
                     self.i += 1;
                 }
+                // A command run in the background ends its list as `;` does.
+                Some(b'&') if !matches!(self.b.get(self.i + 1), Some(b'&' | b'>')) => self.i += 1,
                 Some(b'\n') => self.i += 1,
                 None => {}
                 Some(b')') if paren => {}
@@ -246,7 +272,9 @@ impl Parser<'_> {
                 return None;
             }
             self.i += 1;
+            self.in_paren += 1;
             let body = self.nested(&[], true)?;
+            self.in_paren -= 1;
             if self.peek() != Some(b')') {
                 return None;
             }
@@ -327,6 +355,67 @@ impl Parser<'_> {
                 self.keyword("done")?;
                 self.compound(Compound { parts: vec![Part::Words(words), Part::List(body)], ..Compound::default() })
             }
+            Some("case") if !self.in_subst && self.in_paren == 0 => {
+                self.i += 4;
+                self.blanks();
+                let mut parts = Vec::new();
+                let (end, text, subs) = word(self.b, self.text, self.i)?;
+                parts.push(Part::Words(vec![FastWord { start: self.i, end, text, subs }]));
+                self.i = end;
+                if !matches!(self.peek(), Some(b' ' | b'\t')) {
+                    return None;
+                }
+                self.keyword("in")?;
+                self.depth += 1;
+                if self.depth > MAX_COMPOUND {
+                    return None;
+                }
+                loop {
+                    self.linebreaks()?;
+                    match self.reserved_word() {
+                        Some("esac") => break,
+                        Some(_) => return None,
+                        None => {}
+                    }
+                    if self.peek() == Some(b'(') {
+                        self.i += 1;
+                        self.blanks();
+                    }
+                    let mut patterns = Vec::new();
+                    loop {
+                        match self.peek() {
+                            None | Some(b'#' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>') => return None,
+                            _ => {}
+                        }
+                        let (end, text, subs) = word(self.b, self.text, self.i)?;
+                        patterns.push(FastWord { start: self.i, end, text, subs });
+                        self.i = end;
+                        self.blanks();
+                        match self.peek() {
+                            Some(b'|') => {
+                                self.i += 1;
+                                self.blanks();
+                            }
+                            Some(b')') => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                    parts.push(Part::Words(patterns));
+                    let (body, stop) = self.list(&["esac"], false, true)?;
+                    parts.push(Part::List(body));
+                    match stop {
+                        Stop::CaseEnd => {}
+                        Stop::Word(_) => break,
+                        _ => return None,
+                    }
+                }
+                self.depth -= 1;
+                self.keyword("esac")?;
+                self.compound(Compound { parts, ..Compound::default() })
+            }
             Some(_) => None,
         }
     }
@@ -337,10 +426,10 @@ impl Parser<'_> {
         if self.depth > MAX_COMPOUND {
             return None;
         }
-        let (list, stop) = self.list(until, paren)?;
+        let (list, stop) = self.list(until, paren, false)?;
         self.depth -= 1;
         let expected = match stop {
-            Stop::End => false,
+            Stop::End | Stop::CaseEnd => false,
             Stop::Paren => paren,
             Stop::Word(_) => true,
         };
@@ -353,7 +442,7 @@ impl Parser<'_> {
         if self.depth > MAX_COMPOUND {
             return None;
         }
-        let (list, stop) = self.list(until, false)?;
+        let (list, stop) = self.list(until, false, false)?;
         self.depth -= 1;
         match stop {
             Stop::Word(w) if !list.is_empty() => Some((list, w)),
@@ -427,11 +516,7 @@ impl Parser<'_> {
                 }
             }
         }
-        // A lone `&` (background) is left to brush; so is an empty command.
-        if cur.is_empty() || (self.peek() == Some(b'&') && self.b.get(self.i + 1) != Some(&b'&')) {
-            return None;
-        }
-        Some(cur)
+        (!cur.is_empty()).then_some(cur)
     }
 }
 
