@@ -282,7 +282,21 @@ impl Parser<'_> {
             return self.compound(Compound { subshell: true, parts: vec![Part::List(body)], ..Compound::default() });
         }
         match self.reserved_word() {
-            None => self.simple().map(Cmd::Simple),
+            None => match self.function_header() {
+                // `name() { … }`: brush's tree holds the body as a brace group.
+                Some(after) => {
+                    self.i = after;
+                    self.linebreaks()?;
+                    if self.reserved_word() != Some("{") {
+                        return None;
+                    }
+                    self.i += 1;
+                    let body = self.nested(&["}"], false)?;
+                    self.keyword("}")?;
+                    self.compound(Compound { parts: vec![Part::List(body)], ..Compound::default() })
+                }
+                None => self.simple().map(Cmd::Simple),
+            },
             Some("{") => {
                 self.i += 1;
                 let body = self.nested(&["}"], false)?;
@@ -418,6 +432,22 @@ impl Parser<'_> {
             }
             Some(_) => None,
         }
+    }
+
+    /// The index after `name()` when a function definition starts here.
+    fn function_header(&self) -> Option<usize> {
+        let rest = self.b.get(self.i..)?;
+        if !rest.first()?.is_ascii_alphabetic() && rest.first() != Some(&b'_') {
+            return None;
+        }
+        let mut j = rest.iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-')).count();
+        let blanks = |j: usize| j + rest.get(j..).map_or(0, |r| r.iter().take_while(|c| matches!(c, b' ' | b'\t')).count());
+        j = blanks(j);
+        if rest.get(j) != Some(&b'(') {
+            return None;
+        }
+        j = blanks(j + 1);
+        (rest.get(j) == Some(&b')')).then_some(self.i + j + 1)
     }
 
     /// A non-empty list inside a compound command.
