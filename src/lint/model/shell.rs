@@ -1332,8 +1332,7 @@ impl Builder {
                 }
                 Job::FastSubs(subs) => {
                     for inner in subs {
-                        if let (Some(child), Some(text)) =
-                            (cx.child(Nesting::Substitution), u.text.get(inner.clone()))
+                        if let (Some(child), Some(text)) = (cx.child(Nesting::Substitution), u.text.get(inner.clone()))
                         {
                             self.nested(text, u.map.at(inner.start), child);
                         }

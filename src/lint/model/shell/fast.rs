@@ -338,7 +338,8 @@ impl Parser<'_> {
             Some("for") => {
                 self.i += 3;
                 self.blanks();
-                let name_len = self.b.get(self.i..)?.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+                let name_len =
+                    self.b.get(self.i..)?.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
                 if name_len == 0 || self.peek().is_some_and(|c| c.is_ascii_digit()) {
                     return None;
                 }
@@ -441,7 +442,8 @@ impl Parser<'_> {
             return None;
         }
         let mut j = rest.iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-')).count();
-        let blanks = |j: usize| j + rest.get(j..).map_or(0, |r| r.iter().take_while(|c| matches!(c, b' ' | b'\t')).count());
+        let blanks =
+            |j: usize| j + rest.get(j..).map_or(0, |r| r.iter().take_while(|c| matches!(c, b' ' | b'\t')).count());
         j = blanks(j);
         if rest.get(j) != Some(&b'(') {
             return None;
@@ -600,7 +602,8 @@ fn redirect(b: &[u8], text: &str, i: usize, fd: Option<i32>, cur: &mut FastComma
         _ => {}
     }
     let (end, word_text, subs) = word(b, text, j)?;
-    if matches!(op, RedirectOp::DupInput | RedirectOp::DupOutput) && !text.get(j..end)?.bytes().all(|c| c.is_ascii_digit())
+    if matches!(op, RedirectOp::DupInput | RedirectOp::DupOutput)
+        && !text.get(j..end)?.bytes().all(|c| c.is_ascii_digit())
     {
         return None;
     }

@@ -538,7 +538,17 @@ mod props {
     fn redirect() -> impl Strategy<Value = String> {
         (
             "[0-9]{0,2}",
-            prop_oneof![Just(">"), Just(">>"), Just("<"), Just("<>"), Just(">|"), Just("&>"), Just("&>>"), Just(">&"), Just("<&")],
+            prop_oneof![
+                Just(">"),
+                Just(">>"),
+                Just("<"),
+                Just("<>"),
+                Just(">|"),
+                Just("&>"),
+                Just("&>>"),
+                Just(">&"),
+                Just("<&")
+            ],
             prop_oneof![Just(""), Just(" ")],
             prop_oneof![3 => word(), 1 => "[0-9-]".prop_map(String::from)],
         )
@@ -595,7 +605,11 @@ mod props {
     }
 
     fn script() -> impl Strategy<Value = String> {
-        (element(), proptest::collection::vec((separator(), element()), 0..5), prop_oneof![Just(""), Just(";"), Just("\n"), Just(" # end")])
+        (
+            element(),
+            proptest::collection::vec((separator(), element()), 0..5),
+            prop_oneof![Just(""), Just(";"), Just("\n"), Just(" # end")],
+        )
             .prop_map(|(first, rest, end)| {
                 let mut s = first;
                 for (sep, c) in rest {
