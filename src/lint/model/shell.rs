@@ -321,6 +321,13 @@ pub fn parse_script_with_heredocs(src: &str, bodies: &[&str]) -> Script {
     parse_with(src, bodies, true)
 }
 
+/// [`parse_script_with_heredocs`] without the fast path: every script goes to
+/// brush. For the differential fuzz target, which holds both to the same output.
+#[doc(hidden)]
+pub fn parse_script_with_heredocs_brush_only(src: &str, bodies: &[&str]) -> Script {
+    parse_with(src, bodies, false)
+}
+
 /// [`parse_script_with_heredocs`], with or without the fast path (see
 /// [`fast`]); both give the same script.
 fn parse_with(src: &str, bodies: &[&str], use_fast: bool) -> Script {
