@@ -340,7 +340,7 @@ fn parse_with(src: &str, bodies: &[&str], use_fast: bool) -> Script {
         && let Some(script) = fast::parse(src)
     {
         let unit = Unit::new(src, Mapping::Exact(0), src.len(), false);
-        b.fast(&unit, cx, &script);
+        b.fast(&unit, cx, script);
         return Script { commands: b.commands, pipelines: b.pipelines, error: None, fallback: false };
     }
     if error.is_none() {
@@ -1107,7 +1107,7 @@ impl Builder {
         if guard(text).is_some() {
             self.fallback(&unit, cx);
         } else if let Some(script) = self.use_fast.then(|| fast::parse(text)).flatten() {
-            self.fast(&unit, cx, &script);
+            self.fast(&unit, cx, script);
         } else if let Ok(program) = brush_parse(text) {
             self.program(&unit, cx, &program);
         } else {
@@ -1119,31 +1119,28 @@ impl Builder {
 
     /// Builds the commands of a script the fast path read, as [`Self::program`]
     /// builds them from brush's tree.
-    fn fast(&mut self, u: &Unit, cx: Ctx, script: &fast::FastScript) {
-        self.fast_list(u, cx, &script.list);
+    fn fast(&mut self, u: &Unit, cx: Ctx, script: fast::FastScript) {
+        self.fast_list(u, cx, script.list);
     }
 
-    fn fast_list(&mut self, u: &Unit, cx: Ctx, list: &fast::List) {
+    fn fast_list(&mut self, u: &Unit, cx: Ctx, list: fast::List) {
         for ao in list {
             self.fast_and_or(u, cx, ao);
         }
     }
 
-    fn fast_and_or(&mut self, u: &Unit, cx: Ctx, ao: &fast::AndOr) {
+    fn fast_and_or(&mut self, u: &Unit, cx: Ctx, ao: fast::AndOr) {
         let id = self.next_list();
-        for (i, (after_or, p)) in ao.iter().enumerate() {
+        let mut items = ao.into_iter().enumerate().peekable();
+        while let Some((i, (after_or, p))) = items.next() {
+            let before_or = items.peek().is_some_and(|n| n.1.0);
             let index = (p.len() >= 2).then(|| {
                 self.pipelines.push(Vec::with_capacity(p.len()));
                 self.pipelines.len() - 1
             });
-            for (pos, cmd) in p.iter().enumerate() {
-                let place = Place {
-                    pipeline: index.map(|x| (x, pos)),
-                    and_or_list: id,
-                    and_or_index: i,
-                    after_or: *after_or,
-                    before_or: ao.get(i + 1).is_some_and(|n| n.0),
-                };
+            for (pos, cmd) in p.into_iter().enumerate() {
+                let place =
+                    Place { pipeline: index.map(|x| (x, pos)), and_or_list: id, and_or_index: i, after_or, before_or };
                 match cmd {
                     fast::Cmd::Simple(c) => self.fast_simple(u, cx, c, place),
                     fast::Cmd::Compound(c) => self.fast_compound(u, cx, c),
@@ -1152,46 +1149,46 @@ impl Builder {
         }
     }
 
-    fn fast_compound(&mut self, u: &Unit, cx: Ctx, c: &fast::Compound) {
+    fn fast_compound(&mut self, u: &Unit, cx: Ctx, c: fast::Compound) {
         let inner = Ctx { in_subshell: cx.in_subshell || c.subshell, ..cx };
-        for part in &c.parts {
+        for part in c.parts {
             match part {
                 fast::Part::List(list) => self.fast_list(u, inner, list),
                 fast::Part::Words(words) => {
-                    for w in words {
+                    for mut w in words {
                         let mut jobs = Vec::new();
-                        fast_subs(w, &mut jobs);
+                        fast_subs(&mut w, &mut jobs);
                         self.run_jobs(u, Ctx { parent: None, ..cx }, jobs);
                     }
                 }
             }
         }
         let mut jobs = Vec::new();
-        for r in &c.redirects {
-            fast_subs(&r.target, &mut jobs);
+        for mut r in c.redirects {
+            fast_subs(&mut r.target, &mut jobs);
         }
         self.run_jobs(u, Ctx { parent: None, ..cx }, jobs);
     }
 
-    fn fast_simple(&mut self, u: &Unit, cx: Ctx, c: &fast::FastCommand, place: Place) {
+    fn fast_simple(&mut self, u: &Unit, cx: Ctx, c: fast::FastCommand, place: Place) {
         let mut d = Draft::default();
         d.assignments.reserve_exact(c.assignments.len());
-        for w in &c.assignments {
-            fast_subs(w, &mut d.jobs);
+        for mut w in c.assignments {
+            fast_subs(&mut w, &mut d.jobs);
             d.assignments.push(fast_word(u, w));
         }
         d.argv.reserve_exact(c.argv.len());
-        for w in &c.argv {
-            if fast_subs(w, &mut d.jobs) {
+        for mut w in c.argv {
+            if fast_subs(&mut w, &mut d.jobs) {
                 d.substituted.push(d.argv.len());
             }
             d.argv.push(fast_word(u, w));
         }
         d.redirects.reserve_exact(c.redirects.len());
-        for r in &c.redirects {
-            fast_subs(&r.target, &mut d.jobs);
+        for mut r in c.redirects {
+            fast_subs(&mut r.target, &mut d.jobs);
             let range = u.span(redirect_start(u.text, r.target.start)..r.target.end);
-            let target = fast_word(u, &r.target).word;
+            let target = fast_word(u, r.target).word;
             d.redirects.push((Redirect { fd: r.fd, op: r.op, target: Some(target), heredoc: None, range }, true));
         }
         self.finish(u, cx, place, d);
@@ -1775,19 +1772,19 @@ fn built_word(u: &Unit, w: &ast::Word) -> Built {
 }
 
 /// A word the fast path read.
-fn fast_word(u: &Unit, w: &fast::FastWord) -> Built {
+fn fast_word(u: &Unit, w: fast::FastWord) -> Built {
     let raw = u.text.get(w.start..w.end).unwrap_or("").to_owned();
-    let text = w.text.clone().unwrap_or_else(|| raw.clone());
+    let text = w.text.unwrap_or_else(|| raw.clone());
     Built { word: Word { text, raw, range: u.span(w.start..w.end) }, local: Some(w.start..w.end), pieces: None }
 }
 
 /// Queues the command substitutions of a word the fast path read; returns
 /// whether it has any.
-fn fast_subs(w: &fast::FastWord, jobs: &mut Vec<(usize, Job<'_>)>) -> bool {
+fn fast_subs(w: &mut fast::FastWord, jobs: &mut Vec<(usize, Job<'_>)>) -> bool {
     if w.subs.is_empty() {
         return false;
     }
-    jobs.push((w.start, Job::FastSubs(w.subs.clone())));
+    jobs.push((w.start, Job::FastSubs(std::mem::take(&mut w.subs))));
     true
 }
 

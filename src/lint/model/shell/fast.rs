@@ -168,6 +168,13 @@ impl Parser<'_> {
     /// The reserved word at the current position, if the next word is one.
     fn reserved_word(&self) -> Option<&'static str> {
         let rest = self.b.get(self.i..)?;
+        // Every reserved word starts with one of these.
+        if !matches!(
+            rest.first()?,
+            b'i' | b't' | b'e' | b'f' | b'd' | b'w' | b'u' | b'c' | b's' | b'!' | b'{' | b'}' | b'[' | b']'
+        ) {
+            return None;
+        }
         let len = rest
             .iter()
             .position(|c| matches!(c, b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>'))
@@ -648,6 +655,12 @@ fn word(b: &[u8], text: &str, start: usize) -> Option<(usize, Option<String>, Ve
                 }
                 i = end;
             }
+            c if c.is_ascii() => {
+                if let Some(o) = &mut out {
+                    o.push(char::from(c));
+                }
+                i += 1;
+            }
             _ => {
                 let n = char_at(text, i)?;
                 if let Some(o) = &mut out {
@@ -711,6 +724,10 @@ fn double_quoted(
                 let end = dollar(b, text, i, subs)?;
                 out.push_str(text.get(i..end)?);
                 i = end;
+            }
+            c if c.is_ascii() => {
+                out.push(char::from(c));
+                i += 1;
             }
             _ => {
                 let n = char_at(text, i)?;
