@@ -429,113 +429,8 @@ fn brush_parse(text: &str) -> Result<ast::Program, BrushError> {
     }
 }
 
-/// Why `text` must not reach brush, if it must not. One pass computes what
-/// [`nesting`], the `(`-run and fd-digit checks and [`paren_depth`] compute
-/// (the tests hold it to `guard_reference`, which runs them one by one).
+/// Why `text` must not reach brush, if it must not.
 fn guard(text: &str) -> Option<&'static str> {
-    const TOO_MANY_UNCLOSED: &str = "script has too many unclosed `(` to parse as shell";
-    const FD_TOO_LARGE: &str = "script has a redirection fd too large to parse as shell";
-    if text.len() > MAX_PARSE_LEN {
-        return Some("script too long to parse as shell");
-    }
-    let b = text.as_bytes();
-    // `nesting`: brackets and compound keywords.
-    let (mut n_depth, mut n_max) = (0usize, 0usize);
-    // The maximal run of `[A-Za-z0-9_]` being read starts here.
-    let mut token: Option<usize> = None;
-    // The `(`-run and fd-digit checks, which skip line continuations.
-    let (mut run, mut digits) = (0usize, 0usize);
-    let mut first_event: Option<&'static str> = None;
-    let mut skip = false;
-    // `paren_depth`.
-    let (mut p_depth, mut p_max) = (0usize, 0usize);
-    let mut heredoc_op = false;
-    for (i, &c) in b.iter().enumerate() {
-        let word_char = c.is_ascii_alphanumeric() || c == b'_';
-        if word_char {
-            token.get_or_insert(i);
-        } else if let Some(start) = token.take() {
-            keyword_nesting(b.get(start..i).unwrap_or_default(), &mut n_depth);
-            n_max = n_max.max(n_depth);
-        }
-        match c {
-            b'(' | b'{' | b'[' => {
-                n_depth += 1;
-                n_max = n_max.max(n_depth);
-            }
-            b')' | b'}' | b']' => n_depth = n_depth.saturating_sub(1),
-            _ => {}
-        }
-        match c {
-            b'(' => {
-                p_depth += 1;
-                p_max = p_max.max(p_depth);
-            }
-            b')' => p_depth = p_depth.saturating_sub(1),
-            b'<' if i > 0 && b.get(i - 1) == Some(&b'<') => heredoc_op = true,
-            _ => {}
-        }
-        if skip {
-            skip = false;
-            continue;
-        }
-        if c == b'\\' && b.get(i + 1) == Some(&b'\n') {
-            // A line continuation joins the digits on both sides.
-            skip = true;
-            continue;
-        }
-        if first_event.is_none() {
-            match c {
-                b'(' => run += 1,
-                b' ' | b'\t' | b'\n' => {}
-                _ => run = 0,
-            }
-            if run > MAX_PAREN_RUN {
-                first_event = Some(TOO_MANY_UNCLOSED);
-            } else if matches!(c, b'<' | b'>') && digits >= 10 {
-                // brush unwraps the fd number before `<`/`>` into an i32.
-                first_event = Some(FD_TOO_LARGE);
-            }
-            digits = if c.is_ascii_digit() { digits + 1 } else { 0 };
-        }
-    }
-    if let Some(start) = token {
-        keyword_nesting(b.get(start..).unwrap_or_default(), &mut n_depth);
-        n_max = n_max.max(n_depth);
-    }
-    if n_max > MAX_NESTING {
-        return Some("script nests too deeply to parse as shell");
-    }
-    if first_event.is_some() {
-        return first_event;
-    }
-    if p_max > MAX_PAREN_DEPTH {
-        return Some("script nests `(` too deeply to parse as shell");
-    }
-    if p_depth > MAX_UNCLOSED_PARENS {
-        return Some(TOO_MANY_UNCLOSED);
-    }
-    if heredoc_op && odd_heredoc(b) {
-        return Some("script has a heredoc delimiter the shell parser cannot read");
-    }
-    if heredoc_op && heredoc_with_unclosed_bracket(text) {
-        return Some("script has a heredoc and an unclosed bracket, which the shell parser cannot read");
-    }
-    None
-}
-
-/// How the word `token` changes [`nesting`]'s depth.
-fn keyword_nesting(token: &[u8], depth: &mut usize) {
-    match token {
-        b"if" | b"case" | b"do" => *depth += 1,
-        b"fi" | b"esac" | b"done" => *depth = depth.saturating_sub(1),
-        _ => {}
-    }
-}
-
-/// [`guard`] as it was written first, check by check.
-#[cfg(test)]
-fn guard_reference(text: &str) -> Option<&'static str> {
     if text.len() > MAX_PARSE_LEN {
         return Some("script too long to parse as shell");
     }
@@ -619,7 +514,6 @@ fn heredoc_with_unclosed_bracket(text: &str) -> bool {
 
 /// The deepest nesting of `(` in `b` and how many are still open at the end.
 /// Quotes are not skipped: this is an upper bound.
-#[cfg(test)]
 fn paren_depth(b: &[u8]) -> (usize, usize) {
     let mut depth = 0usize;
     let mut max = 0usize;
@@ -675,7 +569,6 @@ fn odd_heredoc(b: &[u8]) -> bool {
 
 /// An upper bound of how deeply `text` nests: brackets plus compound
 /// keywords, quotes ignored (so nested `sh -c` scripts are bounded too).
-#[cfg(test)]
 fn nesting(text: &str) -> usize {
     let b = text.as_bytes();
     let mut depth = 0usize;
