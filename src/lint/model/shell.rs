@@ -1690,9 +1690,11 @@ fn built_local(u: &Unit, local: Range<usize>) -> Built {
 
 fn built_from(raw: String, local: Option<Range<usize>>, range: TextRange) -> Built {
     if is_plain_word(&raw) {
-        // What brush's word parser returns for such a word, without asking it.
-        let piece = WordPieceWithSource { piece: WordPiece::Text(raw.clone()), start_index: 0, end_index: raw.len() };
-        return Built { word: Word { text: raw.clone(), raw, range }, local, pieces: Some(vec![piece]) };
+        // brush's word parser would return one text piece, the word itself:
+        // nothing to scan for substitutions, so no pieces are kept (they are
+        // only read by `push_scan` and `sh_c_job`, where none and one text
+        // piece mean the same).
+        return Built { word: Word { text: raw.clone(), raw, range }, local, pieces: None };
     }
     let pieces = parse_word(&raw);
     let text = match &pieces {
