@@ -8,6 +8,14 @@
 //! process substitutions, and the scripts given to `sh -c`), in source order,
 //! with argv words whose spans are byte ranges into the script text.
 //!
+//! Most RUN scripts never reach brush: [`fast`] reads the ones made of
+//! simple commands, `&&`/`||`/`|`/`;`/`&` lists, quoting, `$VAR`/`${…}`,
+//! `$( … )`, plain redirections, `if`/`while`/`until`/`for`/`case`, groups,
+//! subshells and `name() { … }`, and gives up on anything else, which then
+//! takes the brush path below. Both paths build the same [`Script`]
+//! (`shell/fast_tests.rs` holds them to it on hand-written cases, generated
+//! scripts and every RUN script of the corpus).
+//!
 //! brush counts positions in characters; they are converted to bytes here.
 //! brush also recurses once per nesting level, backtracks exponentially on
 //! unclosed `(`, `$(` and `$((` (×4 per level), loops forever on some heredoc

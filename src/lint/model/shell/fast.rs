@@ -1,13 +1,15 @@
 //! A single-pass reader for the scripts most RUN instructions are: simple
-//! commands joined by `&&`, `||`, `;`, `|` and newlines, with quoted words,
-//! parameter expansions and plain redirections.
+//! commands joined by `&&`, `||`, `;`, `|`, `&` and newlines, with quoted
+//! words, parameter expansions, `$( … )` and plain redirections, and the
+//! compound commands `if`, `while`, `until`, `for … in`, `case`, `{ … }`,
+//! `( … )` and `name() { … }` around them.
 //!
 //! It reads only what it understands exactly as brush-parser (and the
 //! flattening of its tree in the parent module) would: for anything else
-//! (substitutions, subshells, groups, reserved words in command position,
-//! heredocs, background `&`, syntax errors, …) [`parse`] returns `None` and
-//! the caller takes the brush path. `tests::fast_path_matches_brush` holds
-//! the two paths to the same output.
+//! (backticks, arithmetic, heredocs, process substitutions, `$'…'`, `[[`,
+//! `!`, `time`, other reserved words in command position, syntax errors, …)
+//! [`parse`] returns `None` and the caller takes the brush path. The tests in
+//! `fast_tests.rs` hold the two paths to the same output.
 
 use super::RedirectOp;
 
