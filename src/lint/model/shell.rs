@@ -8,7 +8,7 @@
 //! process substitutions, and the scripts given to `sh -c`), in source order,
 //! with argv words whose spans are byte ranges into the script text.
 //!
-//! Most RUN scripts never reach brush: [`fast`] reads the ones made of
+//! Most RUN scripts never reach brush: `fast` reads the ones made of
 //! simple commands, `&&`/`||`/`|`/`;`/`&` lists, quoting, `$VAR`/`${…}`,
 //! `$( … )`, plain redirections, `if`/`while`/`until`/`for`/`case`, groups,
 //! subshells and `name() { … }`, and gives up on anything else, which then
