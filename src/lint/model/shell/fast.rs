@@ -678,10 +678,10 @@ fn word(b: &[u8], text: &str, start: usize) -> Option<(usize, Option<String>, Ve
     Some((i, out, subs))
 }
 
-/// Whether `\$` at `i` (escaping `n`) is followed by a quote or bracket:
-/// brush then reads `$'…'`, `$(…)` and the like as if the `$` were not escaped.
+/// Whether `\$` at `i` (escaping `n`) is followed by a single quote:
+/// brush then reads `$'…'` as if the `$` were not escaped.
 fn escaped_dollar_opens(b: &[u8], i: usize, n: char) -> bool {
-    n == '$' && matches!(b.get(i + 2), Some(b'\'' | b'"' | b'(' | b'{' | b'['))
+    n == '$' && matches!(b.get(i + 2), Some(b'\''))
 }
 
 fn copy(text: &str, start: usize, end: usize) -> String {

@@ -506,6 +506,10 @@ const CASES: &[&str] = &[
     "echo $(f() { a; }; f)",
     "A=1 f() { a; }",
     "f x() { a; }",
+    "echo \"\\${A}\" \"\\$(b)\" \"\\$[c]\" \"\\$\\\"\" \\${d} \\$\"e\"",
+    "sed -i \"s/\\${NGINX_VERSION}/x/\" /etc/f && echo \"\\$\" \"a\\$\"",
+    "sh -c \"echo \\${HOME} \\$(id -u) && x\"",
+    "echo \"\\$'x'\" \\$'y'",
 ];
 
 mod props {
