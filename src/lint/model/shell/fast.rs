@@ -743,7 +743,7 @@ fn double_quoted(
 /// The end of the expansion starting with the `$` at `i`: `$( … )` holding a
 /// script the fast path reads (its inside goes to `subs`), `$NAME`, `$1`, `$@`
 /// and the like, or `${…}` holding only names, digits, operators such as
-/// `:-`, `#`, `%`, `/`, and plain `$NAME` or `${…}` (no quotes, escapes,
+/// `:-`, `#`, `%`, `/`, `[…]`, and plain `$NAME` or `${…}` (no quotes, escapes,
 /// blanks, substitutions or shell operators: brush tokenizes some of those).
 /// A `$` that starts no expansion is one literal character.
 fn dollar(b: &[u8], text: &str, i: usize, subs: &mut Vec<std::ops::Range<usize>>) -> Option<usize> {
@@ -773,7 +773,7 @@ fn dollar(b: &[u8], text: &str, i: usize, subs: &mut Vec<std::ops::Range<usize>>
                     b'$' if b.get(j + 1) == Some(&b'(') => return None,
                     c if c.is_ascii_alphanumeric() => {}
                     b'_' | b':' | b'-' | b'=' | b'?' | b'+' | b'#' | b'%' | b'/' | b'*' | b'@' | b'.' | b',' | b'^'
-                    | b'!' | b'~' | b'$' => {}
+                    | b'!' | b'~' | b'$' | b'[' | b']' => {}
                     _ => return None,
                 }
                 j += 1;
