@@ -8,6 +8,14 @@
 //! process substitutions, and the scripts given to `sh -c`), in source order,
 //! with argv words whose spans are byte ranges into the script text.
 //!
+//! Most RUN scripts never reach brush: `fast` reads the ones made of
+//! simple commands, `&&`/`||`/`|`/`;`/`&` lists, quoting, `$VAR`/`${…}`,
+//! `$( … )`, plain redirections, `if`/`while`/`until`/`for`/`case`, groups,
+//! subshells and `name() { … }`, and gives up on anything else, which then
+//! takes the brush path below. Both paths build the same [`Script`]
+//! (`shell/fast_tests.rs` holds them to it on hand-written cases, generated
+//! scripts and every RUN script of the corpus).
+//!
 //! brush counts positions in characters; they are converted to bytes here.
 //! brush also recurses once per nesting level, backtracks exponentially on
 //! unclosed `(`, `$(` and `$((` (×4 per level), loops forever on some heredoc
@@ -28,6 +36,10 @@ use brush_parser::word::{WordPiece, WordPieceWithSource};
 use brush_parser::{ParseError, ParserOptions, TokenizerError};
 
 use crate::lint::source::{TextRange, to_u32};
+
+mod fast;
+#[cfg(test)]
+mod fast_tests;
 
 /// How deeply command substitutions and `sh -c` scripts are followed.
 pub const MAX_DEPTH: u8 = 32;
@@ -56,7 +68,7 @@ const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"];
 const DOWNLOADERS: &[&str] = &["curl", "wget"];
 
 /// A parsed shell script.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Script {
     /// Every simple command, in source order, including those in pipelines,
     /// `&&`/`||` chains, subshells, groups, loops, conditionals, functions,
@@ -87,7 +99,7 @@ pub enum Nesting {
 }
 
 /// One simple command: a name, its arguments and redirections.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SimpleCommand {
     /// The command name and its arguments (assignments before the name excluded).
     pub argv: Vec<Word>,
@@ -314,9 +326,31 @@ pub fn parse_script(src: &str) -> Script {
 /// does for `RUN cat <<EOF > f`), in the order their operators appear. Body
 /// text belongs to no span of `src`, so body words carry no ranges. Never panics.
 pub fn parse_script_with_heredocs(src: &str, bodies: &[&str]) -> Script {
-    let mut b = Builder::new(src.len());
+    parse_with(src, bodies, true)
+}
+
+/// [`parse_script_with_heredocs`] without the fast path: every script goes to
+/// brush. For the differential fuzz target, which holds both to the same output.
+#[doc(hidden)]
+pub fn parse_script_with_heredocs_brush_only(src: &str, bodies: &[&str]) -> Script {
+    parse_with(src, bodies, false)
+}
+
+/// [`parse_script_with_heredocs`], with or without the fast path (see
+/// [`fast`]); both give the same script.
+fn parse_with(src: &str, bodies: &[&str], use_fast: bool) -> Script {
+    let mut b = Builder::new(src.len(), use_fast);
     let cx = Ctx::top();
     let mut error = guard(src).map(str::to_owned);
+    if error.is_none()
+        && use_fast
+        && bodies.is_empty()
+        && let Some(script) = fast::parse(src)
+    {
+        let unit = Unit::new(src, Mapping::Exact(0), src.len(), false);
+        b.fast(&unit, cx, script);
+        return Script { commands: b.commands, pipelines: b.pipelines, error: None, fallback: false };
+    }
     if error.is_none() {
         match parse_top(src, bodies) {
             Ok((work, program, given)) => {
@@ -578,7 +612,11 @@ fn nesting(text: &str) -> usize {
 
 /// The last path component of a command name.
 fn basename(s: &str) -> &str {
-    s.rsplit('/').next().unwrap_or(s)
+    // `rsplit('/').next()`, without a pattern searcher: rules ask for it a lot.
+    match s.as_bytes().iter().rposition(|&c| c == b'/') {
+        Some(i) => s.get(i + 1..).unwrap_or(""),
+        None => s,
+    }
 }
 
 /// Whether `s` is a `NAME=value` (or `NAME+=value`) word.
@@ -918,6 +956,8 @@ enum Job<'a> {
     HereBody { body: String, local: Option<usize>, range: TextRange },
     /// The script of `sh -c`.
     ShC { text: String, map: Mapping },
+    /// Command substitutions the fast path read: the text inside each `$( … )`.
+    FastSubs(Vec<Range<usize>>),
 }
 
 /// A simple command before it is pushed.
@@ -927,6 +967,9 @@ struct Draft<'a> {
     argv: Vec<Built>,
     redirects: Vec<(Redirect, bool)>,
     jobs: Vec<(usize, Job<'a>)>,
+    /// Indexes into `argv` of words the fast path found substitutions in
+    /// (brush's word pieces say so for the others).
+    substituted: Vec<usize>,
 }
 
 struct Builder {
@@ -935,15 +978,18 @@ struct Builder {
     lists: usize,
     /// Bytes of nested scripts that may still be parsed.
     budget: usize,
+    /// Whether scripts the fast path reads skip brush.
+    use_fast: bool,
 }
 
 impl Builder {
-    fn new(len: usize) -> Self {
+    fn new(len: usize, use_fast: bool) -> Self {
         Self {
             commands: Vec::new(),
             pipelines: Vec::new(),
             lists: 0,
             budget: len.saturating_mul(NESTED_BUDGET_FACTOR).saturating_add(4096),
+            use_fast,
         }
     }
 
@@ -959,13 +1005,94 @@ impl Builder {
         }
         self.budget -= text.len();
         let unit = Unit::new(text, map, text.len(), false);
-        if guard(text).is_none()
-            && let Ok(program) = brush_parse(text)
-        {
+        if guard(text).is_some() {
+            self.fallback(&unit, cx);
+        } else if let Some(script) = self.use_fast.then(|| fast::parse(text)).flatten() {
+            self.fast(&unit, cx, script);
+        } else if let Ok(program) = brush_parse(text) {
             self.program(&unit, cx, &program);
         } else {
             self.fallback(&unit, cx);
         }
+    }
+
+    // --- the fast path ---------------------------------------------------------
+
+    /// Builds the commands of a script the fast path read, as [`Self::program`]
+    /// builds them from brush's tree.
+    fn fast(&mut self, u: &Unit, cx: Ctx, script: fast::FastScript) {
+        self.fast_list(u, cx, script.list);
+    }
+
+    fn fast_list(&mut self, u: &Unit, cx: Ctx, list: fast::List) {
+        for ao in list {
+            self.fast_and_or(u, cx, ao);
+        }
+    }
+
+    fn fast_and_or(&mut self, u: &Unit, cx: Ctx, ao: fast::AndOr) {
+        let id = self.next_list();
+        let mut items = ao.into_iter().enumerate().peekable();
+        while let Some((i, (after_or, p))) = items.next() {
+            let before_or = items.peek().is_some_and(|n| n.1.0);
+            let index = (p.len() >= 2).then(|| {
+                self.pipelines.push(Vec::with_capacity(p.len()));
+                self.pipelines.len() - 1
+            });
+            for (pos, cmd) in p.into_iter().enumerate() {
+                let place =
+                    Place { pipeline: index.map(|x| (x, pos)), and_or_list: id, and_or_index: i, after_or, before_or };
+                match cmd {
+                    fast::Cmd::Simple(c) => self.fast_simple(u, cx, c, place),
+                    fast::Cmd::Compound(c) => self.fast_compound(u, cx, c),
+                }
+            }
+        }
+    }
+
+    fn fast_compound(&mut self, u: &Unit, cx: Ctx, c: fast::Compound) {
+        let inner = Ctx { in_subshell: cx.in_subshell || c.subshell, ..cx };
+        for part in c.parts {
+            match part {
+                fast::Part::List(list) => self.fast_list(u, inner, list),
+                fast::Part::Words(words) => {
+                    for mut w in words {
+                        let mut jobs = Vec::new();
+                        fast_subs(&mut w, &mut jobs);
+                        self.run_jobs(u, Ctx { parent: None, ..cx }, jobs);
+                    }
+                }
+            }
+        }
+        let mut jobs = Vec::new();
+        for mut r in c.redirects {
+            fast_subs(&mut r.target, &mut jobs);
+        }
+        self.run_jobs(u, Ctx { parent: None, ..cx }, jobs);
+    }
+
+    fn fast_simple(&mut self, u: &Unit, cx: Ctx, c: fast::FastCommand, place: Place) {
+        let mut d = Draft::default();
+        d.assignments.reserve_exact(c.assignments.len());
+        for mut w in c.assignments {
+            fast_subs(&mut w, &mut d.jobs);
+            d.assignments.push(fast_word(u, w));
+        }
+        d.argv.reserve_exact(c.argv.len());
+        for mut w in c.argv {
+            if fast_subs(&mut w, &mut d.jobs) {
+                d.substituted.push(d.argv.len());
+            }
+            d.argv.push(fast_word(u, w));
+        }
+        d.redirects.reserve_exact(c.redirects.len());
+        for mut r in c.redirects {
+            fast_subs(&mut r.target, &mut d.jobs);
+            let range = u.span(redirect_start(u.text, r.target.start)..r.target.end);
+            let target = fast_word(u, r.target).word;
+            d.redirects.push((Redirect { fd: r.fd, op: r.op, target: Some(target), heredoc: None, range }, true));
+        }
+        self.finish(u, cx, place, d);
     }
 
     // --- brush's AST ---------------------------------------------------------
@@ -1158,6 +1285,7 @@ impl Builder {
             }
         }
         if let Some(i) = sh_c_script(&argv)
+            && !d.substituted.contains(&i)
             && let (Some(word), Some((local, pieces))) = (argv.get(i), meta.get(i))
             && let Some(job) = sh_c_job(u, word, local.as_ref(), pieces.as_deref())
         {
@@ -1212,6 +1340,14 @@ impl Builder {
                 Job::ShC { text, map } => {
                     if let Some(child) = cx.child(Nesting::ShC) {
                         self.nested(&text, map, child);
+                    }
+                }
+                Job::FastSubs(subs) => {
+                    for inner in subs {
+                        if let (Some(child), Some(text)) = (cx.child(Nesting::Substitution), u.text.get(inner.clone()))
+                        {
+                            self.nested(text, u.map.at(inner.start), child);
+                        }
                     }
                 }
             }
@@ -1536,6 +1672,23 @@ fn built_word(u: &Unit, w: &ast::Word) -> Built {
     built_from(raw, local, range)
 }
 
+/// A word the fast path read.
+fn fast_word(u: &Unit, w: fast::FastWord) -> Built {
+    let raw = u.text.get(w.start..w.end).unwrap_or("").to_owned();
+    let text = w.text.unwrap_or_else(|| raw.clone());
+    Built { word: Word { text, raw, range: u.span(w.start..w.end) }, local: Some(w.start..w.end), pieces: None }
+}
+
+/// Queues the command substitutions of a word the fast path read; returns
+/// whether it has any.
+fn fast_subs(w: &mut fast::FastWord, jobs: &mut Vec<(usize, Job<'_>)>) -> bool {
+    if w.subs.is_empty() {
+        return false;
+    }
+    jobs.push((w.start, Job::FastSubs(std::mem::take(&mut w.subs))));
+    true
+}
+
 /// A word the fallback found at `local`.
 fn built_local(u: &Unit, local: Range<usize>) -> Built {
     let raw = u.text.get(local.clone()).unwrap_or("").to_owned();
@@ -1545,9 +1698,11 @@ fn built_local(u: &Unit, local: Range<usize>) -> Built {
 
 fn built_from(raw: String, local: Option<Range<usize>>, range: TextRange) -> Built {
     if is_plain_word(&raw) {
-        // What brush's word parser returns for such a word, without asking it.
-        let piece = WordPieceWithSource { piece: WordPiece::Text(raw.clone()), start_index: 0, end_index: raw.len() };
-        return Built { word: Word { text: raw.clone(), raw, range }, local, pieces: Some(vec![piece]) };
+        // brush's word parser would return one text piece, the word itself:
+        // nothing to scan for substitutions, so no pieces are kept (they are
+        // only read by `push_scan` and `sh_c_job`, where none and one text
+        // piece mean the same).
+        return Built { word: Word { text: raw.clone(), raw, range }, local, pieces: None };
     }
     let pieces = parse_word(&raw);
     let text = match &pieces {
@@ -1575,12 +1730,18 @@ fn is_plain_word(raw: &str) -> bool {
 /// Queues the substitutions of a word, if it may have any.
 fn push_scan(b: &Built, jobs: &mut Vec<(usize, Job<'_>)>) {
     let raw = &b.word.raw;
-    if !raw.contains("$(") && !raw.contains('`') {
+    if !may_substitute(raw) {
         return;
     }
     let Some(pieces) = &b.pieces else { return };
     let local = b.local.as_ref().map(|l| l.start);
     jobs.push((local.unwrap_or(0), Job::Scan { raw: raw.clone(), local, range: b.word.range, pieces: pieces.clone() }));
+}
+
+/// Whether `s` holds `$(` or a backtick.
+fn may_substitute(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| c == b'`' || (c == b'$' && b.get(i + 1) == Some(&b'(')))
 }
 
 /// The job parsing the script argument `b` of `sh -c`, unless the outer shell
