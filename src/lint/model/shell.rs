@@ -131,7 +131,23 @@ pub struct SimpleCommand {
     /// substitution or `sh -c` script (None for words outside simple commands,
     /// such as `for` lists and `case` subjects).
     pub parent: Option<usize>,
+    /// Where [`Self::effective`] starts in `argv`, worked out on first use: rules ask for it
+    /// hundreds of thousands of times on a large run.
+    pub(crate) effective_at: EffectiveAt,
 }
+
+/// A lazily computed offset that takes no part in comparisons (two commands with the same words are equal
+/// whether or not one of them was already asked for its effective command).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct EffectiveAt(std::sync::OnceLock<usize>);
+
+impl PartialEq for EffectiveAt {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for EffectiveAt {}
 
 /// A shell word.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -256,7 +272,8 @@ impl SimpleCommand {
     /// [opts]` wrappers. The whole
     /// argv when there is no wrapper or nothing follows it.
     pub fn effective(&self) -> &[Word] {
-        effective_argv(&self.argv)
+        let at = *self.effective_at.0.get_or_init(|| self.argv.len() - effective_argv(&self.argv).len());
+        self.argv.get(at..).unwrap_or_default()
     }
 
     /// The basename of the first word of [`Self::effective`].
@@ -1306,6 +1323,7 @@ impl Builder {
             nested: cx.nesting,
             depth: cx.depth,
             parent: cx.parent,
+            effective_at: EffectiveAt::default(),
         });
         if let Some((p, _)) = place.pipeline
             && let Some(members) = self.pipelines.get_mut(p)
