@@ -89,7 +89,7 @@ impl<'a> Context<'a> {
                 .iter()
                 .enumerate()
                 .filter(|(i, inst)| inst.keyword == Keyword::Run && !inst.json && commands::run_at(&runs, *i).is_none())
-                .filter_map(|(i, inst)| inst.args.first().map(|arg| (i, shell::parse_script(&arg.value))))
+                .filter_map(|(i, inst)| inst.args.first().map(|arg| (i, shell::split_words(&arg.value))))
                 .collect();
             std::rc::Rc::new(parsed)
         }))

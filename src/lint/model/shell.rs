@@ -353,6 +353,16 @@ pub fn parse_script_with_heredocs_brush_only(src: &str, bodies: &[&str]) -> Scri
     parse_with(src, bodies, false)
 }
 
+/// Splits a script that is not POSIX shell (a `RUN` under PowerShell or `cmd`) into commands with the
+/// best-effort splitter alone: words, quotes and `&&`/`||`/`;`/`|` separators, as a shell would see them,
+/// without asking brush, which backtracks at length on PowerShell syntax. [`Script::fallback`] is set.
+pub fn split_words(src: &str) -> Script {
+    let mut b = Builder::new(src.len(), false);
+    let unit = Unit::new(src, Mapping::Exact(0), src.len(), false);
+    b.fallback(&unit, Ctx::top());
+    Script { commands: b.commands, pipelines: b.pipelines, error: None, fallback: true }
+}
+
 /// [`parse_script_with_heredocs`], with or without the fast path (see
 /// [`fast`]); both give the same script.
 fn parse_with(src: &str, bodies: &[&str], use_fast: bool) -> Script {

@@ -770,7 +770,8 @@ fn dollar(b: &[u8], text: &str, i: usize, subs: &mut Vec<std::ops::Range<usize>>
                         }
                     }
                     b'{' => depth += 1,
-                    b'$' if b.get(j + 1) == Some(&b'(') => return None,
+                    // `$(` and the old arithmetic `$[` inside `${…}`: brush reads them its own way.
+                    b'$' if matches!(b.get(j + 1), Some(b'(' | b'[')) => return None,
                     c if c.is_ascii_alphanumeric() => {}
                     b'_' | b':' | b'-' | b'=' | b'?' | b'+' | b'#' | b'%' | b'/' | b'*' | b'@' | b'.' | b',' | b'^'
                     | b'!' | b'~' | b'$' | b'[' | b']' => {}

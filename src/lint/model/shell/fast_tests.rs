@@ -338,6 +338,9 @@ const CASES: &[&str] = &[
     "bash -c \"echo $(date) && true\"",
     "eval \"$(ssh-agent -s)\"",
     "echo \"${A:-$(date)}\"",
+    // Found by proptest: brush reads the old arithmetic `$[` inside `${…}` as unterminated.
+    "I= 73<=z=@l=$(   )${M:$[}",
+    "echo ${A:-$[1+1]}",
     "echo $(echo `date`)",
     "echo $(echo é) ü$(ö)",
     "echo $(a &)",
