@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::args::{LintArgs, ThresholdArg};
 use super::config::ConfigResolver;
 use crate::lint::diagnostic::apply_safe_fixes;
-use crate::lint::report::{FileReport, Format, RenderOptions, render};
+use crate::lint::report::{FileReport, Format, RenderOptions, render_to};
 use crate::lint::script_check::{self, ScriptChecker};
 use crate::lint::{
     ContextIgnore, Diagnostic, FileKind, LintInput, Settings, Severity, check_with, is_lintable_name, unified_diff,
@@ -126,15 +126,20 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
     let any_diff = !diffs.is_empty();
-    let rendered = if args.diff { diffs } else { render(format, &reports, RenderOptions { color }) };
+    // `--fix` on stdin writes the fixed text to stdout, so the report goes to stderr.
     let stdin_fix = args.fix && args.paths.iter().any(|p| p.as_os_str() == "-");
-    if stdin_fix {
-        std::io::stderr().lock().write_all(rendered.as_bytes())?;
+    let mut out: Box<dyn Write> = if stdin_fix {
+        Box::new(std::io::BufWriter::new(std::io::stderr().lock()))
     } else {
-        let mut out = std::io::stdout().lock();
-        out.write_all(rendered.as_bytes())?;
-        out.flush()?;
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    };
+    if args.diff {
+        out.write_all(diffs.as_bytes())?;
+    } else {
+        render_to(format, &reports, RenderOptions { color }, &mut out)?;
     }
+    out.flush()?;
+    drop(out);
     if errors > 0 {
         return Ok(2);
     }

@@ -12,7 +12,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{FileReport, JSON_BYTES_PER_FINDING, fnv1a64, for_each_located, repo_path, to_json_pretty};
+use std::io::Write;
+
+use super::{FileReport, JSON_BYTES_PER_FINDING, fnv1a64, for_each_located, json_string, repo_path, write_json_pretty};
 use crate::lint::diagnostic::Severity;
 
 #[derive(Serialize)]
@@ -47,6 +49,11 @@ fn severity(severity: Severity) -> &'static str {
 
 /// Renders every finding of `files` as one Code Quality report.
 pub fn render(files: &[FileReport]) -> String {
+    json_string(files, JSON_BYTES_PER_FINDING, |out| write(files, out))
+}
+
+/// Writes [`render`]'s report to `out`.
+pub fn write(files: &[FileReport], out: &mut dyn Write) -> std::io::Result<()> {
     let mut issues = Vec::new();
     let mut occurrences: HashMap<u64, u32> = HashMap::new();
     for_each_located(files, |at, index| {
@@ -66,7 +73,7 @@ pub fn render(files: &[FileReport]) -> String {
             location: Location { path, lines: Lines { begin: at.span.line, end: at.span.end_line } },
         });
     });
-    to_json_pretty(&issues, issues.len().saturating_mul(JSON_BYTES_PER_FINDING))
+    write_json_pretty(&issues, out)
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@
 
 use serde::Serialize;
 
-use super::{FileReport, JSON_BYTES_PER_FINDING, for_each_located, position, to_json_pretty};
+use std::io::Write;
+
+use super::{FileReport, JSON_BYTES_PER_FINDING, for_each_located, json_string, position, write_json_pretty};
 use crate::lint::diagnostic::{Applicability, Severity, Tag};
 
 #[derive(Serialize)]
@@ -48,6 +50,11 @@ struct JsonEdit<'a> {
 
 /// Renders every finding of `files` as one JSON document.
 pub fn render(files: &[FileReport]) -> String {
+    json_string(files, JSON_BYTES_PER_FINDING, |out| write(files, out))
+}
+
+/// Writes [`render`]'s document to `out`.
+pub fn write(files: &[FileReport], out: &mut dyn Write) -> std::io::Result<()> {
     let mut findings = Vec::new();
     for_each_located(files, |at, index| {
         let d = at.diagnostic;
@@ -80,8 +87,7 @@ pub fn render(files: &[FileReport]) -> String {
             fix,
         });
     });
-    let hint = findings.len().saturating_mul(JSON_BYTES_PER_FINDING);
-    to_json_pretty(&Document { findings }, hint)
+    write_json_pretty(&Document { findings }, out)
 }
 
 #[cfg(test)]

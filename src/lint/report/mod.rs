@@ -15,6 +15,7 @@ pub mod json;
 pub mod sarif;
 
 use std::fmt;
+use std::io::Write;
 use std::str::FromStr;
 
 use super::diagnostic::{Diagnostic, Severity, Tag};
@@ -93,6 +94,22 @@ impl FromStr for Format {
 pub struct RenderOptions {
     /// ANSI colors (tty only).
     pub color: bool,
+}
+
+/// Writes `files` in `format` to `out`, as [`render`] renders them. The JSON formats are written as they
+/// are serialized, so a large report is never held whole in memory.
+pub fn render_to(
+    format: Format,
+    files: &[FileReport],
+    opts: RenderOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(files, out),
+        Format::Sarif => sarif::write(files, out),
+        Format::Gitlab => gitlab::write(files, out),
+        Format::Tty | Format::Checkstyle | Format::Github => out.write_all(render(format, files, opts).as_bytes()),
+    }
 }
 
 /// Renders `files` in `format`. Every format renders an empty `files` as a valid,
@@ -304,14 +321,25 @@ pub(crate) fn fnv1a64(parts: &[&[u8]]) -> u64 {
 
 /// Serialises a report document. Our documents are plain structs with string
 /// keys, which `serde_json` always serialises, so the fallback is never used.
-/// `value` as pretty JSON and a newline. `size_hint` (bytes, a guess) sizes the buffer up front: a
-/// growing buffer is copied each time it doubles, and the copies set the peak memory of a large report.
-pub(crate) fn to_json_pretty(value: &impl serde::Serialize, size_hint: usize) -> String {
-    let mut buf = Vec::with_capacity(size_hint.saturating_add(1));
-    if serde_json::to_writer_pretty(&mut buf, value).is_err() {
+/// Writes `value` as pretty JSON and a newline.
+pub(crate) fn write_json_pretty(value: &impl serde::Serialize, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
+/// What `write` writes, as a string. The buffer is sized up front from the number of findings (`bytes_per`
+/// each): a growing buffer is copied each time it doubles, and the copies would set the peak memory of a
+/// large report.
+pub(crate) fn json_string(
+    files: &[FileReport],
+    bytes_per: usize,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> String {
+    let findings: usize = files.iter().map(|f| f.diagnostics.len()).sum();
+    let mut buf = Vec::with_capacity(findings.saturating_mul(bytes_per).saturating_add(1024));
+    if write(&mut buf).is_err() {
         return "\n".to_owned();
     }
-    buf.push(b'\n');
     // serde_json writes UTF-8 only.
     String::from_utf8(buf).unwrap_or_default()
 }

@@ -12,7 +12,11 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{FileReport, JSON_BYTES_PER_FINDING, RuleInfo, for_each_located, position, repo_path, to_json_pretty};
+use std::io::Write;
+
+use super::{
+    FileReport, JSON_BYTES_PER_FINDING, RuleInfo, for_each_located, json_string, position, repo_path, write_json_pretty,
+};
 use crate::lint::diagnostic::{Applicability, Fix, Severity, Tag};
 use crate::lint::source::LineIndex;
 
@@ -167,11 +171,23 @@ fn tags(tag: Option<Tag>) -> Vec<&'static str> {
 
 /// Renders every finding of `files` as one SARIF log.
 pub fn render(files: &[FileReport]) -> String {
-    render_with(files, &RuleInfo::lookup)
+    // Results run longer than JSON findings (locations, tags), and the rule list comes on top.
+    json_string(files, 2 * JSON_BYTES_PER_FINDING, |out| write(files, out))
+}
+
+/// Writes [`render`]'s log to `out`.
+pub fn write(files: &[FileReport], out: &mut dyn Write) -> std::io::Result<()> {
+    write_with(files, &RuleInfo::lookup, out)
 }
 
 /// [`render`] with the rule descriptions from `lookup`.
+#[cfg(test)]
 fn render_with(files: &[FileReport], lookup: &dyn Fn(&str) -> RuleInfo) -> String {
+    json_string(files, 2 * JSON_BYTES_PER_FINDING, |out| write_with(files, lookup, out))
+}
+
+/// [`write`] with the rule descriptions from `lookup`.
+fn write_with(files: &[FileReport], lookup: &dyn Fn(&str) -> RuleInfo, out: &mut dyn Write) -> std::io::Result<()> {
     // Codes that appear, sorted, with the first finding's severity and tag as the
     // fallback for codes no rule owns.
     let mut seen: BTreeMap<&str, (Severity, Option<Tag>)> = BTreeMap::new();
@@ -208,9 +224,7 @@ fn render_with(files: &[FileReport], lookup: &dyn Fn(&str) -> RuleInfo) -> Strin
     });
 
     let repository = env!("CARGO_PKG_REPOSITORY");
-    // Results run longer than JSON findings (locations, tags), and the rule list comes on top.
-    let hint = results.len().saturating_mul(2 * JSON_BYTES_PER_FINDING).saturating_add(64 * 1024);
-    to_json_pretty(
+    write_json_pretty(
         &Log {
             schema: SCHEMA,
             version: "2.1.0",
@@ -227,7 +241,7 @@ fn render_with(files: &[FileReport], lookup: &dyn Fn(&str) -> RuleInfo) -> Strin
                 results,
             }],
         },
-        hint,
+        out,
     )
 }
 
