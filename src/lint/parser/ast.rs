@@ -69,6 +69,28 @@ pub enum Keyword {
 }
 
 impl Keyword {
+    /// Every instruction BuildKit knows (all but [`Self::Unknown`]), in alphabetical order.
+    pub const KNOWN: &'static [Self] = &[
+        Self::Add,
+        Self::Arg,
+        Self::Cmd,
+        Self::Copy,
+        Self::Entrypoint,
+        Self::Env,
+        Self::Expose,
+        Self::From,
+        Self::Healthcheck,
+        Self::Label,
+        Self::Maintainer,
+        Self::Onbuild,
+        Self::Run,
+        Self::Shell,
+        Self::Stopsignal,
+        Self::User,
+        Self::Volume,
+        Self::Workdir,
+    ];
+
     /// Parses a keyword in any case.
     pub fn parse(word: &str) -> Self {
         // Upper-case into a stack buffer (the longest keyword has 11 letters): no allocation.
@@ -336,26 +358,7 @@ mod tests {
 
     #[test]
     fn keywords_parse_in_any_case_and_nothing_else() {
-        let all = [
-            Keyword::Add,
-            Keyword::Arg,
-            Keyword::Cmd,
-            Keyword::Copy,
-            Keyword::Entrypoint,
-            Keyword::Env,
-            Keyword::Expose,
-            Keyword::From,
-            Keyword::Healthcheck,
-            Keyword::Label,
-            Keyword::Maintainer,
-            Keyword::Onbuild,
-            Keyword::Run,
-            Keyword::Shell,
-            Keyword::Stopsignal,
-            Keyword::User,
-            Keyword::Volume,
-            Keyword::Workdir,
-        ];
+        let all = Keyword::KNOWN.iter().copied();
         for k in all {
             let upper = k.as_str();
             assert_eq!(Keyword::parse(upper), k);

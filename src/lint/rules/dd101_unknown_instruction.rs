@@ -26,27 +26,6 @@ declare_rule! {
     pub struct UnknownInstruction { code: "DD101", name: "unknown-instruction", tag: None, severity: Error, fix: None }
 }
 
-const KNOWN: &[Keyword] = &[
-    Keyword::Add,
-    Keyword::Arg,
-    Keyword::Cmd,
-    Keyword::Copy,
-    Keyword::Entrypoint,
-    Keyword::Env,
-    Keyword::Expose,
-    Keyword::From,
-    Keyword::Healthcheck,
-    Keyword::Label,
-    Keyword::Maintainer,
-    Keyword::Onbuild,
-    Keyword::Run,
-    Keyword::Shell,
-    Keyword::Stopsignal,
-    Keyword::User,
-    Keyword::Volume,
-    Keyword::Workdir,
-];
-
 impl Rule for UnknownInstruction {
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         let target = inst.sub.as_deref().unwrap_or(inst);
@@ -65,7 +44,7 @@ impl Rule for UnknownInstruction {
 
 /// The known keyword within edit distance 2 of `word`, if any.
 fn closest(word: &str) -> Option<&'static str> {
-    KNOWN
+    Keyword::KNOWN
         .iter()
         .map(|k| (distance(word, k.as_str()), k.as_str()))
         .filter(|&(d, _)| d <= 2)
