@@ -100,15 +100,19 @@ pub fn corpus_files(dir: &Path, kind: FileKind) -> Vec<CorpusFile> {
     files
 }
 
-/// The venv's Python interpreter: `$DRYDOCK_VENV`, else `target/venv` in the
-/// crate (both made by `.ci/setup-python.sh`), else `/tmp/venv` outside CI.
+/// The venv's Python interpreter, as an absolute path: `$DRYDOCK_VENV` (relative to the crate when
+/// relative), else `target/venv` in the crate (both made by `.ci/setup-python.sh`), else `/tmp/venv`
+/// outside CI.
 pub fn venv_python() -> Option<PathBuf> {
     let python = |venv: &Path| {
         let exe = venv.join("bin/python");
         exe.is_file().then_some(exe)
     };
     if let Some(venv) = std::env::var_os("DRYDOCK_VENV") {
-        return python(Path::new(&venv));
+        // Absolute, so tools from the venv still run where a test changes directory (the hadolint
+        // comparison runs from the corpus folder).
+        let venv = std::path::absolute(Path::new(&venv)).unwrap_or_else(|_| PathBuf::from(&venv));
+        return python(&venv);
     }
     python(&manifest_dir().join("target/venv")).or_else(|| (!in_ci()).then(|| python(Path::new("/tmp/venv"))).flatten())
 }
