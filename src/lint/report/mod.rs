@@ -323,8 +323,12 @@ pub(crate) fn fnv1a64(parts: &[&[u8]]) -> u64 {
 /// keys, which `serde_json` always serialises, so the fallback is never used.
 /// Writes `value` as pretty JSON and a newline.
 pub(crate) fn write_json_pretty(value: &impl serde::Serialize, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    out.write_all(b"\n")
+    // serde_json makes many small writes: buffer them here, where the writer's type is known, rather than
+    // make each a call through `dyn Write`.
+    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut buffered, value)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
 }
 
 /// What `write` writes, as a string. The buffer is sized up front from the number of findings (`bytes_per`
