@@ -110,14 +110,17 @@ impl Rule for DockerignoreKeepsBuildArtefacts {
         let file = cx.file;
         let Some(at) = first_context_copy(&file.instructions) else { return };
         let mut missing: Vec<(&Artefact, &str)> = Vec::new();
+        // Each folder is judged once, however many build commands name it.
+        let mut judged: Vec<&str> = Vec::new();
         for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 let (ecosystem, folders) = artefacts(c.name());
                 for a in folders {
-                    if missing.iter().any(|(m, _)| m.folder == a.folder)
-                        || ignore.excludes(a.probe)
-                        || copied_on_purpose(&file.instructions, a.folder)
-                    {
+                    if judged.contains(&a.folder) {
+                        continue;
+                    }
+                    judged.push(a.folder);
+                    if ignore.excludes(a.probe) || copied_on_purpose(&file.instructions, a.folder) {
                         continue;
                     }
                     missing.push((a, ecosystem));
