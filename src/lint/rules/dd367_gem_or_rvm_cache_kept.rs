@@ -1,6 +1,5 @@
 use super::commands::RunCmd;
-use super::dl3009_apt_lists_not_deleted::InImage;
-use super::run_fix::has_cache_mount_under;
+use super::run_fix::{CacheCleanup, has_cache_mount_under};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 
@@ -45,34 +44,33 @@ declare_rule! {
 
 impl Rule for GemOrRvmCacheKept {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        let in_image = InImage::new(model);
-        for run in cx.run_scripts().iter() {
-            if !in_image.holds(run.inst) {
-                continue;
-            }
-            let Some(inst) = file.instructions.get(run.inst) else { continue };
-            let cmds = run.commands();
-            let gem_cache_mounted =
-                ["/usr/local/bundle/cache", "/root/.gem", "/var/lib/gems", "/usr/local/lib/ruby/gems"]
-                    .iter()
-                    .any(|dir| has_cache_mount_under(inst, dir));
-            if !gem_cache_mounted
-                && let Some(install) = cmds.iter().find(|c| subcommand(c, "gem") == Some("install"))
-                && !cmds.iter().any(|c| subcommand(c, "gem") == Some("cleanup") || removes_gem_cache(c))
-            {
-                cx.report(self, install.range(), "`gem install` leaves the downloaded gems in the gem cache")
-                    .help("remove the cache in the same RUN, e.g. `&& rm -rf \"$GEM_HOME/cache\"` (or `~/.gem`)");
-            }
-            if let Some(install) = cmds.iter().find(|c| subcommand(c, "rvm") == Some("install"))
-                && !cmds.iter().any(|c| subcommand(c, "rvm") == Some("cleanup") || removes_rvm_downloads(c))
-            {
-                cx.report(self, install.range(), "`rvm install` leaves its downloads and build trees in the image")
-                    .help("end the same RUN with `rvm cleanup all`");
-            }
+        let gems = CacheCleanup {
+            only_in_image: true,
+            later_only: false,
+            mounted: &|inst| GEM_CACHES.iter().any(|dir| has_cache_mount_under(inst, dir)),
+            install: &|c| subcommand(c, "gem") == Some("install"),
+            cleaned: &|c| subcommand(c, "gem") == Some("cleanup") || removes_gem_cache(c),
+        };
+        for (range, _) in gems.uncleaned(cx) {
+            cx.report(self, range, "`gem install` leaves the downloaded gems in the gem cache")
+                .help("remove the cache in the same RUN, e.g. `&& rm -rf \"$GEM_HOME/cache\"` (or `~/.gem`)");
+        }
+        let rvm = CacheCleanup {
+            only_in_image: true,
+            later_only: false,
+            mounted: &|_| false,
+            install: &|c| subcommand(c, "rvm") == Some("install"),
+            cleaned: &|c| subcommand(c, "rvm") == Some("cleanup") || removes_rvm_downloads(c),
+        };
+        for (range, _) in rvm.uncleaned(cx) {
+            cx.report(self, range, "`rvm install` leaves its downloads and build trees in the image")
+                .help("end the same RUN with `rvm cleanup all`");
         }
     }
 }
+
+/// Gem caches (or gem homes holding them) whose cache mount keeps the archives out of the layer.
+const GEM_CACHES: &[&str] = &["/usr/local/bundle/cache", "/root/.gem", "/var/lib/gems", "/usr/local/lib/ruby/gems"];
 
 /// The first operand of `cmd` when it runs `tool` (`install` in `gem install -N x`).
 fn subcommand<'s>(cmd: &RunCmd<'s>, tool: &str) -> Option<&'s str> {

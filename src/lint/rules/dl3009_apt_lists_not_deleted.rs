@@ -1,4 +1,4 @@
-use super::run_fix::{has_arg, has_cache_mount_under, removes_under};
+use super::run_fix::{CacheCleanup, has_arg, has_cache_mount_under, removes_under};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::model::{Base, Model};
@@ -42,34 +42,22 @@ declare_rule! {
 
 impl Rule for AptListsNotDeleted {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        let in_image = InImage::new(model);
-        for run in cx.run_scripts().iter() {
-            if !in_image.holds(run.inst) {
-                continue;
-            }
-            let Some(inst) = file.instructions.get(run.inst) else { continue };
-            if has_cache_mount_under(inst, "/var/lib/apt/lists")
-                || (has_cache_mount_under(inst, "/var/lib/apt") && has_cache_mount_under(inst, "/var/cache/apt"))
-            {
-                continue;
-            }
-            let cmds = run.commands();
-            let Some(update) =
-                cmds.iter().find(|c| has_arg(c, "apt-get", &["update"]) || has_arg(c, "apt", &["update"]))
-            else {
-                continue;
-            };
-            let cleaned = cmds.iter().any(|c| {
+        let check = CacheCleanup {
+            only_in_image: true,
+            later_only: false,
+            mounted: &|inst| {
+                has_cache_mount_under(inst, "/var/lib/apt/lists")
+                    || (has_cache_mount_under(inst, "/var/lib/apt") && has_cache_mount_under(inst, "/var/cache/apt"))
+            },
+            install: &|c| has_arg(c, "apt-get", &["update"]) || has_arg(c, "apt", &["update"]),
+            cleaned: &|c| {
                 removes_under(c, &["/var/lib/apt/lists"])
                     || has_arg(c, "apt-get", &["dist-clean"])
                     || has_arg(c, "apt", &["dist-clean"])
-            });
-            if cleaned {
-                continue;
-            }
-            let range = update.range();
-            cx.report(self, range, format!("`{} update` lists are not deleted in the same RUN", update.name()))
+            },
+        };
+        for (range, name) in check.uncleaned(cx) {
+            cx.report(self, range, format!("`{name} update` lists are not deleted in the same RUN"))
                 .help("end the RUN with `rm -rf /var/lib/apt/lists/*`, or mount a cache on `/var/lib/apt/lists`");
         }
     }

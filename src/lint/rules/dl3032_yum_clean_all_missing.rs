@@ -1,4 +1,4 @@
-use super::run_fix::{has_arg, has_cache_mount_under, removes_under};
+use super::run_fix::{CacheCleanup, has_arg, has_cache_mount_under, removes_under};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 
@@ -33,21 +33,16 @@ declare_rule! {
 
 impl Rule for YumCleanAllMissing {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let file = cx.file;
-        for run in cx.run_scripts().iter() {
-            let Some(inst) = file.instructions.get(run.inst) else { continue };
-            if has_cache_mount_under(inst, "/var/cache/yum") {
-                continue;
-            }
-            let cmds = run.commands();
-            let Some(install) = cmds.iter().find(|c| has_arg(c, "yum", &["install"])) else { continue };
-            let cleaned = cmds.iter().any(|c| {
+        let check = CacheCleanup {
+            only_in_image: false,
+            later_only: false,
+            mounted: &|inst| has_cache_mount_under(inst, "/var/cache/yum"),
+            install: &|c| has_arg(c, "yum", &["install"]),
+            cleaned: &|c| {
                 (has_arg(c, "yum", &["clean"]) && has_arg(c, "yum", &["all"])) || removes_under(c, &["/var/cache/yum"])
-            });
-            if cleaned {
-                continue;
-            }
-            let range = install.range();
+            },
+        };
+        for (range, _) in check.uncleaned(cx) {
             cx.report(self, range, "`yum install` without `yum clean all` in the same RUN")
                 .help("end the RUN with `yum clean all`, or mount a cache on `/var/cache/yum`");
         }

@@ -1,4 +1,4 @@
-use super::run_fix::{has_arg, has_cache_mount_under, removes_under};
+use super::run_fix::{CacheCleanup, has_arg, has_cache_mount_under, removes_under};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 
@@ -33,23 +33,14 @@ declare_rule! {
 
 impl Rule for ZypperCleanMissing {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let file = cx.file;
-        for run in cx.run_scripts().iter() {
-            let Some(inst) = file.instructions.get(run.inst) else { continue };
-            if has_cache_mount_under(inst, "/var/cache/zypp") {
-                continue;
-            }
-            let cmds = run.commands();
-            let Some(at) = cmds.iter().position(|c| has_arg(c, "zypper", &["install", "in"])) else { continue };
-            let cleaned = cmds
-                .iter()
-                .skip(at + 1)
-                .any(|c| has_arg(c, "zypper", &["clean", "cc"]) || removes_under(c, &["/var/cache/zypp"]));
-            if cleaned {
-                continue;
-            }
-            let Some(install) = cmds.get(at) else { continue };
-            let range = install.range();
+        let check = CacheCleanup {
+            only_in_image: false,
+            later_only: true,
+            mounted: &|inst| has_cache_mount_under(inst, "/var/cache/zypp"),
+            install: &|c| has_arg(c, "zypper", &["install", "in"]),
+            cleaned: &|c| has_arg(c, "zypper", &["clean", "cc"]) || removes_under(c, &["/var/cache/zypp"]),
+        };
+        for (range, _) in check.uncleaned(cx) {
             cx.report(self, range, "`zypper install` without a later `zypper clean` in the same RUN")
                 .help("end the RUN with `zypper clean`, or mount a cache on `/var/cache/zypp`");
         }

@@ -1,4 +1,4 @@
-use super::run_fix::{has_arg, has_cache_mount_under, removes_under};
+use super::run_fix::{CacheCleanup, has_arg, has_cache_mount_under, removes_under};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 
@@ -34,24 +34,20 @@ declare_rule! {
 
 impl Rule for DnfCleanAllMissing {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let file = cx.file;
-        for run in cx.run_scripts().iter() {
-            let Some(inst) = file.instructions.get(run.inst) else { continue };
-            if has_cache_mount_under(inst, "/var/cache/dnf") || has_cache_mount_under(inst, "/var/cache/yum") {
-                continue;
-            }
-            let cmds = run.commands();
-            for tool in ["dnf", "microdnf"] {
-                let Some(at) = cmds.iter().position(|c| has_arg(c, tool, &["install"])) else { continue };
-                let cleaned = cmds.iter().skip(at + 1).any(|c| {
+        for tool in ["dnf", "microdnf"] {
+            let check = CacheCleanup {
+                only_in_image: false,
+                later_only: true,
+                mounted: &|inst| {
+                    has_cache_mount_under(inst, "/var/cache/dnf") || has_cache_mount_under(inst, "/var/cache/yum")
+                },
+                install: &|c| has_arg(c, tool, &["install"]),
+                cleaned: &|c| {
                     (has_arg(c, tool, &["clean"]) && has_arg(c, tool, &["all"]))
                         || removes_under(c, &["/var/cache/yum", "/var/cache/dnf"])
-                });
-                if cleaned {
-                    continue;
-                }
-                let Some(install) = cmds.get(at) else { continue };
-                let range = install.range();
+                },
+            };
+            for (range, _) in check.uncleaned(cx) {
                 cx.report(self, range, format!("`{tool} install` without a later `{tool} clean all` in the same RUN"))
                     .help(format!("end the RUN with `{tool} clean all`, or mount a cache on `/var/cache/dnf`"));
             }

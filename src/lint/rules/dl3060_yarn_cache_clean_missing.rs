@@ -1,5 +1,4 @@
-use super::dl3009_apt_lists_not_deleted::InImage;
-use super::run_fix::{has_arg, has_cache_mount};
+use super::run_fix::{CacheCleanup, has_arg, has_cache_mount};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 
@@ -36,19 +35,14 @@ declare_rule! {
 
 impl Rule for YarnCacheCleanMissing {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, model) = (cx.file, cx.model);
-        let in_image = InImage::new(model);
-        for run in cx.run_scripts().iter() {
-            let Some(inst) = file.instructions.get(run.inst) else { continue };
-            if !in_image.holds(run.inst) || has_cache_mount(inst, ".cache/yarn") {
-                continue;
-            }
-            let cmds = run.commands();
-            let Some(install) = cmds.iter().find(|c| has_arg(c, "yarn", &["install"])) else { continue };
-            if cmds.iter().any(|c| has_arg(c, "yarn", &["cache"]) && has_arg(c, "yarn", &["clean"])) {
-                continue;
-            }
-            let range = install.range();
+        let check = CacheCleanup {
+            only_in_image: true,
+            later_only: false,
+            mounted: &|inst| has_cache_mount(inst, ".cache/yarn"),
+            install: &|c| has_arg(c, "yarn", &["install"]),
+            cleaned: &|c| has_arg(c, "yarn", &["cache"]) && has_arg(c, "yarn", &["clean"]),
+        };
+        for (range, _) in check.uncleaned(cx) {
             cx.report(self, range, "`yarn install` without `yarn cache clean` in the same RUN")
                 .help("end the RUN with `yarn cache clean`, or mount a cache on `/usr/local/share/.cache/yarn`");
         }

@@ -104,6 +104,50 @@ pub(crate) fn is_truthy(value: &str) -> bool {
     )
 }
 
+/// The package-cache rules' common check (DL3009, DL3032, DL3036, DL3040, DL3060, DD367): in each RUN
+/// whose cache no mount covers, the first command that installs, when no command of the same RUN (or,
+/// with `later_only`, none after it) cleans up.
+pub(crate) struct CacheCleanup<'f> {
+    /// Only RUNs of stages that end up in an image (the final stage and stages built on), as hadolint
+    /// checks DL3009 and DL3060.
+    pub only_in_image: bool,
+    /// The clean-up must come after the install (hadolint's DL3036 and DL3040).
+    pub later_only: bool,
+    /// The RUN has a cache mount that keeps the cache out of the layer.
+    pub mounted: &'f dyn Fn(&Instruction) -> bool,
+    /// The command installs (or fills the cache).
+    pub install: &'f dyn Fn(&RunCmd<'_>) -> bool,
+    /// The command cleans the cache up.
+    pub cleaned: &'f dyn Fn(&RunCmd<'_>) -> bool,
+}
+
+impl CacheCleanup<'_> {
+    /// The span and name of every installing command left without clean-up.
+    pub(crate) fn uncleaned(
+        &self,
+        cx: &crate::lint::context::Context<'_>,
+    ) -> Vec<(crate::lint::source::TextRange, String)> {
+        let in_image = super::dl3009_apt_lists_not_deleted::InImage::new(cx.model);
+        let mut out = Vec::new();
+        for run in cx.run_scripts().iter() {
+            let Some(inst) = cx.file.instructions.get(run.inst) else { continue };
+            if (self.only_in_image && !in_image.holds(run.inst)) || (self.mounted)(inst) {
+                continue;
+            }
+            let cmds = run.commands();
+            let Some(at) = cmds.iter().position(|c| (self.install)(c)) else { continue };
+            let from = if self.later_only { at + 1 } else { 0 };
+            if cmds.iter().skip(from).any(|c| (self.cleaned)(c)) {
+                continue;
+            }
+            if let Some(install) = cmds.get(at) {
+                out.push((install.range(), install.name().to_owned()));
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
