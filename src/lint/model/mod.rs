@@ -574,23 +574,10 @@ impl<'a> Builder<'a> {
     }
 
     fn mount_images(&mut self, inst: &Instruction, i: usize, stage: usize) {
-        for flag in inst.flags.iter().filter(|f| f.name.eq_ignore_ascii_case("mount")) {
-            let (Some(value), Some(range)) = (&flag.value, flag.value_range) else {
-                continue;
-            };
-            let mut offset = 0usize;
-            for field in value.split(',') {
-                if let Some((k, v)) = field.split_once('=')
-                    && k.trim().eq_ignore_ascii_case("from")
-                {
-                    let at = range.start + to_u32(offset + k.len() + 1);
-                    let r = TextRange::new(at, at + to_u32(v.len()));
-                    // The raw text may differ from the processed value when quoted.
-                    let r = if r.end <= range.end { r } else { range };
-                    self.external_image(v, r, i, stage, ImageUseKind::MountFrom);
-                }
-                offset += field.len() + 1;
-            }
+        for m in mount_froms(inst) {
+            // The raw text may differ from the processed value when quoted.
+            let r = if m.range.end <= m.flag_range.end { m.range } else { m.flag_range };
+            self.external_image(m.value, r, i, stage, ImageUseKind::MountFrom);
         }
     }
 
@@ -606,6 +593,42 @@ impl<'a> Builder<'a> {
         }
         self.model.images.push(ImageUse { kind, inst: i, stage, image: text });
     }
+}
+
+/// One `from=` field of a `RUN --mount` flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MountFrom<'i> {
+    /// The value after `from=`.
+    pub value: &'i str,
+    /// Where the value is when the flag is written plainly.
+    pub range: TextRange,
+    /// Whether the flag is written plainly (no quotes or escapes), so `range` holds exactly `value`.
+    pub exact: bool,
+    /// The whole flag value's span.
+    pub flag_range: TextRange,
+}
+
+/// The `from=` fields of every `--mount` flag of `inst` (the model's `RUN --mount=from=<image>` references,
+/// and DD361's `from=<stage index>`).
+pub fn mount_froms(inst: &Instruction) -> Vec<MountFrom<'_>> {
+    let mut out = Vec::new();
+    for flag in inst.flags.iter().filter(|f| f.name.eq_ignore_ascii_case("mount")) {
+        let (Some(value), Some(flag_range)) = (&flag.value, flag.value_range) else {
+            continue;
+        };
+        let exact = flag_range.len() as usize == value.len();
+        let mut offset = 0usize;
+        for field in value.split(',') {
+            if let Some((k, v)) = field.split_once('=')
+                && k.trim().eq_ignore_ascii_case("from")
+            {
+                let at = flag_range.start + to_u32(offset + k.len() + 1);
+                out.push(MountFrom { value: v, range: TextRange::new(at, at + to_u32(v.len())), exact, flag_range });
+            }
+            offset += field.len() + 1;
+        }
+    }
+    out
 }
 
 /// FROM's image argument and `AS name`.
@@ -788,6 +811,20 @@ mod tests {
         let (file, m) = model("FROM alpine:3\nARG U=0\nUSER ${U}:${U}\n");
         let u = m.effective_user(&file, 0);
         assert_eq!((u.root, u.inst), (Some(true), Some(2)));
+    }
+
+    #[test]
+    fn mount_froms_give_values_and_exact_spans() {
+        let src = "FROM alpine:3\nRUN --mount=type=bind,from=busybox:1,target=/b --mount=type=cache,target=/c true\n";
+        let (file, _) = crate::lint::parser::parse(src);
+        let froms = mount_froms(&file.instructions[1]);
+        assert_eq!(froms.len(), 1);
+        assert_eq!((froms[0].value, froms[0].exact), ("busybox:1", true));
+        assert_eq!(froms[0].range.slice(src), "busybox:1");
+        let quoted = "FROM alpine:3\nRUN --mount=\"type=bind,from=0,target=/b\" true\n";
+        let (file, _) = crate::lint::parser::parse(quoted);
+        let froms = mount_froms(&file.instructions[1]);
+        assert_eq!(froms.iter().map(|m| (m.value, m.exact)).collect::<Vec<_>>(), [("0", false)]);
     }
 
     #[test]

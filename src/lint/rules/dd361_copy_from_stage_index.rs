@@ -1,6 +1,7 @@
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::diagnostic::{Edit, Fix};
+use crate::lint::model::mount_froms;
 use crate::lint::parser::Keyword;
 
 declare_rule! {
@@ -47,7 +48,9 @@ impl Rule for CopyFromStageIndex {
                 Keyword::Copy => {
                     inst.flag("from").and_then(|f| Some((f.value.clone()?, f.value_range?))).into_iter().collect()
                 }
-                Keyword::Run => mount_froms(inst),
+                Keyword::Run => {
+                    mount_froms(inst).into_iter().filter(|m| m.exact).map(|m| (m.value.to_owned(), m.range)).collect()
+                }
                 _ => Vec::new(),
             };
             for (value, range) in refs {
@@ -72,28 +75,4 @@ impl Rule for CopyFromStageIndex {
             }
         }
     }
-}
-
-/// `from=` values of `RUN --mount` flags, with their spans when the flag text
-/// is written plainly.
-fn mount_froms(inst: &crate::lint::parser::Instruction) -> Vec<(String, crate::lint::source::TextRange)> {
-    use crate::lint::source::{TextRange, to_u32};
-    let mut out = Vec::new();
-    for flag in inst.flags.iter().filter(|f| f.name.eq_ignore_ascii_case("mount")) {
-        let (Some(value), Some(range)) = (&flag.value, flag.value_range) else { continue };
-        if range.len() as usize != value.len() {
-            continue;
-        }
-        let mut offset = 0usize;
-        for field in value.split(',') {
-            if let Some((k, v)) = field.split_once('=')
-                && k.trim().eq_ignore_ascii_case("from")
-            {
-                let at = range.start + to_u32(offset + k.len() + 1);
-                out.push((v.to_string(), TextRange::new(at, at + to_u32(v.len()))));
-            }
-            offset += field.len() + 1;
-        }
-    }
-    out
 }
