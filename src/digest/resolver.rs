@@ -120,6 +120,25 @@ impl Resolver {
         self.credentials.for_registry(registry)
     }
 
+    /// GETs a manifest-like document (`path` under `/v2/`) of `image`'s repository, within the manifest size cap.
+    async fn get_manifest(
+        &self,
+        image: &ImageRef,
+        cred: Option<&Credential>,
+        path: &str,
+    ) -> Result<super::client::Reply, ResolveError> {
+        self.registry
+            .request(
+                &image.registry,
+                &image.repository,
+                cred,
+                Kind::ManifestGet,
+                path,
+                self.registry.options.max_manifest_bytes,
+            )
+            .await
+    }
+
     /// The digest `image`'s tag points to now (cached for the TTL).
     #[allow(clippy::single_match_else)]
     pub async fn tag_head(&self, image: &ImageRef) -> Result<TagHead, ResolveError> {
@@ -165,17 +184,7 @@ impl Resolver {
             Some(digest) => TagHead { digest, media_type },
             None => {
                 // No header: GET the manifest and hash what we got.
-                let reply = self
-                    .registry
-                    .request(
-                        &image.registry,
-                        &image.repository,
-                        cred.as_ref(),
-                        Kind::ManifestGet,
-                        &path,
-                        self.registry.options.max_manifest_bytes,
-                    )
-                    .await?;
+                let reply = self.get_manifest(image, cred.as_ref(), &path).await?;
                 let digest = super::sha256_digest(&reply.body);
                 let manifest = parse_manifest(&image.registry, &digest, &reply.body)?;
                 let media_type = Some(manifest.media_type.clone());
@@ -205,17 +214,7 @@ impl Resolver {
             return Ok(Arc::clone(m));
         }
         let path = format!("/v2/{}/manifests/{digest}", image.repository);
-        let reply = self
-            .registry
-            .request(
-                &image.registry,
-                &image.repository,
-                cred.as_ref(),
-                Kind::ManifestGet,
-                &path,
-                self.registry.options.max_manifest_bytes,
-            )
-            .await?;
+        let reply = self.get_manifest(image, cred.as_ref(), &path).await?;
         if super::sha256_digest(&reply.body) != digest {
             return Err(ResolveError::Invalid {
                 registry: image.registry.clone(),
@@ -351,18 +350,7 @@ impl Resolver {
                 .await
                 .is_ok();
             let path = format!("/v2/{}/referrers/{digest}", image.repository);
-            details.referrers = match self
-                .registry
-                .request(
-                    &image.registry,
-                    &image.repository,
-                    cred.as_ref(),
-                    Kind::ManifestGet,
-                    &path,
-                    self.registry.options.max_manifest_bytes,
-                )
-                .await
-            {
+            details.referrers = match self.get_manifest(image, cred.as_ref(), &path).await {
                 Ok(reply) => serde_json::from_slice::<serde_json::Value>(&reply.body)
                     .ok()
                     .and_then(|v| v.get("manifests").and_then(|m| m.as_array()).map(|m| !m.is_empty()))
