@@ -136,13 +136,11 @@ impl Settings {
     /// Whether `code` runs: not switched off, selected when a selection is made,
     /// and on by default or switched on.
     pub fn is_enabled(&self, code: &str) -> bool {
-        if self.disabled.contains(code) {
-            return false;
+        match super::rules::by_code(code) {
+            Some(rule) => self.is_rule_enabled(rule.meta()),
+            // Codes no rule owns (ShellCheck's SCxxxx) are on unless switched off or left out of a selection.
+            None => !self.disabled.contains(code) && self.only.as_ref().is_none_or(|only| only.contains(code)),
         }
-        if let Some(only) = &self.only {
-            return only.contains(code);
-        }
-        self.enabled.contains(code) || super::rules::by_code(code).is_none_or(|r| r.meta().enabled_by_default)
     }
 
     /// [`Self::is_enabled`] for a rule at hand (no lookup by code: this is asked for every rule of every file).

@@ -127,11 +127,11 @@ impl CacheCleanup<'_> {
         &self,
         cx: &crate::lint::context::Context<'_>,
     ) -> Vec<(crate::lint::source::TextRange, String)> {
-        let in_image = super::dl3009_apt_lists_not_deleted::InImage::new(cx.model);
+        let in_image = self.only_in_image.then(|| super::dl3009_apt_lists_not_deleted::InImage::new(cx.model));
         let mut out = Vec::new();
         for run in cx.run_scripts().iter() {
             let Some(inst) = cx.file.instructions.get(run.inst) else { continue };
-            if (self.only_in_image && !in_image.holds(run.inst)) || (self.mounted)(inst) {
+            if in_image.as_ref().is_some_and(|m| !m.holds(run.inst)) || (self.mounted)(inst) {
                 continue;
             }
             let cmds = run.commands();

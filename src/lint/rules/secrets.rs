@@ -61,12 +61,10 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
     // not secret-looking, and most names are ASCII and not secret-looking (checked for every ARG, ENV and
     // assignment).
     const STEMS: &[&[u8]] = &[b"key", b"pass", b"pword", b"secret", b"token", b"auth", b"credential"];
-    if name.is_ascii() {
-        let lower = name.as_bytes().iter().map(u8::to_ascii_lowercase);
-        let lower: Vec<u8> = lower.collect();
-        if !STEMS.iter().any(|stem| lower.windows(stem.len()).any(|w| w == *stem)) {
-            return false;
-        }
+    if name.is_ascii()
+        && !STEMS.iter().any(|stem| name.as_bytes().windows(stem.len()).any(|w| w.eq_ignore_ascii_case(stem)))
+    {
+        return false;
     }
     let ws = words(name);
     let joined = ws.concat();
