@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 
@@ -16,9 +17,20 @@ const HADOLINT_NAMES: &[&str] = &[".hadolint.yaml", ".hadolint.yml"];
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// Finds and caches settings per directory.
+///
+/// Every lookup is memoised, so a run over many files costs one `canonicalize`
+/// per directory named and one `stat` per candidate config name per directory
+/// on the way up, however many files share them (syscalls are the dearest
+/// part of linting a small file).
 pub struct ConfigResolver {
-    explicit: Option<Settings>,
-    cache: HashMap<PathBuf, Settings>,
+    explicit: Option<Arc<Settings>>,
+    /// Settings by directory as named on the command line.
+    by_raw: HashMap<PathBuf, Arc<Settings>>,
+    /// Settings by canonical directory.
+    by_canonical: HashMap<PathBuf, Arc<Settings>>,
+    /// The nearest hadolint and drydock config file at or above a canonical directory.
+    nearest_hadolint: HashMap<PathBuf, Option<PathBuf>>,
+    nearest_drydock: HashMap<PathBuf, Option<PathBuf>>,
     /// Applied after any file (CLI flags).
     overrides: Box<dyn Fn(&mut Settings)>,
 }
@@ -32,37 +44,69 @@ impl ConfigResolver {
                 let is_hadolint = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains("hadolint"));
                 settings.apply(&load(path, is_hadolint)?);
                 overrides(&mut settings);
-                Some(settings)
+                Some(Arc::new(settings))
             }
             None => None,
         };
-        Ok(Self { explicit, cache: HashMap::new(), overrides })
+        Ok(Self {
+            explicit,
+            by_raw: HashMap::new(),
+            by_canonical: HashMap::new(),
+            nearest_hadolint: HashMap::new(),
+            nearest_drydock: HashMap::new(),
+            overrides,
+        })
     }
 
     /// Settings for a file in `dir`.
-    pub fn for_dir(&mut self, dir: &Path) -> Result<Settings> {
+    pub fn for_dir(&mut self, dir: &Path) -> Result<Arc<Settings>> {
         if let Some(s) = &self.explicit {
-            return Ok(s.clone());
+            return Ok(Arc::clone(s));
         }
-        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        if let Some(s) = self.cache.get(&dir) {
-            return Ok(s.clone());
+        if let Some(s) = self.by_raw.get(dir) {
+            return Ok(Arc::clone(s));
         }
-        let mut settings = Settings::default();
-        if let Some(path) = nearest(&dir, HADOLINT_NAMES) {
-            settings.apply(&load(&path, true)?);
-        }
-        if let Some(path) = nearest(&dir, DRYDOCK_NAMES) {
-            settings.apply(&load(&path, false)?);
-        }
-        (self.overrides)(&mut settings);
-        self.cache.insert(dir, settings.clone());
+        let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let settings = if let Some(s) = self.by_canonical.get(&canonical) {
+            Arc::clone(s)
+        } else {
+            let mut settings = Settings::default();
+            if let Some(path) = nearest(&canonical, HADOLINT_NAMES, &mut self.nearest_hadolint) {
+                settings.apply(&load(&path, true)?);
+            }
+            if let Some(path) = nearest(&canonical, DRYDOCK_NAMES, &mut self.nearest_drydock) {
+                settings.apply(&load(&path, false)?);
+            }
+            (self.overrides)(&mut settings);
+            let settings = Arc::new(settings);
+            self.by_canonical.insert(canonical, Arc::clone(&settings));
+            settings
+        };
+        self.by_raw.insert(dir.to_path_buf(), Arc::clone(&settings));
         Ok(settings)
     }
 }
 
-fn nearest(dir: &Path, names: &[&str]) -> Option<PathBuf> {
-    dir.ancestors().find_map(|d| names.iter().map(|n| d.join(n)).find(|p| p.is_file()))
+/// The first of `names` that is a file in `dir` or the nearest ancestor that has one, memoised in `memo` for
+/// every directory walked (siblings share their parents' answer).
+fn nearest(dir: &Path, names: &[&str], memo: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
+    let mut walked = Vec::new();
+    let mut found = None;
+    for d in dir.ancestors() {
+        if let Some(known) = memo.get(d) {
+            found.clone_from(known);
+            break;
+        }
+        walked.push(d);
+        if let Some(path) = names.iter().map(|n| d.join(n)).find(|p| p.is_file()) {
+            found = Some(path);
+            break;
+        }
+    }
+    for d in walked {
+        memo.insert(d.to_path_buf(), found.clone());
+    }
+    found
 }
 
 fn load(path: &Path, hadolint: bool) -> Result<ConfigFile> {
@@ -85,4 +129,34 @@ fn load(path: &Path, hadolint: bool) -> Result<ConfigFile> {
         );
     }
     Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolver() -> ConfigResolver {
+        ConfigResolver::new(None, Box::new(|_| {})).unwrap()
+    }
+
+    #[test]
+    fn nearest_config_wins_and_siblings_share_their_parents_answer() {
+        let root = tempfile::tempdir().unwrap();
+        let (a, b, c) = (root.path().join("a"), root.path().join("b"), root.path().join("b/c"));
+        for d in [&a, &c] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(root.path().join(".drydock.yml"), "ignore: [DL3006]\n").unwrap();
+        std::fs::write(b.join(".hadolint.yaml"), "ignored: [DL3007]\n").unwrap();
+        let mut configs = resolver();
+        let top = configs.for_dir(&a).unwrap();
+        assert!(top.disabled.contains("DL3006") && !top.disabled.contains("DL3007"));
+        // `b/c` finds hadolint's file in `b` and drydock's at the root, through the memo that `a` filled.
+        let deep = configs.for_dir(&c).unwrap();
+        assert!(deep.disabled.contains("DL3006") && deep.disabled.contains("DL3007"));
+        assert!(configs.nearest_drydock.contains_key(&std::fs::canonicalize(&c).unwrap()));
+        // The same directory named two ways shares one resolution.
+        let again = configs.for_dir(&c.join("..").join("c")).unwrap();
+        assert!(Arc::ptr_eq(&deep, &again));
+    }
 }

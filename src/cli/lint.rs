@@ -5,8 +5,10 @@
 //! the exit code is then 2. Otherwise it is 1 when a finding is at or above the
 //! failure threshold and 0 when none is.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{Context as _, Result, bail};
 use rayon::prelude::*;
@@ -83,9 +85,10 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             }
         }
     }
-    let lint = |(target, settings): &(Target, Settings)| {
+    let contexts = ContextCache::default();
+    let lint = |(target, settings): &(Target, Arc<Settings>)| {
         let mut diff = String::new();
-        let report = lint_one(args, target, settings, &shellcheck, &mut diff);
+        let report = lint_one(args, target, settings, &shellcheck, &contexts, &mut diff);
         (report, diff)
     };
     // `--fix` stays sequential: a file named twice must be fixed once, then linted as fixed.
@@ -167,7 +170,20 @@ fn collect_targets(args: &LintArgs, errors: &mut usize) -> Vec<Target> {
             out.push(Target { path: None, display, kind, dir });
             continue;
         }
-        if path.is_dir() {
+        let meta = match std::fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                eprintln!("drydock: error: `{}` does not exist", path.display());
+                *errors += 1;
+                continue;
+            }
+            Err(e) => {
+                eprintln!("drydock: error: cannot read `{}`: {e}", path.display());
+                *errors += 1;
+                continue;
+            }
+        };
+        if meta.is_dir() {
             let mut found: Vec<PathBuf> = Vec::new();
             let walker = ignore::WalkBuilder::new(path)
                 .hidden(false)
@@ -191,11 +207,8 @@ fn collect_targets(args: &LintArgs, errors: &mut usize) -> Vec<Target> {
             }
             found.sort();
             out.extend(found.into_iter().map(|p| file_target(&p)));
-        } else if path.exists() {
-            out.push(file_target(path));
         } else {
-            eprintln!("drydock: error: `{}` does not exist", path.display());
-            *errors += 1;
+            out.push(file_target(path));
         }
     }
     out
@@ -207,9 +220,24 @@ fn file_target(path: &Path) -> Target {
     Target { path: Some(path.to_path_buf()), kind: FileKind::from_path(&display), display, dir }
 }
 
+/// Reads the file at `path` as [`read_limited`] does, with a buffer sized from its length up front (one
+/// `read` for a small file instead of a growing buffer's several).
+pub(crate) fn read_file(path: &Path, what: &str) -> Result<String> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {what}"))?;
+    let len = file.metadata().map_or(0, |m| m.len());
+    if len > MAX_FILE_BYTES {
+        bail!("larger than {} MiB; not linted", MAX_FILE_BYTES / 1024 / 1024);
+    }
+    // One byte more than the length, so the read that finds the end needs no new allocation.
+    read_limited_into(file, what, Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1)))
+}
+
 /// Reads at most [`MAX_FILE_BYTES`] of text (more is an error naming `what`); invalid UTF-8 is replaced with U+FFFD.
-pub(crate) fn read_limited(mut reader: impl Read, what: &str) -> Result<String> {
-    let mut bytes = Vec::new();
+pub(crate) fn read_limited(reader: impl Read, what: &str) -> Result<String> {
+    read_limited_into(reader, what, Vec::new())
+}
+
+fn read_limited_into(mut reader: impl Read, what: &str, mut bytes: Vec<u8>) -> Result<String> {
     reader.by_ref().take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).with_context(|| format!("cannot read {what}"))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         bail!("larger than {} MiB; not linted", MAX_FILE_BYTES / 1024 / 1024);
@@ -223,31 +251,53 @@ pub(crate) fn read_limited(mut reader: impl Read, what: &str) -> Result<String> 
 /// The build context's `.dockerignore` for a Dockerfile: BuildKit prefers
 /// `<Dockerfile name>.dockerignore` beside the Dockerfile, then
 /// `<context>/.dockerignore`.
-fn context_ignore(args: &LintArgs, target: &Target) -> Result<OwnedIgnore> {
+fn context_ignore(args: &LintArgs, target: &Target, contexts: &ContextCache) -> Result<Arc<OwnedIgnore>> {
     let context = match (&args.context, &target.dir) {
-        (Some(c), _) => c.clone(),
-        (None, Some(d)) => d.clone(),
-        (None, None) => return Ok(OwnedIgnore::Unknown),
+        (Some(c), _) => c.as_path(),
+        (None, Some(d)) => d.as_path(),
+        (None, None) => return Ok(Arc::new(OwnedIgnore::Unknown)),
     };
-    if !context.is_dir() {
-        return Ok(OwnedIgnore::Unknown);
+    let shared = contexts.ignore_of(context)?;
+    if matches!(*shared, OwnedIgnore::Unknown) {
+        return Ok(shared);
     }
-    let mut candidates = Vec::new();
     if let (Some(path), Some(dir)) = (target.path.as_ref().or(args.stdin_filename.as_ref()), &target.dir)
         && let Some(name) = path.file_name()
     {
         let mut n = name.to_os_string();
         n.push(".dockerignore");
-        candidates.push(dir.join(n));
-    }
-    candidates.push(context.join(".dockerignore"));
-    for c in candidates {
-        if c.is_file() {
-            let file = std::fs::File::open(&c).with_context(|| format!("cannot open `{}`", c.display()))?;
-            return Ok(OwnedIgnore::Present(read_limited(file, &c.display().to_string())?));
+        let own = dir.join(n);
+        if own.is_file() {
+            return Ok(Arc::new(OwnedIgnore::Present(read_file(&own, &format!("`{}`", own.display()))?)));
         }
     }
-    Ok(OwnedIgnore::Missing)
+    Ok(shared)
+}
+
+/// What each build context directory holds, looked up once however many Dockerfiles share it.
+#[derive(Default)]
+struct ContextCache(Mutex<HashMap<PathBuf, Arc<OwnedIgnore>>>);
+
+impl ContextCache {
+    /// `<context>/.dockerignore`: [`OwnedIgnore::Unknown`] when `context` is not a directory.
+    fn ignore_of(&self, context: &Path) -> Result<Arc<OwnedIgnore>> {
+        if let Some(known) = self.0.lock().unwrap_or_else(PoisonError::into_inner).get(context) {
+            return Ok(Arc::clone(known));
+        }
+        let found = if context.is_dir() {
+            let path = context.join(".dockerignore");
+            if path.is_file() {
+                OwnedIgnore::Present(read_file(&path, &format!("`{}`", path.display()))?)
+            } else {
+                OwnedIgnore::Missing
+            }
+        } else {
+            OwnedIgnore::Unknown
+        };
+        let found = Arc::new(found);
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(context.to_path_buf(), Arc::clone(&found));
+        Ok(found)
+    }
 }
 
 /// The build context's `.dockerignore`, owned.
@@ -269,10 +319,7 @@ fn prefetch_shellcheck(shellcheck: &ShellCheck, targets: &[Target], configs: &mu
         if !settings.shellcheck || settings.is_ignored_path(&target.display) {
             continue;
         }
-        let Ok(source) = std::fs::File::open(path).map_err(anyhow::Error::from).and_then(|f| read_limited(f, "file"))
-        else {
-            continue;
-        };
+        let Ok(source) = read_file(path, "file") else { continue };
         scripts.extend(script_check::for_source(&source));
     }
     shellcheck.prefetch(&scripts);
@@ -283,18 +330,19 @@ fn lint_one(
     target: &Target,
     settings: &Settings,
     shellcheck: &ShellCheck,
+    contexts: &ContextCache,
     diffs: &mut String,
 ) -> Result<FileReport> {
     let source = match &target.path {
-        Some(p) => {
-            let file = std::fs::File::open(p).with_context(|| "cannot open file".to_string())?;
-            read_limited(file, "file")?
-        }
+        Some(p) => read_file(p, "file")?,
         None => read_limited(std::io::stdin().lock(), "stdin")?,
     };
-    let ignore_text =
-        if target.kind == FileKind::Dockerfile { context_ignore(args, target)? } else { OwnedIgnore::Unknown };
-    let dockerignore = match &ignore_text {
+    let ignore_text = if target.kind == FileKind::Dockerfile {
+        context_ignore(args, target, contexts)?
+    } else {
+        Arc::new(OwnedIgnore::Unknown)
+    };
+    let dockerignore = match &*ignore_text {
         OwnedIgnore::Unknown => ContextIgnore::Unknown,
         OwnedIgnore::Missing => ContextIgnore::Missing,
         OwnedIgnore::Present(t) => ContextIgnore::Present(t),
