@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use super::args::{LintArgs, ThresholdArg};
 use super::config::ConfigResolver;
 use crate::lint::diagnostic::apply_safe_fixes;
-use crate::lint::report::{FileReport, Format, RenderOptions, render_to};
+use crate::lint::report::{FileReport, Format, RenderOptions, file_piece, write_pieces};
 use crate::lint::script_check::{self, ScriptChecker};
 use crate::lint::{
     ContextIgnore, Diagnostic, FileKind, LintInput, Settings, Severity, check_with, is_lintable_name, unified_diff,
@@ -85,15 +85,31 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             }
         }
     }
+    // A config file's `format` (hadolint's key) is a default the flag overrides.
+    let format = args
+        .format
+        .or_else(|| defaults.format.as_deref().and_then(|f| f.parse::<Format>().ok()))
+        .unwrap_or(Format::Tty);
+    let color = format == Format::Tty
+        && !args.no_color
+        && !defaults.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    let opts = RenderOptions { color };
     let contexts = ContextCache::default();
+    // Each file's part of the report is rendered by the thread that linted it.
     let lint = |(target, settings): &(Target, Arc<Settings>)| {
         let mut diff = String::new();
         let report = lint_one(args, target, settings, &shellcheck, &contexts, &mut diff);
-        (report, diff)
+        let piece = match &report {
+            Ok(r) if !args.diff => file_piece(format, r, opts),
+            _ => None,
+        };
+        (report, piece, diff)
     };
     // `--fix` stays sequential: a file named twice must be fixed once, then linted as fixed.
     let threads = if args.fix { 1 } else { args.threads.map_or(0, std::num::NonZeroUsize::get) };
-    let results: Vec<(Result<FileReport>, String)> = if threads == 1 || work.len() < 2 {
+    let results: Vec<(Result<FileReport>, Option<Vec<u8>>, String)> = if threads == 1 || work.len() < 2 {
         work.iter().map(lint).collect()
     } else {
         rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_or_else(
@@ -101,8 +117,10 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             |pool| pool.install(|| work.par_iter().map(lint).collect()),
         )
     };
-    for ((target, settings), (result, diff)) in work.iter().zip(results) {
+    let mut pieces = Vec::new();
+    for ((target, settings), (result, piece, diff)) in work.iter().zip(results) {
         diffs.push_str(&diff);
+        pieces.extend(piece);
         match result {
             Ok(report) => {
                 failing |= report.diagnostics.iter().any(|d| match cli_threshold {
@@ -118,16 +136,6 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             }
         }
     }
-    // A config file's `format` (hadolint's key) is a default the flag overrides.
-    let format = args
-        .format
-        .or_else(|| defaults.format.as_deref().and_then(|f| f.parse::<Format>().ok()))
-        .unwrap_or(Format::Tty);
-    let color = format == Format::Tty
-        && !args.no_color
-        && !defaults.no_color
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal();
     let any_diff = !diffs.is_empty();
     // `--fix` on stdin writes the fixed text to stdout, so the report goes to stderr.
     let stdin_fix = args.fix && args.paths.iter().any(|p| p.as_os_str() == "-");
@@ -139,7 +147,7 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     if args.diff {
         out.write_all(diffs.as_bytes())?;
     } else {
-        render_to(format, &reports, RenderOptions { color }, &mut out)?;
+        write_pieces(format, &reports, &pieces, opts, &mut out)?;
     }
     out.flush()?;
     drop(out);

@@ -12,32 +12,44 @@ use super::{FileReport, LineSpan};
 use crate::lint::diagnostic::Severity;
 use crate::lint::source::LineIndex;
 
+/// The document's opening, before the first file.
+pub const HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n";
+/// The document's end.
+pub const TAIL: &str = "</checkstyle>\n";
+
 /// Renders `files` as one checkstyle document.
 pub fn render(files: &[FileReport]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
+    let mut out = String::from(HEAD);
     for file in files {
-        let _ = write!(out, "  <file name=\"{}\"", escape_xml(&file.path));
-        if file.diagnostics.is_empty() {
-            out.push_str("/>\n");
-            continue;
-        }
-        out.push_str(">\n");
-        let index = LineIndex::new(&file.source);
-        for d in &file.diagnostics {
-            let span = LineSpan::new(&file.source, &index, d.range);
-            let _ = writeln!(
-                out,
-                "    <error line=\"{}\" column=\"{}\" severity=\"{}\" message=\"{}\" source=\"drydock.{}\"/>",
-                span.line,
-                span.column,
-                severity(d.severity),
-                escape_xml(&d.message),
-                escape_xml(&d.code),
-            );
-        }
-        out.push_str("  </file>\n");
+        out.push_str(&file_piece(file));
     }
-    out.push_str("</checkstyle>\n");
+    out.push_str(TAIL);
+    out
+}
+
+/// One file's `<file>` element.
+pub fn file_piece(file: &FileReport) -> String {
+    let mut out = String::new();
+    let _ = write!(out, "  <file name=\"{}\"", escape_xml(&file.path));
+    if file.diagnostics.is_empty() {
+        out.push_str("/>\n");
+        return out;
+    }
+    out.push_str(">\n");
+    let index = LineIndex::new(&file.source);
+    for d in &file.diagnostics {
+        let span = LineSpan::new(&file.source, &index, d.range);
+        let _ = writeln!(
+            out,
+            "    <error line=\"{}\" column=\"{}\" severity=\"{}\" message=\"{}\" source=\"drydock.{}\"/>",
+            span.line,
+            span.column,
+            severity(d.severity),
+            escape_xml(&d.message),
+            escape_xml(&d.code),
+        );
+    }
+    out.push_str("  </file>\n");
     out
 }
 

@@ -19,17 +19,25 @@ use crate::lint::source::{LineIndex, to_u32};
 
 /// Renders every finding of `files` as a code frame, then the [`summary`] line.
 pub fn render(files: &[FileReport], opts: RenderOptions) -> String {
-    let renderer = if opts.color { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
     for file in files {
-        push_frames(&mut out, &renderer, &file.path, &file.source, &file.diagnostics);
+        out.push_str(&file_piece(file, opts));
     }
-    if opts.color {
-        let _ = writeln!(out, "\x1b[1m{}\x1b[0m", summary(files));
-    } else {
-        let _ = writeln!(out, "{}", summary(files));
-    }
+    out.push_str(&tail(files, opts));
     out
+}
+
+/// The frames of one file's findings, as [`render`] draws them.
+pub fn file_piece(file: &FileReport, opts: RenderOptions) -> String {
+    let renderer = if opts.color { Renderer::styled() } else { Renderer::plain() };
+    let mut out = String::new();
+    push_frames(&mut out, &renderer, &file.path, &file.source, &file.diagnostics);
+    out
+}
+
+/// What follows the frames: the [`summary`] line.
+pub fn tail(files: &[FileReport], opts: RenderOptions) -> String {
+    if opts.color { format!("\x1b[1m{}\x1b[0m\n", summary(files)) } else { format!("{}\n", summary(files)) }
 }
 
 /// The frames of one file's findings without color or summary, for rule

@@ -10,13 +10,8 @@ use serde::Serialize;
 
 use std::io::Write;
 
-use super::{FileReport, JSON_BYTES_PER_FINDING, for_each_located, json_string, position, write_json_pretty};
+use super::{FileReport, JSON_BYTES_PER_FINDING, for_each_located, json_string, position};
 use crate::lint::diagnostic::{Applicability, Severity, Tag};
-
-#[derive(Serialize)]
-struct Document<'a> {
-    findings: Vec<Finding<'a>>,
-}
 
 #[derive(Serialize)]
 struct Finding<'a> {
@@ -48,6 +43,9 @@ struct JsonEdit<'a> {
     content: &'a str,
 }
 
+/// The document's opening, before the first finding.
+pub(super) const HEAD: &str = "{\n  \"findings\": [";
+
 /// Renders every finding of `files` as one JSON document.
 pub fn render(files: &[FileReport]) -> String {
     json_string(files, JSON_BYTES_PER_FINDING, |out| write(files, out))
@@ -55,8 +53,41 @@ pub fn render(files: &[FileReport]) -> String {
 
 /// Writes [`render`]'s document to `out`.
 pub fn write(files: &[FileReport], out: &mut dyn Write) -> std::io::Result<()> {
-    let mut findings = Vec::new();
-    for_each_located(files, |at, index| {
+    out.write_all(HEAD.as_bytes())?;
+    let mut any = false;
+    for file in files {
+        let piece = file_piece(file);
+        write_piece(&piece, &mut any, out)?;
+    }
+    write_tail(any, out)
+}
+
+/// Appends one file's [`file_piece`] to the document; `any` says whether a finding came before.
+pub(super) fn write_piece(piece: &[u8], any: &mut bool, out: &mut dyn Write) -> std::io::Result<()> {
+    if piece.is_empty() {
+        return Ok(());
+    }
+    if *any {
+        out.write_all(b",")?;
+    }
+    *any = true;
+    out.write_all(piece)
+}
+
+/// Closes the document; `any` says whether it holds a finding (`serde_json`'s pretty printer writes an empty
+/// array as `[]`).
+pub(super) fn write_tail(any: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(if any { b"\n  ]\n}\n" } else { b"]\n}\n" })
+}
+
+/// One file's findings as they stand in the document's `findings` array: each on a new line, indented for
+/// its place, separated by commas; empty when the file has none. Pieces of different files are rendered
+/// apart (on the threads that linted the files) and joined by [`write_piece`]; the result is byte for byte
+/// what `serde_json`'s pretty printer writes for the whole document.
+pub fn file_piece(file: &FileReport) -> Vec<u8> {
+    let mut piece = Vec::with_capacity(file.diagnostics.len() * JSON_BYTES_PER_FINDING);
+    let mut one = Vec::with_capacity(JSON_BYTES_PER_FINDING);
+    for_each_located(std::slice::from_ref(file), |at, index| {
         let d = at.diagnostic;
         let src = at.file.source.as_str();
         let fix = d.fix.as_ref().map(|fix| JsonFix {
@@ -73,7 +104,7 @@ pub fn write(files: &[FileReport], out: &mut dyn Write) -> std::io::Result<()> {
                 })
                 .collect(),
         });
-        findings.push(Finding {
+        let finding = Finding {
             code: &d.code,
             standard: d.tag,
             severity: d.severity,
@@ -85,9 +116,25 @@ pub fn write(files: &[FileReport], out: &mut dyn Write) -> std::io::Result<()> {
             message: &d.message,
             help: d.help.as_deref(),
             fix,
-        });
+        };
+        one.clear();
+        if serde_json::to_writer_pretty(&mut one, &finding).is_err() {
+            return;
+        }
+        if !piece.is_empty() {
+            piece.push(b',');
+        }
+        // Each finding sits two levels deep (4 spaces). A raw newline in `serde_json`'s output is always
+        // layout: newlines inside strings are escaped.
+        piece.extend_from_slice(b"\n    ");
+        for (i, line) in one.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                piece.extend_from_slice(b"\n    ");
+            }
+            piece.extend_from_slice(line);
+        }
     });
-    write_json_pretty(&Document { findings }, out)
+    piece
 }
 
 #[cfg(test)]

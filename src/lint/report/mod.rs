@@ -112,6 +112,54 @@ pub fn render_to(
     }
 }
 
+/// One file's part of a `format` document, for the formats whose document is a head, one independent piece
+/// per file and a tail: the CLI renders each piece on the thread that linted the file and writes them in
+/// order with [`write_pieces`]. `None` for SARIF and GitLab, which are rendered whole (their rule table and
+/// fingerprints span files).
+pub fn file_piece(format: Format, file: &FileReport, opts: RenderOptions) -> Option<Vec<u8>> {
+    match format {
+        Format::Json => Some(json::file_piece(file)),
+        Format::Tty => Some(human::file_piece(file, opts).into_bytes()),
+        Format::Github => Some(github::render(std::slice::from_ref(file)).into_bytes()),
+        Format::Checkstyle => Some(checkstyle::file_piece(file).into_bytes()),
+        Format::Sarif | Format::Gitlab => None,
+    }
+}
+
+/// Writes `files` in `format` from `pieces`, their [`file_piece`]s in the same order; the bytes are those of
+/// [`render`]. Formats without pieces are rendered whole, as [`render_to`] does.
+pub fn write_pieces(
+    format: Format,
+    files: &[FileReport],
+    pieces: &[Vec<u8>],
+    opts: RenderOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => {
+            out.write_all(json::HEAD.as_bytes())?;
+            let mut any = false;
+            for piece in pieces {
+                json::write_piece(piece, &mut any, out)?;
+            }
+            json::write_tail(any, out)
+        }
+        Format::Tty | Format::Github | Format::Checkstyle => {
+            let (head, tail) = match format {
+                Format::Tty => ("", human::tail(files, opts)),
+                Format::Checkstyle => (checkstyle::HEAD, checkstyle::TAIL.to_owned()),
+                _ => ("", String::new()),
+            };
+            out.write_all(head.as_bytes())?;
+            for piece in pieces {
+                out.write_all(piece)?;
+            }
+            out.write_all(tail.as_bytes())
+        }
+        Format::Sarif | Format::Gitlab => render_to(format, files, opts, out),
+    }
+}
+
 /// Renders `files` in `format`. Every format renders an empty `files` as a valid,
 /// empty document.
 pub fn render(format: Format, files: &[FileReport], opts: RenderOptions) -> String {
@@ -436,6 +484,24 @@ mod tests {
 
     fn lc(s: LineSpan) -> (u32, u32, u32, u32, u32, u32) {
         (s.line, s.column, s.end_line, s.end_column, s.start, s.end)
+    }
+
+    #[test]
+    fn pieces_assemble_to_the_whole_document() {
+        let mut files = fixtures::files();
+        files.insert(0, fixtures::clean());
+        files.push(fixtures::clean());
+        for color in [false, true] {
+            let opts = RenderOptions { color };
+            for format in Format::ALL {
+                for files in [&files[..], &files[..1], &[]] {
+                    let pieces: Vec<Vec<u8>> = files.iter().filter_map(|f| file_piece(format, f, opts)).collect();
+                    let mut out = Vec::new();
+                    write_pieces(format, files, &pieces, opts, &mut out).unwrap();
+                    assert_eq!(String::from_utf8(out).unwrap(), render(format, files, opts), "{format} {color}");
+                }
+            }
+        }
     }
 
     #[test]
