@@ -74,6 +74,22 @@ pub fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// Whether `haystack` contains `needle`, ASCII letters compared without case, without building a lowercase
+/// copy (rules ask this of every word of every command).
+pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// Whether `haystack` ends with `needle`, ASCII letters compared without case.
+pub fn ends_with_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .len()
+        .checked_sub(needle.len())
+        .and_then(|start| haystack.as_bytes().get(start..))
+        .is_some_and(|tail| tail.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// Offsets of line starts, for offset → (line, column) lookups by binary search.
 ///
 /// A line ends at `\n`; a `\r` before it belongs to the line's terminator and is
@@ -141,6 +157,19 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn case_insensitive_search() {
+        assert!(contains_ignore_ascii_case("Acquire::AllowInsecureRepositories=1", "allowinsecurerepositories"));
+        assert!(contains_ignore_ascii_case("abc", ""));
+        assert!(!contains_ignore_ascii_case("ab", "abc"));
+        assert!(!contains_ignore_ascii_case("gpgchek", "gpgcheck"));
+        assert!(ends_with_ignore_ascii_case("x=YES", "=yes"));
+        assert!(!ends_with_ignore_ascii_case("es", "=yes"));
+        // A multi-byte character is compared byte for byte and never splits the search.
+        assert!(ends_with_ignore_ascii_case("é=1", "=1"));
+        assert!(!ends_with_ignore_ascii_case("é", "\u{e9}x"));
+    }
 
     #[test]
     fn lines_and_columns() {

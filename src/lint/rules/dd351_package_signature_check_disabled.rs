@@ -2,7 +2,7 @@ use super::commands::RunCmd;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
-use crate::lint::source::TextRange;
+use crate::lint::source::{TextRange, contains_ignore_ascii_case, ends_with_ignore_ascii_case};
 
 declare_rule! {
     /// ## What it does
@@ -44,6 +44,9 @@ const APT_LIKE: &[&str] = &["apt-get", "apt", "aptitude"];
 
 /// Whether `text` sets `gpgcheck` (or `repo_gpgcheck`) off.
 fn gpgcheck_off(text: &str) -> bool {
+    if !contains_ignore_ascii_case(text, "gpgcheck") {
+        return false;
+    }
     let lower = text.to_ascii_lowercase();
     lower.match_indices("gpgcheck").any(|(i, _)| {
         let rest = lower.get(i + "gpgcheck".len()..).unwrap_or_default().trim_start();
@@ -79,9 +82,10 @@ fn check_command(c: &RunCmd<'_>) -> Option<(TextRange, String, &'static str)> {
             ));
         }
         if let Some(w) = args.iter().find(|w| {
-            let t = w.text.to_ascii_lowercase();
-            (t.contains("allowunauthenticated") || t.contains("allowinsecurerepositories"))
-                && (t.ends_with("=true") || t.ends_with("=1") || t.ends_with("=yes"))
+            let t = w.text.as_str();
+            (contains_ignore_ascii_case(t, "allowunauthenticated")
+                || contains_ignore_ascii_case(t, "allowinsecurerepositories"))
+                && ["=true", "=1", "=yes"].iter().any(|end| ends_with_ignore_ascii_case(t, end))
         }) {
             return Some((
                 c.word_range(w),
@@ -125,7 +129,7 @@ fn check_command(c: &RunCmd<'_>) -> Option<(TextRange, String, &'static str)> {
             rpm_help,
         ));
     }
-    if let Some(w) = args.iter().find(|w| w.text.to_ascii_lowercase().contains("[trusted=yes]")) {
+    if let Some(w) = args.iter().find(|w| contains_ignore_ascii_case(&w.text, "[trusted=yes]")) {
         return Some((
             c.word_range(w),
             "`[trusted=yes]` makes apt install from this source without checking signatures".into(),

@@ -160,8 +160,15 @@ fn top_level_semicolons(script: &str) -> Vec<usize> {
 
 /// `set -e`, `set -eux`, `set -o errexit` anywhere in the script.
 fn sets_errexit(script: &str) -> bool {
-    let words: Vec<&str> = script.split(|c: char| c.is_ascii_whitespace() || c == ';' || c == '&').collect();
-    words.windows(2).any(|w| w[0] == "set" && is_errexit_flag(w[1])) || script.contains("-o errexit")
+    let set_flag = || {
+        let mut prev = "";
+        script.split(|c: char| c.is_ascii_whitespace() || c == ';' || c == '&').any(|w| {
+            let found = prev == "set" && is_errexit_flag(w);
+            prev = w;
+            found
+        })
+    };
+    (script.contains("set") && set_flag()) || script.contains("-o errexit")
 }
 
 fn is_errexit_flag(word: &str) -> bool {
@@ -185,7 +192,8 @@ fn check(inst: &Instruction) -> Vec<TextRange> {
         return Vec::new();
     }
     let Some(cmd) = inst.args.first() else { return Vec::new() };
-    if sets_errexit(&cmd.value) {
+    // Only a `;` can be at fault.
+    if !cmd.value.contains(';') || sets_errexit(&cmd.value) {
         return Vec::new();
     }
     let text = &inst.text;

@@ -3,7 +3,8 @@
 
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use aho_corasick::AhoCorasick;
+use regex::Regex;
 
 /// Words that make a variable name secret-looking (BuildKit's
 /// `SecretsUsedInArgOrEnv` list, plus a few common spellings).
@@ -94,11 +95,28 @@ pub(crate) fn find_token(text: &str) -> Option<(&'static str, usize, usize)> {
         .filter_map(|(n, p)| Regex::new(p).ok().map(|r| (n, r)))
         .collect()
     });
-    // One pass over the text answers "none of them" (almost every text); the patterns are then tried in
-    // order, so the first format listed wins as before.
-    static ANY: LazyLock<Option<RegexSet>> =
-        LazyLock::new(|| RegexSet::new(PATTERNS.iter().map(|(_, re)| re.as_str())).ok());
-    if ANY.as_ref().is_some_and(|set| !set.is_match(text)) {
+    // Every pattern holds one of these literals, so a text without any of them (almost every text) matches
+    // none, and the expressions (Unicode `\b` makes them costly to build) are never compiled in most runs.
+    // Otherwise the patterns are tried in order, so the first format listed wins.
+    const LITERALS: &[&str] = &[
+        "AKIA",
+        "ASIA",
+        "ghp_",
+        "gho_",
+        "ghu_",
+        "ghs_",
+        "ghr_",
+        "github_pat_",
+        "glpat-",
+        "xox",
+        "_live_",
+        "AIza",
+        "npm_",
+        "pypi-",
+        "-----BEGIN ",
+    ];
+    static ANY_LITERAL: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| AhoCorasick::new(LITERALS).ok());
+    if ANY_LITERAL.as_ref().is_some_and(|ac| !ac.is_match(text)) {
         return None;
     }
     PATTERNS.iter().find_map(|(name, re)| re.find(text).map(|m| (*name, m.start(), m.end())))
@@ -229,6 +247,27 @@ mod tests {
         assert_eq!(&t[s..e], "hunter2");
         assert!(find_url_credential("https://bob:${TOKEN}@example.com").is_none());
         assert!(find_url_credential("https://example.com/a:b@c").is_none());
+    }
+
+    #[test]
+    fn every_token_format_gets_past_the_literal_prefilter() {
+        let a = |n: usize| "A1b2".repeat(n / 4 + 1)[..n].to_string();
+        let samples = [
+            (format!("AKIA{}", "Z".repeat(16)), "an AWS access key id"),
+            (format!("ASIA{}", "Z".repeat(16)), "an AWS access key id"),
+            (format!("ghs_{}", a(36)), "a GitHub token"),
+            (format!("github_pat_{}", a(60)), "a GitHub fine-grained token"),
+            (format!("glpat-{}", a(20)), "a GitLab token"),
+            (format!("xoxb-{}", a(10)), "a Slack token"),
+            (format!("rk_live_{}", a(20)), "a Stripe live key"),
+            (format!("AIza{}", a(35)), "a Google API key"),
+            (format!("npm_{}", a(36)), "an npm token"),
+            (format!("pypi-AgEIcHlwaS5vcmc{}", a(50)), "a PyPI token"),
+            ("-----BEGIN PRIVATE KEY-----".to_string(), "a private key"),
+        ];
+        for (text, name) in samples {
+            assert_eq!(find_token(&format!("x={text} y")).map(|t| t.0), Some(name), "{text}");
+        }
     }
 
     #[test]
