@@ -1,4 +1,5 @@
 use super::commands::{OptSpec, RunCmd, parse_args};
+use super::tool_options::repo_key_off;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -116,18 +117,6 @@ fn var_effect(name: &str, value: &str) -> Option<&'static str> {
     })
 }
 
-/// Whether `text` sets a `sslverify` key to off (`sslverify=0`, `*.sslverify=False`).
-fn sslverify_off(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    lower.match_indices("sslverify").any(|(i, _)| {
-        let rest = lower.get(i + "sslverify".len()..).unwrap_or_default().trim_start();
-        rest.strip_prefix('=').is_some_and(|v| {
-            let v = v.trim_start().trim_start_matches(['"', '\'']);
-            v.starts_with('0') || v.starts_with("false") || v.starts_with("no")
-        })
-    })
-}
-
 /// The finding for one command, if it disables verification: the word to
 /// point at and the message.
 fn check_command(c: &RunCmd<'_>) -> Vec<(TextRange, String, &'static str)> {
@@ -225,7 +214,7 @@ fn check_command(c: &RunCmd<'_>) -> Vec<(TextRange, String, &'static str)> {
     }
     // `sslverify=0` for yum/dnf/zypper, as an option or as repository text.
     // (git's `http.sslVerify` is reported above.)
-    if let Some(w) = args.iter().find(|w| name != "git" && sslverify_off(&w.text)) {
+    if let Some(w) = args.iter().find(|w| name != "git" && repo_key_off(&w.text, "sslverify")) {
         out.push((
             c.word_range(w),
             "`sslverify` off turns off TLS certificate verification for a package repository".to_owned(),

@@ -1,4 +1,5 @@
 use super::commands::RunCmd;
+use super::tool_options::repo_key_off;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -41,21 +42,6 @@ declare_rule! {
 
 const YUM_LIKE: &[&str] = &["yum", "dnf", "microdnf", "tdnf"];
 const APT_LIKE: &[&str] = &["apt-get", "apt", "aptitude"];
-
-/// Whether `text` sets `gpgcheck` (or `repo_gpgcheck`) off.
-fn gpgcheck_off(text: &str) -> bool {
-    if !contains_ignore_ascii_case(text, "gpgcheck") {
-        return false;
-    }
-    let lower = text.to_ascii_lowercase();
-    lower.match_indices("gpgcheck").any(|(i, _)| {
-        let rest = lower.get(i + "gpgcheck".len()..).unwrap_or_default().trim_start();
-        rest.strip_prefix('=').is_some_and(|v| {
-            let v = v.trim_start().trim_start_matches(['"', '\'']);
-            v.starts_with('0') || v.starts_with("false") || v.starts_with("no")
-        })
-    })
-}
 
 /// The word at fault and the message, if the command skips signature checks.
 fn check_command(c: &RunCmd<'_>) -> Option<(TextRange, String, &'static str)> {
@@ -122,7 +108,7 @@ fn check_command(c: &RunCmd<'_>) -> Option<(TextRange, String, &'static str)> {
         ));
     }
     // Repository text or options: `gpgcheck=0`, `deb [trusted=yes] …`.
-    if let Some(w) = args.iter().find(|w| gpgcheck_off(&w.text)) {
+    if let Some(w) = args.iter().find(|w| repo_key_off(&w.text, "gpgcheck")) {
         return Some((
             c.word_range(w),
             "`gpgcheck` off makes yum/dnf/zypper install packages without checking their signatures".into(),

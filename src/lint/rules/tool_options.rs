@@ -173,9 +173,35 @@ pub(crate) fn package_manager_operands<'w>(name: &str, args: &'w [Word]) -> Vec<
     parse_args(args, spec).operands.into_iter().map(|w| w.text.as_str()).collect()
 }
 
+/// Whether `text` sets the repository key `key` (lowercase) to off anywhere: `key=0`, `key = false`,
+/// `*.key=no`, quotes allowed, letters in any case (`sslverify=False` in a yum repo file written by `echo`).
+pub(crate) fn repo_key_off(text: &str, key: &str) -> bool {
+    if !crate::lint::source::contains_ignore_ascii_case(text, key) {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    lower.match_indices(key).any(|(i, _)| {
+        let rest = lower.get(i + key.len()..).unwrap_or_default().trim_start();
+        rest.strip_prefix('=').is_some_and(|v| {
+            let v = v.trim_start().trim_start_matches(['"', '\'']);
+            v.starts_with('0') || v.starts_with("false") || v.starts_with("no")
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repository_keys_switched_off() {
+        assert!(repo_key_off("sslverify=0", "sslverify"));
+        assert!(repo_key_off("echo 'SSLVerify = False' >> /etc/yum.repos.d/x.repo", "sslverify"));
+        assert!(repo_key_off("repo_gpgcheck=\"no\"", "gpgcheck"));
+        assert!(!repo_key_off("gpgcheck=1", "gpgcheck"));
+        assert!(!repo_key_off("sslverify", "sslverify"));
+        assert!(!repo_key_off("nothing here", "gpgcheck"));
+    }
     use crate::lint::model::shell;
 
     fn operands(src: &str) -> Vec<String> {
