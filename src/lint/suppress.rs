@@ -142,10 +142,49 @@ pub struct Suppressions {
     pub shell: Option<String>,
     /// Uppercase code → indexes of the global pragmas naming it.
     global: HashMap<String, Vec<usize>>,
-    /// Uppercase code → `(start, end, pragma index)` of the line-scoped pragmas naming it.
-    scoped: HashMap<String, Vec<(u32, u32, usize)>>,
+    /// Uppercase code → the line-scoped pragmas naming it.
+    scoped: HashMap<String, Scoped>,
     /// `(pragma line, last line in force, shell)`, in file order.
     shells: Vec<(u32, u32, String)>,
+}
+
+/// The line-scoped pragmas of one code: `(start, end, pragma index)`, sorted by start line once the file is
+/// read, with the furthest end line reached by each prefix. Finding the pragmas that cover a line is then a
+/// binary search and a walk back that stops where no earlier range reaches the line, so a file with
+/// thousands of pragmas and findings stays linear.
+#[derive(Clone, Debug, Default)]
+struct Scoped {
+    ranges: Vec<(u32, u32, usize)>,
+    reach: Vec<u32>,
+}
+
+impl Scoped {
+    fn finish(&mut self) {
+        self.ranges.sort_by_key(|&(start, _, _)| start);
+        let mut furthest = 0;
+        self.reach = self
+            .ranges
+            .iter()
+            .map(|&(_, end, _)| {
+                furthest = furthest.max(end);
+                furthest
+            })
+            .collect();
+    }
+
+    /// Pragma indexes of the ranges covering `line`, in no set order.
+    fn covering(&self, line: u32) -> impl Iterator<Item = usize> + '_ {
+        let upto = self.ranges.partition_point(|&(start, _, _)| start <= line);
+        self.ranges
+            .get(..upto)
+            .unwrap_or_default()
+            .iter()
+            .zip(self.reach.get(..upto).unwrap_or_default())
+            .rev()
+            .take_while(move |&(_, &reach)| reach >= line)
+            .filter(move |&(&(_, end, _), _)| end >= line)
+            .map(|(&(_, _, index), _)| index)
+    }
 }
 
 /// Where instructions and stages are, by line, for placing pragmas.
@@ -288,7 +327,7 @@ impl Suppressions {
                                 out.global.entry(code.clone()).or_default().push(index);
                             }
                             Applies::Lines { start, end } => {
-                                out.scoped.entry(code.clone()).or_default().push((start, end, index));
+                                out.scoped.entry(code.clone()).or_default().ranges.push((start, end, index));
                             }
                             Applies::Nothing => {}
                         }
@@ -307,12 +346,19 @@ impl Suppressions {
             };
             out.pragmas.push(Pragma { tool, kind, range: c.range, line: c.line });
         }
+        for scoped in out.scoped.values_mut() {
+            scoped.finish();
+        }
         out
     }
 
     /// Whether a finding of `code` on 1-based `line` is suppressed.
     pub fn is_suppressed(&self, code: &str, line: u32) -> bool {
-        !self.suppressors(code, line).is_empty()
+        if self.pragmas.is_empty() {
+            return false;
+        }
+        let code = code.trim().to_ascii_uppercase();
+        self.global.contains_key(&code) || self.scoped.get(&code).is_some_and(|s| s.covering(line).next().is_some())
     }
 
     /// Indexes into [`Suppressions::pragmas`] of every pragma that suppresses
@@ -320,14 +366,9 @@ impl Suppressions {
     /// that flags unused pragmas marks these as used.
     pub fn suppressors(&self, code: &str, line: u32) -> Vec<usize> {
         let code = code.trim().to_ascii_uppercase();
-        let mut out: Vec<usize> = self
-            .scoped
-            .get(&code)
-            .into_iter()
-            .flatten()
-            .filter(|(start, end, _)| (*start..=*end).contains(&line))
-            .map(|(_, _, i)| *i)
-            .collect();
+        // In the order the pragmas were read (their indexes), as before the ranges were sorted.
+        let mut out: Vec<usize> = self.scoped.get(&code).map(|s| s.covering(line).collect()).unwrap_or_default();
+        out.sort_unstable();
         out.extend(self.global.get(&code).into_iter().flatten().copied());
         out
     }
@@ -834,6 +875,19 @@ mod tests {
         assert_eq!(s.shell_at(3), Some("cmd"));
         assert_eq!(s.shell_at(6), Some("/bin/bash"));
         assert_eq!(s.shell_at(8), Some("cmd"));
+    }
+
+    #[test]
+    fn overlapping_scopes_are_all_found_in_pragma_order() {
+        // A stage-wide pragma (lines 3–6) and next-line pragmas inside it, for the same code.
+        let src = "FROM a\n# hadolint stage ignore=DL3008\nRUN apt-get install a\n# drydock ignore=DL3008\nRUN apt-get install b\nRUN apt-get install c\nFROM b\n# drydock ignore=DL3008\nRUN apt-get install d\n";
+        let s = sup(src);
+        assert_eq!(s.suppressors("DL3008", 3), vec![0]);
+        assert_eq!(s.suppressors("DL3008", 5), vec![0, 1]);
+        assert_eq!(s.suppressors("dl3008", 6), vec![0]);
+        assert_eq!(s.suppressors("DL3008", 7), Vec::<usize>::new());
+        assert_eq!(s.suppressors("DL3008", 9), vec![2]);
+        assert!(s.is_suppressed("DL3008", 5) && !s.is_suppressed("DL3008", 7) && !s.is_suppressed("DL3009", 5));
     }
 
     #[test]

@@ -51,6 +51,9 @@ pub struct Model {
     pub images: Vec<ImageUse>,
     /// The escape character of the file.
     pub escape: char,
+    /// The first stage of each (lowercased) name: a stage reference resolves in one lookup, not a scan of
+    /// the stages (a file of thousands of stages referring to each other stays linear).
+    first_stage_named: HashMap<String, usize>,
 }
 
 /// One `FROM` and the instructions under it.
@@ -201,8 +204,12 @@ impl Model {
     /// The stage named `name` (case-insensitive) or with index `name`, declared
     /// before instruction `before`.
     pub fn stage_ref(&self, name: &str, before: usize) -> Option<usize> {
+        // Stages are in file order, so the first stage of a name is the earliest declared: if it is not
+        // before `before`, no stage of that name is.
         let lower = name.to_ascii_lowercase();
-        if let Some(s) = self.stages.iter().find(|s| s.name.as_deref() == Some(lower.as_str()) && s.from < before) {
+        if let Some(s) =
+            self.first_stage_named.get(&lower).and_then(|&i| self.stages.get(i)).filter(|s| s.from < before)
+        {
             return Some(s.index);
         }
         let idx: usize = name.parse().ok()?;
@@ -460,7 +467,6 @@ impl<'a> Builder<'a> {
         let globals = global_scope(&self.model.global_args);
         let global_defaults: HashMap<&str, &ArgDecl> =
             self.model.global_args.iter().map(|a| (a.name.as_str(), a)).collect();
-        let mut by_name: HashMap<String, usize> = HashMap::new();
         for (k, &from) in froms.iter().enumerate() {
             let end = froms.get(k + 1).copied().unwrap_or(n);
             let inst = &file.instructions[from];
@@ -482,7 +488,7 @@ impl<'a> Builder<'a> {
                     let lower = text.expanded.to_ascii_lowercase();
                     if lower == "scratch" {
                         Base::Scratch
-                    } else if let Some(&parent) = by_name.get(lower.as_str()) {
+                    } else if let Some(&parent) = self.model.first_stage_named.get(lower.as_str()) {
                         Base::Stage(parent)
                     } else {
                         Base::Image(text)
@@ -496,7 +502,7 @@ impl<'a> Builder<'a> {
             };
             let index = self.model.stages.len();
             if let Some(n) = &name {
-                by_name.entry(n.clone()).or_insert(index);
+                self.model.first_stage_named.entry(n.clone()).or_insert(index);
             }
             self.model.stages.push(Stage {
                 index,
@@ -776,6 +782,22 @@ mod tests {
         let (file, _) = parse(src);
         let m = Model::build(&file, None);
         (file, m)
+    }
+
+    #[test]
+    fn stage_refs_resolve_to_the_first_stage_of_a_name_declared_before() {
+        let (_, m) = model("FROM a AS one\nFROM b AS One\nCOPY --from=ONE /x /y\nFROM c AS two\n");
+        // Duplicate names resolve to the first, in any case.
+        assert_eq!(m.stage_ref("one", 2), Some(0));
+        assert_eq!(m.stage_ref("ONE", 2), Some(0));
+        // Not yet declared at instruction 0 (its own FROM), nor `two` before instruction 3.
+        assert_eq!(m.stage_ref("one", 0), None);
+        assert_eq!(m.stage_ref("two", 3), None);
+        assert_eq!(m.stage_ref("two", 4), Some(2));
+        // Indexes, and names no stage has.
+        assert_eq!(m.stage_ref("1", 2), Some(1));
+        assert_eq!(m.stage_ref("3", 9), None);
+        assert_eq!(m.stage_ref("three", 9), None);
     }
 
     #[test]

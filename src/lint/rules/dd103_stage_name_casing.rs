@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::diagnostic::{Edit, Fix};
@@ -44,6 +46,12 @@ declare_rule! {
 impl Rule for StageNameCasing {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model, src) = (cx.file, cx.model, cx.src);
+        // Counted once, so a file of many stages stays linear.
+        let mut named: HashMap<&str, usize> = HashMap::new();
+        for name in model.stages.iter().filter_map(|s| s.name.as_deref()) {
+            *named.entry(name).or_default() += 1;
+        }
+        let mut refs: Option<HashMap<String, Vec<(usize, TextRange)>>> = None;
         for stage in &model.stages {
             let Some(range) = stage.name_range else { continue };
             let Some(inst) = file.instructions.get(stage.from) else { continue };
@@ -55,14 +63,19 @@ impl Rule for StageNameCasing {
             if written == lower {
                 continue;
             }
-            let unique = model.stages.iter().filter(|s| s.name.as_deref() == Some(lower.as_str())).count() == 1;
+            let unique = named.get(lower.as_str()) == Some(&1);
             let diag = cx
                 .report(self, range, format!("stage name `{written}` is not lowercase"))
                 .help(format!("write `{lower}`; BuildKit lowercases stage names anyway"));
             if unique {
+                let refs = refs.get_or_insert_with(|| references(file, src));
                 let mut edits = vec![Edit::replace(range, lower.clone())];
                 edits.extend(
-                    references(file, src, stage.from, &lower).into_iter().map(|r| Edit::replace(r, lower.clone())),
+                    refs.get(&lower)
+                        .into_iter()
+                        .flatten()
+                        .filter(|(at, _)| *at > stage.from)
+                        .map(|(_, r)| Edit::replace(*r, lower.clone())),
                 );
                 diag.fix(Fix::safe(edits));
             }
@@ -70,18 +83,18 @@ impl Rule for StageNameCasing {
     }
 }
 
-/// Spans of the references to stage `lower` after instruction `from` that are
-/// not written in lowercase: `FROM name`, `COPY --from=name` and
-/// `RUN --mount=…,from=name` (not under ONBUILD, which runs in other builds).
-fn references(file: &Dockerfile, src: &str, from: usize, lower: &str) -> Vec<TextRange> {
-    let mut out = Vec::new();
-    let mut push = |range: TextRange| {
-        let text = range.slice(src);
-        if text.eq_ignore_ascii_case(lower) && text != lower {
-            out.push(range);
-        }
-    };
-    for inst in file.instructions.iter().skip(from + 1) {
+/// The stage references not written in lowercase, by their lowercased text, each with its instruction
+/// index, in file order: `FROM name`, `COPY --from=name` and `RUN --mount=…,from=name` (not under ONBUILD,
+/// which runs in other builds).
+fn references(file: &Dockerfile, src: &str) -> HashMap<String, Vec<(usize, TextRange)>> {
+    let mut out: HashMap<String, Vec<(usize, TextRange)>> = HashMap::new();
+    for (i, inst) in file.instructions.iter().enumerate() {
+        let mut push = |range: TextRange| {
+            let text = range.slice(src);
+            if text.bytes().any(|b| b.is_ascii_uppercase()) {
+                out.entry(text.to_ascii_lowercase()).or_default().push((i, range));
+            }
+        };
         match inst.keyword {
             Keyword::From => {
                 if let Some(image) = inst.args.first() {
@@ -133,6 +146,23 @@ mod tests {
         assert_eq!(
             fixed,
             "FROM golang:1.22 AS builder\nRUN go build\nFROM builder AS test\nCOPY --from=builder /a /a\nRUN --mount=type=bind,from=builder,target=/b true\nONBUILD COPY --from=Builder /x /x\nFROM alpine:3.20 AS ok\n"
+        );
+    }
+
+    #[test]
+    fn each_stage_fixes_only_its_own_later_references() {
+        // `COPY --from=B` on line 2 comes before stage B: it names an image, not the stage, and stays.
+        let src =
+            "FROM a:1 AS A\nCOPY --from=B /x /x\nFROM b:1 AS B\nCOPY --from=A /y /y\nFROM A\nCOPY --from=B /z /z\n";
+        let mut fixed = src.to_string();
+        // Two passes: the two fixes interleave, so one pass applies the first only.
+        for _ in 0..2 {
+            let diags = check(&LintInput::dockerfile("Dockerfile", &fixed), &Settings::only("DD103"));
+            fixed = apply_safe_fixes(&fixed, &diags).0;
+        }
+        assert_eq!(
+            fixed,
+            "FROM a:1 AS a\nCOPY --from=B /x /x\nFROM b:1 AS b\nCOPY --from=a /y /y\nFROM a\nCOPY --from=b /z /z\n"
         );
     }
 
