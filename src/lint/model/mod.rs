@@ -233,12 +233,14 @@ impl Model {
     pub fn chain(&self, stage: usize) -> Vec<usize> {
         let mut out = vec![stage];
         let mut current = stage;
-        while let Some(Base::Stage(parent)) = self.stages.get(current).map(|s| &s.base) {
-            if out.contains(parent) {
+        // A stage can only be built on an earlier one, so indexes fall and the walk ends; a parent that does
+        // not fall (a hand-built model) ends it too.
+        while let Some(&Base::Stage(parent)) = self.stages.get(current).map(|s| &s.base) {
+            if parent >= current {
                 break;
             }
-            out.push(*parent);
-            current = *parent;
+            out.push(parent);
+            current = parent;
         }
         out
     }
@@ -346,8 +348,21 @@ impl<'m> ScopeCursor<'m> {
             self.scope = global_scope(&model.global_args);
             return &self.scope;
         };
+        let parent = match model.stages.get(stage).map(|s| &s.base) {
+            Some(&Base::Stage(p)) => Some(p),
+            _ => None,
+        };
         let from = match self.at {
             Some((s, next)) if s == stage && next <= at => next,
+            // Moving on from the parent stage: the scope already holds the parent's ancestors and the part of
+            // its body passed so far, so finishing the parent's body gives what starting over would build. A
+            // chain of stages each built on the one before stays linear.
+            Some((s, next)) if Some(s) == parent && model.stages.get(s).is_some_and(|p| p.body.end <= at) => {
+                if let Some(p) = model.stages.get(s) {
+                    self.apply(next.max(p.body.start)..p.body.end);
+                }
+                model.stages.get(stage).map_or(at, |st| st.body.start)
+            }
             _ => {
                 // Start over: the stages this one is built on, whole, then this one.
                 self.scope.clear();

@@ -1,7 +1,10 @@
+use std::collections::HashMap;
+
 use super::commands::RunCmd;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
+use crate::lint::model::{Base, Model};
 use crate::lint::parser::{Instruction, Keyword};
 use crate::lint::source::TextRange;
 
@@ -93,6 +96,67 @@ fn ecosystem(c: &RunCmd<'_>) -> Option<&'static Ecosystem> {
     }
 }
 
+/// Where one ecosystem's manifest and lockfile arrive, per stage.
+struct EcoIndex {
+    /// The first instruction of each stage's body that copies the manifest.
+    first_manifest: Vec<Option<usize>>,
+    /// The instructions of each stage's body that may copy a lockfile, in order.
+    locks: Vec<Vec<usize>>,
+    /// Whether a stage the stage is built FROM (at any depth) copies the manifest, or a lockfile.
+    inherited: Vec<(bool, bool)>,
+}
+
+impl EcoIndex {
+    fn new(model: &Model, sources: &[Option<Sources>], eco: &Ecosystem) -> Self {
+        let is_lock = |n: &String| eco.lockfiles.iter().any(|l| n == l || glob_match(n, l));
+        let mut first_manifest = Vec::with_capacity(model.stages.len());
+        let mut locks = Vec::with_capacity(model.stages.len());
+        let mut inherited: Vec<(bool, bool)> = Vec::with_capacity(model.stages.len());
+        for (s, stage) in model.stages.iter().enumerate() {
+            let copies = || stage.body.clone().filter_map(|i| Some((i, sources.get(i)?.as_ref()?)));
+            first_manifest.push(copies().find_map(|(i, src)| match src {
+                Sources::Files(names) if names.iter().any(|n| n == eco.manifest) => Some(i),
+                _ => None,
+            }));
+            locks.push(
+                copies()
+                    .filter(|(_, src)| match src {
+                        Sources::Anything => true,
+                        Sources::Files(names) => names.iter().any(is_lock),
+                    })
+                    .map(|(i, _)| i)
+                    .collect::<Vec<usize>>(),
+            );
+            // Stages are built only on earlier ones.
+            let from_parent = match stage.base {
+                Base::Stage(p) if p < s => inherited.get(p).copied().map(|(m, l)| {
+                    (
+                        m || first_manifest.get(p).is_some_and(Option::is_some),
+                        l || locks.get(p).is_some_and(|v: &Vec<usize>| !v.is_empty()),
+                    )
+                }),
+                _ => None,
+            };
+            inherited.push(from_parent.unwrap_or((false, false)));
+        }
+        Self { first_manifest, locks, inherited }
+    }
+
+    /// Whether the manifest, and a lockfile, arrive before instruction `at` of `stage`.
+    fn before(&self, stage: usize, at: usize) -> (bool, bool) {
+        let (manifest, lock) = self.inherited.get(stage).copied().unwrap_or((false, false));
+        let own_manifest = self.first_manifest.get(stage).copied().flatten().is_some_and(|i| i < at);
+        let own_lock = self.locks.get(stage).and_then(|v| v.first()).is_some_and(|&i| i < at);
+        (manifest || own_manifest, lock || own_lock)
+    }
+
+    /// The first instruction of `stage` after `at` that may copy a lockfile.
+    fn lock_after(&self, stage: usize, at: usize) -> Option<usize> {
+        let locks = self.locks.get(stage)?;
+        locks.get(locks.partition_point(|&i| i <= at)).copied()
+    }
+}
+
 /// What one COPY or ADD brings in from the context.
 enum Sources {
     /// Files named exactly (basenames).
@@ -143,6 +207,10 @@ impl Rule for LockfileCopiedAfterInstall {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
         let mut found: Vec<(TextRange, String, &'static str, Option<u32>)> = Vec::new();
+        // What each instruction copies, and per ecosystem where its files arrive: built once per file, so a
+        // file of many installs and COPYs stays linear.
+        let mut sources: Option<Vec<Option<Sources>>> = None;
+        let mut indexes: HashMap<&'static str, EcoIndex> = HashMap::new();
         for run in cx.run_scripts().iter() {
             if run.onbuild {
                 continue;
@@ -160,48 +228,19 @@ impl Rule for LockfileCopiedAfterInstall {
             if !run.commands().iter().any(|c| ecosystem(c).is_some()) {
                 continue;
             }
-            // Instructions before the RUN: the stage's, after those of the stages it is built FROM.
-            let mut before: Vec<usize> = Vec::new();
-            for s in model.chain(stage).into_iter().rev() {
-                let Some(st) = model.stages.get(s) else { continue };
-                before.extend(st.body.clone().filter(|&i| i < run.inst));
-            }
-            let after: Vec<usize> = model
-                .stages
-                .get(stage)
-                .map(|st| st.body.clone())
-                .into_iter()
-                .flatten()
-                .filter(|&i| i > run.inst)
-                .collect();
             for c in run.commands() {
                 let Some(eco) = ecosystem(&c) else { continue };
-                let mut manifest = false;
-                let mut lockfile = false;
-                for src in before.iter().filter_map(|&i| file.instructions.get(i)).filter_map(copy_sources) {
-                    match src {
-                        Sources::Anything => lockfile = true,
-                        Sources::Files(names) => {
-                            manifest |= names.iter().any(|n| n == eco.manifest);
-                            lockfile |= names.iter().any(|n| eco.lockfiles.iter().any(|l| n == l || glob_match(n, l)));
-                        }
-                    }
-                }
+                let index = indexes.entry(eco.lockfiles[0]).or_insert_with(|| {
+                    let sources = sources.get_or_insert_with(|| file.instructions.iter().map(copy_sources).collect());
+                    EcoIndex::new(model, sources, eco)
+                });
+                // COPYs before the RUN: the stage's, and all of those of the stages it is built FROM.
+                let (manifest, lockfile) = index.before(stage, run.inst);
                 if !manifest || lockfile {
                     continue;
                 }
-                let later = after.iter().find_map(|&i| {
-                    let inst = file.instructions.get(i)?;
-                    match copy_sources(inst)? {
-                        Sources::Files(names)
-                            if names.iter().any(|n| eco.lockfiles.iter().any(|l| n == l || glob_match(n, l))) =>
-                        {
-                            Some(inst.start_line)
-                        }
-                        Sources::Anything => Some(inst.start_line),
-                        Sources::Files(_) => None,
-                    }
-                });
+                let later =
+                    index.lock_after(stage, run.inst).and_then(|i| file.instructions.get(i)).map(|i| i.start_line);
                 let last = c.args().iter().find(|w| !w.text.starts_with('-'));
                 let shown: Vec<&str> = std::iter::once(c.name()).chain(last.map(|w| w.text.as_str())).collect();
                 found.push((c.span_to(last), shown.join(" "), eco.lockfiles[0], later));

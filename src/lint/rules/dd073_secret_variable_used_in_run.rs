@@ -84,30 +84,44 @@ impl Rule for SecretVariableUsedInRun {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
         let mut found: Vec<(TextRange, String, &'static str)> = Vec::new();
+        // Each stage's secret-looking ENV names, in order, and whether it or a stage it is built on has any:
+        // a stage inherits its parents' ENV, and most chains have none to inherit, so they are not walked.
+        let own_env: Vec<Vec<&str>> = model
+            .stages
+            .iter()
+            .map(|st| {
+                st.body
+                    .clone()
+                    .filter_map(|i| file.instructions.get(i))
+                    .filter(|inst| inst.keyword == Keyword::Env)
+                    .flat_map(|inst| inst.args.chunks(2).filter_map(|c| c.first()))
+                    .map(|k| k.value.as_str())
+                    .filter(|name| secrets::is_secret_name(name))
+                    .collect()
+            })
+            .collect();
+        let mut env_upto = vec![false; model.stages.len()];
+        for (i, st) in model.stages.iter().enumerate() {
+            let inherited = match st.base {
+                Base::Stage(p) if p < i => env_upto.get(p).copied().unwrap_or(false),
+                _ => false,
+            };
+            env_upto[i] = inherited || own_env.get(i).is_some_and(|e| !e.is_empty());
+        }
         for stage in &model.stages {
             if !stage.posix_shell {
                 continue;
             }
             // ENV set by the stages this one is built FROM stays in force.
             let mut declared: HashMap<String, &'static str> = HashMap::new();
-            let mut parents = Vec::new();
-            let mut current = stage.index;
-            while let Some(Base::Stage(p)) = model.stages.get(current).map(|s| &s.base) {
-                if parents.contains(p) {
-                    break;
-                }
-                parents.push(*p);
-                current = *p;
-            }
-            for p in parents.iter().rev() {
-                let Some(st) = model.stages.get(*p) else { continue };
-                for inst in st.body.clone().filter_map(|i| file.instructions.get(i)) {
-                    if inst.keyword == Keyword::Env {
-                        for k in inst.args.chunks(2).filter_map(|c| c.first()) {
-                            if secrets::is_secret_name(&k.value) {
-                                declared.insert(k.value.clone(), "ENV");
-                            }
-                        }
+            let parent_has_env = match stage.base {
+                Base::Stage(p) => env_upto.get(p).copied().unwrap_or(false),
+                _ => false,
+            };
+            if parent_has_env {
+                for p in model.chain(stage.index).into_iter().skip(1).rev() {
+                    for name in own_env.get(p).into_iter().flatten() {
+                        declared.insert((*name).to_string(), "ENV");
                     }
                 }
             }

@@ -45,16 +45,25 @@ fn nearly(a: &str, b: &str) -> bool {
     if a.eq_ignore_ascii_case(b) {
         return true;
     }
+    if a.is_ascii() && b.is_ascii() {
+        // Bytes are characters: no copies, and most pairs differ in length by more than one.
+        return a.len().abs_diff(b.len()) <= 1 && one_edit(a.as_bytes(), b.as_bytes());
+    }
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    one_edit(&a, &b)
+}
+
+/// Whether `a` and `b` (not equal) are one substitution, insertion, deletion or swap of neighbours apart.
+fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     match long.len() - short.len() {
         0 => {
-            let diffs: Vec<usize> = (0..short.len()).filter(|&i| short[i] != long[i]).collect();
-            diffs.len() == 1
-                || (diffs.len() == 2
-                    && diffs[1] == diffs[0] + 1
-                    && short[diffs[0]] == long[diffs[1]]
-                    && short[diffs[1]] == long[diffs[0]])
+            let mut diffs = (0..short.len()).filter(|&i| short[i] != long[i]);
+            match (diffs.next(), diffs.next(), diffs.next()) {
+                (Some(_), None, _) => true,
+                (Some(x), Some(y), None) => y == x + 1 && short[x] == long[y] && short[y] == long[x],
+                _ => false,
+            }
         }
         1 => {
             let i = (0..short.len()).find(|&i| short[i] != long[i]).unwrap_or(short.len());
@@ -145,5 +154,10 @@ mod tests {
         assert!(!nearly("APP_HOME", "APP_HOME"));
         assert!(!nearly("PORT", "HOST"));
         assert!(!nearly("A", "B"));
+        // Characters, not bytes, outside ASCII.
+        assert!(nearly("CAFÉ_DIR", "CAFE_DIR"));
+        assert!(nearly("DIR_É", "DIR_ÉÉ"));
+        assert!(!nearly("APP_HOME_DIR", "APP_HOME"));
+        assert!(!nearly("ABCD", "BADC"));
     }
 }
