@@ -551,15 +551,18 @@ impl<'a> Builder<'a> {
     /// Applies SHELL instructions, parses RUN scripts and collects image uses.
     fn shells_and_images(&mut self) {
         let file = self.file;
+        // Image uses in file order; those named in COPY and RUN flags are expanded afterwards, with one scope
+        // walk over the finished stages rather than a scope rebuilt for each.
+        let mut pending: Vec<PendingImage<'a>> = Vec::new();
         for si in 0..self.model.stages.len() {
             let stage = self.model.stages[si].clone();
             if let Base::Image(img) = &stage.base {
-                self.model.images.push(ImageUse {
+                pending.push(PendingImage::Ready(ImageUse {
                     kind: ImageUseKind::From,
                     inst: stage.from,
                     stage: si,
                     image: img.clone(),
-                });
+                }));
             }
             let mut posix = stage.posix_shell;
             for i in stage.body.clone() {
@@ -575,45 +578,61 @@ impl<'a> Builder<'a> {
                         if posix && !inst.json {
                             self.model.scripts[i] = run_scripts(inst);
                         }
-                        self.mount_images(inst, i, si);
+                        for m in mount_froms(inst) {
+                            // The raw text may differ from the processed value when quoted.
+                            let range = if m.range.end <= m.flag_range.end { m.range } else { m.flag_range };
+                            pending.push(PendingImage::Named {
+                                value: m.value,
+                                range,
+                                inst: i,
+                                stage: si,
+                                kind: ImageUseKind::MountFrom,
+                            });
+                        }
                     }
-                    Keyword::Copy | Keyword::Add => self.copy_from_image(inst, i, si),
+                    Keyword::Copy | Keyword::Add => {
+                        if let Some(flag) = inst.flag("from")
+                            && let (Some(value), Some(range)) = (&flag.value, flag.value_range)
+                        {
+                            pending.push(PendingImage::Named {
+                                value,
+                                range,
+                                inst: i,
+                                stage: si,
+                                kind: ImageUseKind::CopyFrom,
+                            });
+                        }
+                    }
                     _ => {}
                 }
             }
         }
+        let model = &self.model;
+        let mut scopes = ScopeCursor::new(model, file);
+        let images: Vec<ImageUse> = pending
+            .into_iter()
+            .filter_map(|p| match p {
+                PendingImage::Ready(use_) => Some(use_),
+                PendingImage::Named { value, range, inst, stage, kind } => {
+                    let text = image_text(value, range, file.escape, scopes.at(inst), |_| None);
+                    let lower = text.expanded.to_ascii_lowercase();
+                    let not_an_image = lower == "scratch"
+                        || model.stage_ref(&text.expanded, inst).is_some()
+                        || text.expanded.parse::<usize>().is_ok();
+                    (!not_an_image).then_some(ImageUse { kind, inst, stage, image: text })
+                }
+            })
+            .collect();
+        self.model.images = images;
     }
+}
 
-    fn copy_from_image(&mut self, inst: &Instruction, i: usize, stage: usize) {
-        let Some(flag) = inst.flag("from") else {
-            return;
-        };
-        let (Some(value), Some(range)) = (&flag.value, flag.value_range) else {
-            return;
-        };
-        self.external_image(value, range, i, stage, ImageUseKind::CopyFrom);
-    }
-
-    fn mount_images(&mut self, inst: &Instruction, i: usize, stage: usize) {
-        for m in mount_froms(inst) {
-            // The raw text may differ from the processed value when quoted.
-            let r = if m.range.end <= m.flag_range.end { m.range } else { m.flag_range };
-            self.external_image(m.value, r, i, stage, ImageUseKind::MountFrom);
-        }
-    }
-
-    fn external_image(&mut self, value: &str, range: TextRange, i: usize, stage: usize, kind: ImageUseKind) {
-        let scope = self.model.scope_at(self.file, i);
-        let text = image_text(value, range, self.file.escape, &scope, |_| None);
-        let lower = text.expanded.to_ascii_lowercase();
-        if lower == "scratch"
-            || self.model.stage_ref(&text.expanded, i).is_some()
-            || text.expanded.parse::<usize>().is_ok()
-        {
-            return;
-        }
-        self.model.images.push(ImageUse { kind, inst: i, stage, image: text });
-    }
+/// An image use found while the stages are read, before its text is expanded.
+enum PendingImage<'a> {
+    /// A FROM's base, already expanded with the global ARGs.
+    Ready(ImageUse),
+    /// `COPY --from=<value>` or `RUN --mount=from=<value>`: an image unless it names a stage.
+    Named { value: &'a str, range: TextRange, inst: usize, stage: usize, kind: ImageUseKind },
 }
 
 /// One `from=` field of a `RUN --mount` flag.

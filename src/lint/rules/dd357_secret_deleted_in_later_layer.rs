@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use super::commands::run_at;
 use super::secrets::is_secret_file;
 use super::{Rule, declare_rule};
@@ -56,15 +58,51 @@ fn landing(src: &str, dest: &str, many: bool) -> (String, String) {
     }
 }
 
-/// Whether deleting `target` removes `placed`: the same path, the same file
-/// name (relative paths and WORKDIR are not resolved), or a directory above it.
-fn deletes(target: &str, placed: &Placed) -> bool {
-    let t = target.trim_end_matches('/');
-    if t.is_empty() || t.contains('$') {
-        return false;
+/// The secret files copied so far, indexed for [`PlacedFiles::deleted_by`]'s three tests, so that each deleted
+/// path is looked up rather than compared with every file copied before (linear in a file of thousands of
+/// COPYs and `rm`s).
+#[derive(Default)]
+struct PlacedFiles {
+    placed: Vec<Placed>,
+    /// The first file placed at each path, with each name, and under each directory (every prefix of its
+    /// path that ends before a `/`).
+    by_path: HashMap<String, usize>,
+    by_name: HashMap<String, usize>,
+    by_dir: HashMap<String, usize>,
+}
+
+impl PlacedFiles {
+    fn push(&mut self, placed: Placed) {
+        let index = self.placed.len();
+        self.by_path.entry(placed.path.clone()).or_insert(index);
+        self.by_name.entry(placed.name.clone()).or_insert(index);
+        for (at, _) in placed.path.match_indices('/') {
+            if let Some(dir) = placed.path.get(..at) {
+                self.by_dir.entry(dir.to_owned()).or_insert(index);
+            }
+        }
+        self.placed.push(placed);
     }
-    let base = t.rsplit('/').next().unwrap_or(t);
-    t == placed.path || base == placed.name || (t.starts_with('/') && placed.path.starts_with(&format!("{t}/")))
+
+    /// The first file placed that deleting `target` removes: the same path, the same file name (relative
+    /// paths and WORKDIR are not resolved), or a directory above it.
+    fn deleted_by(&self, target: &str) -> Option<&Placed> {
+        let t = target.trim_end_matches('/');
+        if t.is_empty() || t.contains('$') {
+            return None;
+        }
+        let base = t.rsplit('/').next().unwrap_or(t);
+        let under = if t.starts_with('/') { self.by_dir.get(t) } else { None };
+        [self.by_path.get(t), self.by_name.get(base), under]
+            .into_iter()
+            .flatten()
+            .min()
+            .and_then(|&i| self.placed.get(i))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.placed.is_empty()
+    }
 }
 
 impl Rule for SecretDeletedInLaterLayer {
@@ -73,7 +111,7 @@ impl Rule for SecretDeletedInLaterLayer {
         let Some(last) = model.final_stage else { return };
         let in_image: Vec<usize> = model.chain(last).into_iter().rev().collect();
         let runs = cx.run_scripts();
-        let mut placed: Vec<Placed> = Vec::new();
+        let mut placed = PlacedFiles::default();
         for stage in in_image.iter().filter_map(|&s| model.stages.get(s)) {
             for i in stage.body.clone() {
                 let Some(inst) = file.instructions.get(i) else { continue };
@@ -94,7 +132,7 @@ impl Rule for SecretDeletedInLaterLayer {
                         continue;
                     }
                     for w in c.args().iter().filter(|w| !w.text.starts_with('-')) {
-                        if let Some(p) = placed.iter().find(|p| deletes(&w.text, p)) {
+                        if let Some(p) = placed.deleted_by(&w.text) {
                             cx.report(
                                 self,
                                 c.word_range(w),
@@ -109,5 +147,40 @@ impl Rule for SecretDeletedInLaterLayer {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(list: &[(&str, &str)]) -> PlacedFiles {
+        let mut placed = PlacedFiles::default();
+        for (i, (path, name)) in list.iter().enumerate() {
+            placed.push(Placed { path: (*path).into(), name: (*name).into(), line: to_line(i) });
+        }
+        placed
+    }
+
+    fn to_line(i: usize) -> u32 {
+        u32::try_from(i).unwrap() + 1
+    }
+
+    #[test]
+    fn a_deletion_finds_the_first_file_it_removes() {
+        let placed = files(&[("/etc/app/key.pem", "key.pem"), ("/root/.ssh/id_rsa", "id_rsa"), ("id_rsa", "id_rsa")]);
+        let line = |t: &str| placed.deleted_by(t).map(|p| p.line);
+        // The same path, the same name, or a directory above it (absolute only).
+        assert_eq!(line("/etc/app/key.pem"), Some(1));
+        assert_eq!(line("key.pem"), Some(1));
+        assert_eq!(line("/etc/app/"), Some(1));
+        assert_eq!(line("/etc"), Some(1));
+        assert_eq!(line("/root/.ssh"), Some(2));
+        // Both `id_rsa`s match by name: the first placed wins.
+        assert_eq!(line("id_rsa"), Some(2));
+        assert_eq!(line("etc/app"), None);
+        assert_eq!(line("/et"), None);
+        assert_eq!(line("/"), None);
+        assert_eq!(line("$HOME/.ssh"), None);
     }
 }

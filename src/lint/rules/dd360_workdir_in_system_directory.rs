@@ -1,6 +1,6 @@
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
-use crate::lint::model::expand;
+use crate::lint::model::{ScopeCursor, expand};
 use crate::lint::parser::Keyword;
 
 declare_rule! {
@@ -48,6 +48,8 @@ impl Rule for WorkdirInSystemDirectory {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
         let mut found = Vec::new();
+        // In file order, so the scope is carried forward rather than rebuilt for each WORKDIR.
+        let mut scopes = ScopeCursor::new(model, file);
         for (i, inst) in file.instructions.iter().enumerate() {
             let inst = inst.effective();
             if inst.keyword != Keyword::Workdir {
@@ -55,7 +57,7 @@ impl Rule for WorkdirInSystemDirectory {
             }
             let Some(arg) = inst.args.first() else { continue };
             let path = if arg.value.contains('$') {
-                let scope = model.scope_at(file, i);
+                let scope = scopes.at(i);
                 expand::expand(&arg.value, model.escape, &|n| scope.get(n).cloned()).value
             } else {
                 expand::unquote(&arg.value, model.escape)

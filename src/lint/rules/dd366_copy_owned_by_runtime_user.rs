@@ -1,6 +1,6 @@
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
-use crate::lint::model::{expand, is_root_user};
+use crate::lint::model::{ScopeCursor, expand, is_root_user};
 use crate::lint::parser::Keyword;
 use crate::lint::source::TextRange;
 
@@ -49,6 +49,8 @@ impl Rule for CopyOwnedByRuntimeUser {
         }
         let runtime_user = user_part(&runtime.user).to_string();
         let mut found: Vec<(TextRange, String)> = Vec::new();
+        // The COPYs come in file order: the scope is carried forward, not rebuilt for each.
+        let mut scopes = ScopeCursor::new(model, file);
         for i in stage.body.clone() {
             let Some(inst) = file.instructions.get(i) else { continue };
             if !matches!(inst.keyword, Keyword::Copy | Keyword::Add) {
@@ -56,7 +58,7 @@ impl Rule for CopyOwnedByRuntimeUser {
             }
             let Some(flag) = inst.flag("chown") else { continue };
             let Some(value) = flag.value.as_deref() else { continue };
-            let scope = model.scope_at(file, i);
+            let scope = scopes.at(i);
             let expanded = expand::expand(value, model.escape, &|n| scope.get(n).cloned());
             if !expanded.unset.is_empty() || is_root_user(&expanded.value) {
                 continue;

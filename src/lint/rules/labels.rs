@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::lint::TextRange;
 use crate::lint::model::expand::{expand, unquote};
-use crate::lint::model::{Model, arg_decls};
+use crate::lint::model::{Model, ScopeCursor, arg_decls};
 use crate::lint::parser::{Dockerfile, Instruction, Keyword};
 
 /// One `key=value` of a `LABEL`, unquoted, with the spans as written.
@@ -62,14 +62,17 @@ pub(crate) fn built_labels(file: &Dockerfile, model: &Model) -> Vec<BuiltLabel> 
         .map(|d| d.name)
         .collect();
     let mut out = Vec::new();
+    // In file order, so the scope is carried forward rather than rebuilt for each LABEL.
+    let mut scopes = ScopeCursor::new(model, file);
+    let no_scope = HashMap::new();
     for (i, inst) in file.instructions.iter().enumerate() {
         let pairs = label_pairs(inst, model.escape);
         if pairs.is_empty() {
             continue;
         }
         let raw: Vec<&str> = inst.args.chunks(2).filter_map(|p| p.get(1).map(|v| v.value.as_str())).collect();
-        let scope =
-            if pairs.iter().any(|p| p.value.contains('$')) { model.scope_at(file, i) } else { HashMap::default() };
+        let scope: &HashMap<String, String> =
+            if pairs.iter().any(|p| p.value.contains('$')) { scopes.at(i) } else { &no_scope };
         for (pair, raw) in pairs.into_iter().zip(raw) {
             if !pair.value.contains('$') {
                 let value = Some(pair.value.clone());
