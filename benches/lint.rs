@@ -200,4 +200,61 @@ fn main() {
     let input = LintInput::dockerfile("big.Dockerfile", &big);
     let (_, lint_time) = time(|| std::hint::black_box(check(&input, &Settings::default())));
     println!("lint (all rules), same file: {:.0} MB/s", big.len() as f64 / 1e6 / lint_time.as_secs_f64());
+    hostile_shapes();
+}
+
+/// Files built to make a linter quadratic: each shape at two sizes, so a lookup that scans everything for
+/// every instruction shows as a time that grows four-fold instead of two-fold (no test asserts on time).
+fn hostile_shapes() {
+    let shapes: [(&str, fn(usize) -> String); 7] = [
+        ("stages, each COPY --from the last", |n| {
+            (0..n).map(|i| format!("FROM alpine:3.20 AS s{i}\nCOPY --from=s{} /a /b\n", i.saturating_sub(1))).collect()
+        }),
+        ("a chain of stages, each FROM the last", |n| {
+            let mut s = String::from("FROM alpine:3.20 AS s0\n");
+            s.extend((1..n).map(|i| format!("FROM s{} AS s{i}\nRUN echo {i}\n", i - 1)));
+            s
+        }),
+        ("upper-case stage names and references", |n| {
+            (0..n).map(|i| format!("FROM alpine:3.20 AS S{i}\nCOPY --from=S{} /a /b\n", i.saturating_sub(1))).collect()
+        }),
+        ("ignore pragmas, SHELLs and installs", |n| {
+            let mut s = String::from("FROM alpine:3.20\n");
+            s.extend(
+                (0..n).map(|i| {
+                    format!("SHELL [\"/bin/sh\", \"-c\"]\n# hadolint ignore=DL3008\nRUN apt-get install x{i}\n")
+                }),
+            );
+            s
+        }),
+        ("COPY --chown, USER and npm ci", |n| {
+            let mut s = String::from("FROM alpine:3.20\n");
+            s.extend((0..n).map(|i| format!("COPY --chown=u{i} a{i} /b{i}/\nUSER u{i}\nRUN npm ci\n")));
+            s
+        }),
+        ("secret files copied, then deleted", |n| {
+            let mut s = String::from("FROM alpine:3.20\n");
+            s.extend((0..n).map(|i| format!("COPY key{i}.pem /etc/key{i}\nRUN rm -f /etc/key{i}\n")));
+            s
+        }),
+        ("ENV, then WORKDIR, LABEL and COPY using it", |n| {
+            let mut s = String::from("FROM alpine:3.20\n");
+            s.extend((0..n).map(|i| {
+                format!("ENV V{i}=x{i}\nWORKDIR /app/$V{i}\nLABEL l{i}=$V{i}\nCOPY --from=img:$V{i} /a /b\n")
+            }));
+            s
+        }),
+    ];
+    for (name, make) in shapes {
+        let times: Vec<String> = [5_000, 10_000]
+            .iter()
+            .map(|&n| {
+                let src = make(n);
+                let input = LintInput::dockerfile("hostile.Dockerfile", &src);
+                let (_, t) = time(|| std::hint::black_box(check(&input, &Settings::default())));
+                format!("{n}: {:.0} ms", t.as_secs_f64() * 1e3)
+            })
+            .collect();
+        println!("hostile shape, {name}: {}", times.join(", "));
+    }
 }

@@ -211,10 +211,15 @@ impl Rule for ToolchainInFinalStage {
     fn check_file(&self, cx: &mut Context<'_>) {
         let model = cx.model;
         let Some(final_stage) = model.final_stage else { return };
-        let chain = model.chain(final_stage);
+        let mut in_chain = vec![false; model.stages.len()];
+        for s in model.chain(final_stage) {
+            if let Some(slot) = in_chain.get_mut(s) {
+                *slot = true;
+            }
+        }
         for run in cx.run_scripts().iter() {
             let stage = model.stage_of.get(run.inst).copied().flatten();
-            if run.onbuild || !stage.is_some_and(|s| chain.contains(&s)) {
+            if run.onbuild || !stage.is_some_and(|s| in_chain.get(s).copied().unwrap_or(false)) {
                 continue;
             }
             let final_name =

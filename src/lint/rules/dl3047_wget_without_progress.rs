@@ -46,7 +46,8 @@ impl Rule for WgetWithoutProgress {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (model, src) = (cx.model, cx.src);
         for run in cx.run_scripts().iter() {
-            let busybox = maybe_busybox(model, run.inst);
+            // Only asked for a RUN with a wget to fix (it walks the stage's base chain).
+            let mut busybox = None;
             for c in run.commands() {
                 if c.name() != "wget" {
                     continue;
@@ -63,6 +64,7 @@ impl Rule for WgetWithoutProgress {
                     .report(self, c.word_range(name), "`wget` without `--progress` floods the build log")
                     .help("add `--progress=dot:giga`, or `-nv` / `-q` for less output");
                 if let Some(edit) = insert_after(src, &c, name, "--progress=dot:giga") {
+                    let busybox = *busybox.get_or_insert_with(|| maybe_busybox(model, run.inst));
                     diag.fix(if busybox { Fix::unsafe_([edit]) } else { Fix::safe([edit]) });
                 }
             }
