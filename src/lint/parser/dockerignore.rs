@@ -702,7 +702,7 @@ impl Matcher {
 
 /// A context path made comparable: cleaned, relative, and `None` for the
 /// context root itself (`BuildKit` never excludes the root).
-fn normalise(path: &str) -> Option<String> {
+pub(crate) fn normalise(path: &str) -> Option<String> {
     let cleaned = clean(path);
     let relative = cleaned.trim_start_matches('/');
     (!relative.is_empty() && relative != ".").then(|| relative.to_owned())
@@ -728,7 +728,9 @@ impl IgnorePattern {
         normalise(path).is_some_and(|p| self.matcher.matches(&p))
     }
 
-    fn matches_normalised(&self, path: &str) -> bool {
+    /// [`IgnorePattern::matches`] for a path already [`normalise`]d (callers testing one path against
+    /// many patterns normalise it once).
+    pub(crate) fn matches_normalised(&self, path: &str) -> bool {
         self.matcher.matches(path) || parents(path).any(|parent| self.matcher.matches(parent))
     }
 }

@@ -2,7 +2,7 @@ use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
 use crate::lint::diagnostic::{Edit, Fix, Severity};
-use crate::lint::parser::dockerignore::{DockerIgnore, IgnorePattern};
+use crate::lint::parser::dockerignore::{DockerIgnore, IgnorePattern, normalise};
 use crate::lint::source::{LineIndex, TextRange};
 
 declare_rule! {
@@ -67,24 +67,35 @@ fn usable(p: &IgnorePattern) -> bool {
 /// Whether every path `b` matches (with its parent-directory rule) is matched
 /// by `a` too: `b`'s literal leading directories, or `b` itself when it has no
 /// wildcard, are matched by `a`, and `a` matches everything below a match.
-fn covers(a: &IgnorePattern, b: &IgnorePattern) -> bool {
-    if !b.pattern.contains(MAGIC) {
-        return a.matches(&b.pattern);
+fn covers(a: &IgnorePattern, b: &Probe) -> bool {
+    b.paths.iter().any(|p| a.matches_normalised(p))
+}
+
+/// The paths [`covers`] tries for a pattern `b`, normalised once for all the patterns it is compared with:
+/// `b` itself when it has no wildcard, else its literal leading directories.
+struct Probe {
+    paths: Vec<String>,
+}
+
+impl Probe {
+    fn new(b: &IgnorePattern) -> Self {
+        if !b.pattern.contains(MAGIC) {
+            return Self { paths: normalise(&b.pattern).into_iter().collect() };
+        }
+        let mut paths = Vec::new();
+        let mut prefix = String::new();
+        for seg in b.pattern.split('/') {
+            if seg.contains(MAGIC) {
+                break;
+            }
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(seg);
+            paths.extend(normalise(&prefix));
+        }
+        Self { paths }
     }
-    let mut prefix = String::new();
-    for seg in b.pattern.split('/') {
-        if seg.contains(MAGIC) {
-            break;
-        }
-        if !prefix.is_empty() {
-            prefix.push('/');
-        }
-        prefix.push_str(seg);
-        if a.matches(&prefix) {
-            return true;
-        }
-    }
-    false
 }
 
 /// What makes pattern `j` redundant, if anything.
@@ -101,19 +112,53 @@ enum Finding {
     NothingToReinclude,
 }
 
-fn find(ignore: &DockerIgnore, j: usize) -> Option<Finding> {
+/// Prefix counts over the patterns, so that "is there a pattern of the other polarity between two lines"
+/// is a subtraction instead of a scan (the scan made [`find`] cubic in the number of patterns).
+struct Counts {
+    /// `negated[x]`: negated patterns among the first `x`.
+    negated: Vec<usize>,
+    /// `plain_usable[x]`: usable patterns that are not negated among the first `x`.
+    plain_usable: Vec<usize>,
+}
+
+impl Counts {
+    fn new(pats: &[IgnorePattern]) -> Self {
+        let (mut negated, mut plain_usable) = (vec![0], vec![0]);
+        let (mut n, mut u) = (0, 0);
+        for p in pats {
+            n += usize::from(p.negated);
+            u += usize::from(!p.negated && usable(p));
+            negated.push(n);
+            plain_usable.push(u);
+        }
+        Self { negated, plain_usable }
+    }
+
+    /// Whether a pattern in `range` has a polarity other than `negated`.
+    fn other_polarity(&self, range: std::ops::Range<usize>, negated: bool) -> bool {
+        if range.start >= range.end {
+            return false;
+        }
+        let count = |v: &Vec<usize>, x: usize| v.get(x).copied().unwrap_or(0);
+        let negs = count(&self.negated, range.end) - count(&self.negated, range.start);
+        if negated { negs < range.end - range.start } else { negs > 0 }
+    }
+}
+
+fn find(ignore: &DockerIgnore, counts: &Counts, j: usize) -> Option<Finding> {
     let pats = &ignore.patterns;
     let b = pats.get(j)?;
     if !usable(b) {
         return None;
     }
+    let probe = Probe::new(b);
     // Later lines first: a pattern that a later one covers is never the last match.
     for (k, later) in pats.iter().enumerate().skip(j + 1) {
         if !usable(later) {
             continue;
         }
         let same = later.pattern == b.pattern && later.negated == b.negated;
-        let opposite_between = pats[j + 1..k].iter().any(|p| p.negated != b.negated);
+        let opposite_between = counts.other_polarity(j + 1..k, b.negated);
         if same && !opposite_between {
             // The later copy is the one reported (as a repeat of this line).
             break;
@@ -121,26 +166,26 @@ fn find(ignore: &DockerIgnore, j: usize) -> Option<Finding> {
         if same {
             return Some(Finding::DuplicateOfLater(k));
         }
-        if covers(later, b) {
+        if covers(later, &probe) {
             return Some(Finding::OverriddenByLater(k));
         }
     }
     for i in (0..j).rev() {
-        let a = &pats[i];
+        let Some(a) = pats.get(i) else { continue };
         if !usable(a) || a.negated != b.negated {
             continue;
         }
-        if pats[i + 1..j].iter().any(|p| p.negated != b.negated) {
+        if counts.other_polarity(i + 1..j, b.negated) {
             break;
         }
         if a.pattern == b.pattern {
             return Some(Finding::DuplicateOfEarlier(i));
         }
-        if covers(a, b) {
+        if covers(a, &probe) {
             return Some(Finding::CoveredByEarlier(i));
         }
     }
-    if b.negated && !pats[..j].iter().any(|p| !p.negated && usable(p)) {
+    if b.negated && counts.plain_usable.get(j).copied().unwrap_or(0) == 0 {
         return Some(Finding::NothingToReinclude);
     }
     None
@@ -163,8 +208,9 @@ impl Rule for DockerignoreRedundantPattern {
         let Some(ignore) = cx.dockerignore else { return };
         let src = cx.src;
         let index = LineIndex::new(src);
+        let counts = Counts::new(&ignore.patterns);
         for (j, b) in ignore.patterns.iter().enumerate() {
-            let Some(finding) = find(ignore, j) else { continue };
+            let Some(finding) = find(ignore, &counts, j) else { continue };
             let other = |i: usize| ignore.patterns.get(i).map_or((String::new(), 0), |p| (shown(p), p.line));
             let me = shown(b);
             match finding {
@@ -215,8 +261,27 @@ impl Rule for DockerignoreRedundantPattern {
 
 #[cfg(test)]
 mod tests {
+    use super::Counts;
     use crate::lint::diagnostic::apply_safe_fixes;
+    use crate::lint::parser::dockerignore::parse;
     use crate::lint::{FileKind, LintInput, Settings, check};
+
+    #[test]
+    fn polarity_counts_answer_as_a_scan_would() {
+        let ignore = parse("a\n!b\nc\nd\n!e\n[\n");
+        let counts = Counts::new(&ignore.patterns);
+        let n = ignore.patterns.len();
+        for start in 0..=n {
+            for end in start..=n {
+                for negated in [false, true] {
+                    let scan = ignore.patterns[start..end].iter().any(|p| p.negated != negated);
+                    assert_eq!(counts.other_polarity(start..end, negated), scan, "{start}..{end} {negated}");
+                }
+            }
+        }
+        // `[` is invalid, so not usable: one usable plain pattern before `!b`, three before `!e`.
+        assert_eq!(counts.plain_usable, vec![0, 1, 1, 2, 3, 3, 3]);
+    }
 
     fn run(src: &str) -> (Vec<u32>, String) {
         let input = LintInput { kind: FileKind::DockerIgnore, ..LintInput::dockerfile(".dockerignore", src) };
