@@ -910,6 +910,21 @@ mod tests {
     }
 
     #[test]
+    fn scope_cursor_continues_from_a_parent_left_half_way() {
+        // A chain three deep, with ENV and ARG in every stage; the walk leaves each parent half way through
+        // its body and jumps into the child, or skips a generation.
+        let src = "ARG V=1\nFROM a AS one\nENV A=1\nARG V\nENV B=$A$V\nRUN x\nFROM one AS two\nENV C=$B\nENV A=2\n\
+                   RUN y\nFROM two AS three\nENV D=$A$C\nRUN z\nFROM one AS side\nENV E=$B\n";
+        let (file, m) = model(src);
+        for order in [vec![2, 7, 11, 14], vec![3, 8, 12], vec![1, 10, 12, 13, 14], vec![4, 5, 6, 9, 10, 11, 12]] {
+            let mut cursor = ScopeCursor::new(&m, &file);
+            for at in order {
+                assert_eq!(cursor.at(at), &m.scope_at(&file, at), "instruction {at}");
+            }
+        }
+    }
+
+    #[test]
     fn scope_cursor_matches_scope_at_in_any_order() {
         let src = "ARG V=1\nARG G\nFROM a AS base\nARG V\nENV E=$V X=${G:-g}\nARG G=2\nRUN x\nENV E=$E.$G\n\
                    FROM base AS two\nENV F=$E\nARG V=3\nRUN y\nFROM b\nARG TARGETOS\nENV T=$TARGETOS-$V\nRUN z\n";
