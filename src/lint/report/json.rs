@@ -44,7 +44,7 @@ struct JsonEdit<'a> {
 }
 
 /// The document's opening, before the first finding.
-pub(super) const HEAD: &str = "{\n  \"findings\": [";
+const HEAD: &str = "{\n  \"findings\": [";
 
 /// Renders every finding of `files` as one JSON document.
 pub fn render(files: &[FileReport]) -> String {
@@ -53,17 +53,24 @@ pub fn render(files: &[FileReport]) -> String {
 
 /// Writes [`render`]'s document to `out`.
 pub fn write(files: &[FileReport], out: &mut dyn Write) -> std::io::Result<()> {
+    write_document(files.iter().map(file_piece), out)
+}
+
+/// Writes the document from files' [`file_piece`]s, in order.
+pub(super) fn write_document<P: AsRef<[u8]>>(
+    pieces: impl IntoIterator<Item = P>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     out.write_all(HEAD.as_bytes())?;
     let mut any = false;
-    for file in files {
-        let piece = file_piece(file);
-        write_piece(&piece, &mut any, out)?;
+    for piece in pieces {
+        write_piece(piece.as_ref(), &mut any, out)?;
     }
     write_tail(any, out)
 }
 
 /// Appends one file's [`file_piece`] to the document; `any` says whether a finding came before.
-pub(super) fn write_piece(piece: &[u8], any: &mut bool, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_piece(piece: &[u8], any: &mut bool, out: &mut dyn Write) -> std::io::Result<()> {
     if piece.is_empty() {
         return Ok(());
     }
@@ -76,7 +83,7 @@ pub(super) fn write_piece(piece: &[u8], any: &mut bool, out: &mut dyn Write) -> 
 
 /// Closes the document; `any` says whether it holds a finding (`serde_json`'s pretty printer writes an empty
 /// array as `[]`).
-pub(super) fn write_tail(any: bool, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_tail(any: bool, out: &mut dyn Write) -> std::io::Result<()> {
     out.write_all(if any { b"\n  ]\n}\n" } else { b"]\n}\n" })
 }
 

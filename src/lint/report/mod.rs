@@ -136,14 +136,7 @@ pub fn write_pieces(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Json => {
-            out.write_all(json::HEAD.as_bytes())?;
-            let mut any = false;
-            for piece in pieces {
-                json::write_piece(piece, &mut any, out)?;
-            }
-            json::write_tail(any, out)
-        }
+        Format::Json => json::write_document(pieces, out),
         Format::Tty | Format::Github | Format::Checkstyle => {
             let (head, tail) = match format {
                 Format::Tty => ("", human::tail(files, opts)),
