@@ -465,21 +465,71 @@ fn brush_parse(text: &str) -> Result<ast::Program, BrushError> {
 }
 
 /// Why `text` must not reach brush, if it must not.
+///
+/// Each check first asks a cheap question that every script it could reject
+/// answers yes (enough brackets, a `<` or `>`, a `<<`), so most scripts pass
+/// with a few `memchr` sweeps; the answer is the same as running every check
+/// over every byte, including which message comes first.
 fn guard(text: &str) -> Option<&'static str> {
     if text.len() > MAX_PARSE_LEN {
         return Some("script too long to parse as shell");
     }
-    if nesting(text) > MAX_NESTING {
-        return Some("script nests too deeply to parse as shell");
-    }
     let b = text.as_bytes();
+    let (mut opens, mut parens) = (0usize, 0usize);
+    for p in memchr::memchr3_iter(b'(', b'{', b'[', b) {
+        opens += 1;
+        parens += usize::from(b.get(p) == Some(&b'('));
+    }
+    // `nesting` counts brackets and the words `if`, `case`, `do`; their
+    // substrings bound it from above.
+    if opens > MAX_NESTING || opens + keyword_bound(b) > MAX_NESTING {
+        if nesting(text) > MAX_NESTING {
+            return Some("script nests too deeply to parse as shell");
+        }
+    }
+    // A run of more than MAX_PAREN_RUN `(` needs that many `(`; a large fd
+    // number needs a `<` or `>`. The first in the text is reported.
+    let run_at = if parens > MAX_PAREN_RUN { paren_run_over(b) } else { None };
+    let fd_at = memchr::memchr2_iter(b'<', b'>', b).find(|&p| digits_before(b, p) >= 10);
+    match (run_at, fd_at) {
+        (Some(r), Some(f)) if f < r => return Some("script has a redirection fd too large to parse as shell"),
+        (Some(_), _) => return Some("script has too many unclosed `(` to parse as shell"),
+        (None, Some(_)) => return Some("script has a redirection fd too large to parse as shell"),
+        (None, None) => {}
+    }
+    if parens > MAX_UNCLOSED_PARENS.min(MAX_PAREN_DEPTH) {
+        let (depth, unclosed) = paren_depth(b);
+        if depth > MAX_PAREN_DEPTH {
+            return Some("script nests `(` too deeply to parse as shell");
+        }
+        if unclosed > MAX_UNCLOSED_PARENS {
+            return Some("script has too many unclosed `(` to parse as shell");
+        }
+    }
+    if memchr::memmem::find(b, b"<<").is_some() {
+        if odd_heredoc(b) {
+            return Some("script has a heredoc delimiter the shell parser cannot read");
+        }
+        if heredoc_with_unclosed_bracket(text) {
+            return Some("script has a heredoc and an unclosed bracket, which the shell parser cannot read");
+        }
+    }
+    None
+}
+
+/// How many times `if`, `do` and `case` occur in `b`, words or not.
+fn keyword_bound(b: &[u8]) -> usize {
+    [&b"if"[..], b"do", b"case"].iter().map(|k| memchr::memmem::find_iter(b, k).count()).sum()
+}
+
+/// Where a run of more than [`MAX_PAREN_RUN`] `(` (blanks and line
+/// continuations between them allowed) first gets too long.
+fn paren_run_over(b: &[u8]) -> Option<usize> {
     let mut run = 0usize;
-    let mut digits = 0usize;
     let mut i = 0;
     while let Some(&c) = b.get(i) {
         i += 1;
         if c == b'\\' && b.get(i) == Some(&b'\n') {
-            // A line continuation joins the digits on both sides.
             i += 1;
             continue;
         }
@@ -489,28 +539,31 @@ fn guard(text: &str) -> Option<&'static str> {
             _ => run = 0,
         }
         if run > MAX_PAREN_RUN {
-            return Some("script has too many unclosed `(` to parse as shell");
+            return Some(i - 1);
         }
-        // brush unwraps the fd number before `<`/`>` into an i32.
-        if matches!(c, b'<' | b'>') && digits >= 10 {
-            return Some("script has a redirection fd too large to parse as shell");
-        }
-        digits = if c.is_ascii_digit() { digits + 1 } else { 0 };
-    }
-    let (depth, unclosed) = paren_depth(b);
-    if depth > MAX_PAREN_DEPTH {
-        return Some("script nests `(` too deeply to parse as shell");
-    }
-    if unclosed > MAX_UNCLOSED_PARENS {
-        return Some("script has too many unclosed `(` to parse as shell");
-    }
-    if odd_heredoc(b) {
-        return Some("script has a heredoc delimiter the shell parser cannot read");
-    }
-    if heredoc_with_unclosed_bracket(text) {
-        return Some("script has a heredoc and an unclosed bracket, which the shell parser cannot read");
     }
     None
+}
+
+/// How many digits stand right before `at`, line continuations between them
+/// allowed (brush reads `12\<newline>3>` as fd 123).
+fn digits_before(b: &[u8], at: usize) -> usize {
+    let mut n = 0;
+    let mut j = at;
+    while j > 0 {
+        let c = b.get(j - 1).copied().unwrap_or_default();
+        // Every `\` is read as the start of a pair, so a newline after one is
+        // always a continuation.
+        if c == b'\n' && j >= 2 && b.get(j - 2) == Some(&b'\\') {
+            j -= 2;
+        } else if c.is_ascii_digit() {
+            n += 1;
+            j -= 1;
+        } else {
+            break;
+        }
+    }
+    n
 }
 
 /// Whether `text` has a heredoc operator and, outside heredoc bodies, more
@@ -2890,6 +2943,79 @@ mod tests {
             let _ = s.pipe_to_shell();
         }
 
+        /// [`guard`] as it was written first: every check over every byte. The
+        /// quick version must give the same answer.
+        fn guard_by_every_byte(text: &str) -> Option<&'static str> {
+            if text.len() > MAX_PARSE_LEN {
+                return Some("script too long to parse as shell");
+            }
+            if nesting(text) > MAX_NESTING {
+                return Some("script nests too deeply to parse as shell");
+            }
+            let b = text.as_bytes();
+            let mut run = 0usize;
+            let mut digits = 0usize;
+            let mut i = 0;
+            while let Some(&c) = b.get(i) {
+                i += 1;
+                if c == b'\\' && b.get(i) == Some(&b'\n') {
+                    // A line continuation joins the digits on both sides.
+                    i += 1;
+                    continue;
+                }
+                match c {
+                    b'(' => run += 1,
+                    b' ' | b'\t' | b'\n' => {}
+                    _ => run = 0,
+                }
+                if run > MAX_PAREN_RUN {
+                    return Some("script has too many unclosed `(` to parse as shell");
+                }
+                // brush unwraps the fd number before `<`/`>` into an i32.
+                if matches!(c, b'<' | b'>') && digits >= 10 {
+                    return Some("script has a redirection fd too large to parse as shell");
+                }
+                digits = if c.is_ascii_digit() { digits + 1 } else { 0 };
+            }
+            let (depth, unclosed) = paren_depth(b);
+            if depth > MAX_PAREN_DEPTH {
+                return Some("script nests `(` too deeply to parse as shell");
+            }
+            if unclosed > MAX_UNCLOSED_PARENS {
+                return Some("script has too many unclosed `(` to parse as shell");
+            }
+            if odd_heredoc(b) {
+                return Some("script has a heredoc delimiter the shell parser cannot read");
+            }
+            if heredoc_with_unclosed_bracket(text) {
+                return Some("script has a heredoc and an unclosed bracket, which the shell parser cannot read");
+            }
+            None
+        }
+
+        #[test]
+        fn guard_matches_every_byte_guard_on_edge_cases() {
+            let cases = [
+                "(".repeat(11),
+                format!("{}cmd", "( ".repeat(11)),
+                format!("1234567890> x; {}", "(".repeat(11)),
+                format!("{} 1234567890> x", "(".repeat(11)),
+                "12345\\\n67890< x".to_owned(),
+                "12345\\\\\n67890< x".to_owned(),
+                "if ".repeat(41),
+                "do do do".repeat(20),
+                "[".repeat(41),
+                "$(((((echo a".to_owned(),
+                "cat <<EOF\nx\nEOF".to_owned(),
+                "cat <<  EOF".to_owned(),
+                "cat << (EOF\n".to_owned(),
+            ];
+            for c in &cases {
+                assert_eq!(guard(c), guard_by_every_byte(c), "{c:?}");
+            }
+            assert!(cases.iter().filter(|c| guard(c).is_some()).count() >= 9);
+        }
+
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -2898,6 +3024,20 @@ mod tests {
                 let pieces = brush_parser::word::parse(&raw, &ParserOptions::default()).unwrap_or_default();
                 prop_assert_eq!(pieces.len(), 1);
                 prop_assert!(matches!(&pieces[0].piece, WordPiece::Text(t) if *t == raw));
+            }
+
+            #[test]
+            fn guard_matches_every_byte_guard(
+                src in proptest::collection::vec(
+                    prop::sample::select(vec![
+                        "(", ")", "((((((", "{", "}", "[", "]", "<", ">", "<<", "<<-", "<<<", "\\", "\n",
+                        "\\\n", " ", "\t", "1", "23456", "if ", " do ", "case", "fi", "done", "$(", "`",
+                        "EOF", "\r", "$", "a", "x;", "|", "&",
+                    ]),
+                    0..60,
+                ).prop_map(|parts| parts.concat())
+            ) {
+                prop_assert_eq!(guard(&src), guard_by_every_byte(&src), "{:?}", src);
             }
 
             #[test]
