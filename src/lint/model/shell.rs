@@ -482,10 +482,8 @@ fn guard(text: &str) -> Option<&'static str> {
     }
     // `nesting` counts brackets and the words `if`, `case`, `do`; their
     // substrings bound it from above.
-    if opens > MAX_NESTING || opens + keyword_bound(b) > MAX_NESTING {
-        if nesting(text) > MAX_NESTING {
-            return Some("script nests too deeply to parse as shell");
-        }
+    if (opens > MAX_NESTING || opens + keyword_bound(b) > MAX_NESTING) && nesting(text) > MAX_NESTING {
+        return Some("script nests too deeply to parse as shell");
     }
     // A run of more than MAX_PAREN_RUN `(` needs that many `(`; a large fd
     // number needs a `<` or `>`. The first in the text is reported.
