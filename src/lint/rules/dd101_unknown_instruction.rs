@@ -44,8 +44,11 @@ impl Rule for UnknownInstruction {
 
 /// The known keyword within edit distance 2 of `word`, if any.
 fn closest(word: &str) -> Option<&'static str> {
+    let len = word.chars().count();
     Keyword::KNOWN
         .iter()
+        // The distance is at least the difference in length: most words are skipped without computing it.
+        .filter(|k| len.abs_diff(k.as_str().len()) <= 2)
         .map(|k| (distance(word, k.as_str()), k.as_str()))
         .filter(|&(d, _)| d <= 2)
         .min_by_key(|&(d, _)| d)

@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 
 /// Words that make a variable name secret-looking (BuildKit's
@@ -115,7 +115,10 @@ pub(crate) fn find_token(text: &str) -> Option<(&'static str, usize, usize)> {
         "pypi-",
         "-----BEGIN ",
     ];
-    static ANY_LITERAL: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| AhoCorasick::new(LITERALS).ok());
+    // Leftmost-first semantics (the answer to "is any there?" is the same) let the searcher use its SIMD
+    // prefilter (Teddy), several times faster than the automaton the standard semantics need.
+    static ANY_LITERAL: LazyLock<Option<AhoCorasick>> =
+        LazyLock::new(|| AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(LITERALS).ok());
     if ANY_LITERAL.as_ref().is_some_and(|ac| !ac.is_match(text)) {
         return None;
     }
