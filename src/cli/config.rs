@@ -4,7 +4,7 @@
 //! top. `--config` replaces discovery. Results are cached per directory.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
@@ -31,6 +31,8 @@ pub struct ConfigResolver {
     /// The nearest hadolint and drydock config file at or above a canonical directory.
     nearest_hadolint: HashMap<PathBuf, Option<PathBuf>>,
     nearest_drydock: HashMap<PathBuf, Option<PathBuf>>,
+    /// Canonical form of directories as named (see [`Self::canonical`]).
+    canonical: HashMap<PathBuf, PathBuf>,
     /// Applied after any file (CLI flags).
     overrides: Box<dyn Fn(&mut Settings)>,
 }
@@ -54,6 +56,7 @@ impl ConfigResolver {
             by_canonical: HashMap::new(),
             nearest_hadolint: HashMap::new(),
             nearest_drydock: HashMap::new(),
+            canonical: HashMap::new(),
             overrides,
         })
     }
@@ -66,7 +69,7 @@ impl ConfigResolver {
         if let Some(s) = self.by_raw.get(dir) {
             return Ok(Arc::clone(s));
         }
-        let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let canonical = self.canonical(dir);
         let settings = if let Some(s) = self.by_canonical.get(&canonical) {
             Arc::clone(s)
         } else {
@@ -84,6 +87,37 @@ impl ConfigResolver {
         };
         self.by_raw.insert(dir.to_path_buf(), Arc::clone(&settings));
         Ok(settings)
+    }
+}
+
+impl ConfigResolver {
+    /// `dir` made absolute with symlinks resolved, as `canonicalize` does, but memoised by parent: a
+    /// directory that is not a symlink is its parent's canonical form plus its name, which costs one
+    /// `lstat` instead of a `readlink` per component (sibling directories share their parents' walk).
+    /// Paths that end in `.` or `..`, symlinks, and errors take `canonicalize` itself.
+    fn canonical(&mut self, dir: &Path) -> PathBuf {
+        if let Some(known) = self.canonical.get(dir) {
+            return known.clone();
+        }
+        let by_parent = || {
+            if dir.components().any(|c| matches!(c, Component::ParentDir | Component::Prefix(_))) {
+                return None;
+            }
+            // Without `.` components, so that `a/.` is `a` when asking whether it is a symlink.
+            let clean: PathBuf = dir.components().collect();
+            let name = clean.file_name()?.to_owned();
+            if std::fs::symlink_metadata(&clean).ok()?.file_type().is_symlink() {
+                return None;
+            }
+            let parent = clean.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            Some((parent.to_path_buf(), name))
+        };
+        let canonical = match by_parent() {
+            Some((parent, name)) if parent != dir => self.canonical(&parent).join(name),
+            _ => std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()),
+        };
+        self.canonical.insert(dir.to_path_buf(), canonical.clone());
+        canonical
     }
 }
 
@@ -137,6 +171,36 @@ mod tests {
 
     fn resolver() -> ConfigResolver {
         ConfigResolver::new(None, Box::new(|_| {})).unwrap()
+    }
+
+    #[test]
+    fn canonical_matches_canonicalize() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        std::fs::create_dir_all(r.join("real/inner/deep")).unwrap();
+        std::os::unix::fs::symlink(r.join("real"), r.join("link")).unwrap();
+        std::os::unix::fs::symlink("real/inner", r.join("rel")).unwrap();
+        let mut configs = resolver();
+        let dirs = [
+            r.join("real/inner/deep"),
+            r.join("link/inner/deep"),
+            r.join("link/inner"),
+            r.join("link/."),
+            r.join("rel/deep"),
+            r.join("rel/./deep/"),
+            r.join("real/inner/../inner/deep"),
+            PathBuf::from("."),
+            PathBuf::from("src/cli"),
+            PathBuf::from("./src/../src/cli"),
+            PathBuf::from("/"),
+        ];
+        for d in &dirs {
+            assert_eq!(configs.canonical(d), std::fs::canonicalize(d).unwrap(), "{}", d.display());
+            // Memoised: the same answer again.
+            assert_eq!(configs.canonical(d), std::fs::canonicalize(d).unwrap(), "{}", d.display());
+        }
+        // A directory that does not exist stays as named, as before.
+        assert_eq!(configs.canonical(&r.join("missing/x")), r.join("missing/x"));
     }
 
     #[test]
