@@ -40,6 +40,10 @@ struct Target {
 }
 
 /// Runs `drydock lint`; returns the exit code.
+/// Bytes buffered before the report is written. Reports run to megabytes on large trees; this keeps them
+/// to a few dozen writes (with `BufWriter`'s default 8 KiB, every file's piece was a write of its own).
+const OUT_BUFFER: usize = 128 * 1024;
+
 pub fn run(args: &LintArgs) -> Result<u8> {
     let cli_ignore = args.ignore.clone();
     let cli_select = args.select.clone();
@@ -139,9 +143,6 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     let any_diff = !diffs.is_empty();
     // `--fix` on stdin writes the fixed text to stdout, so the report goes to stderr.
     let stdin_fix = args.fix && args.paths.iter().any(|p| p.as_os_str() == "-");
-    // Reports run to megabytes on large trees; a big buffer keeps that to a few dozen writes (with the
-    // default 8 KiB, every file's piece was a write of its own).
-    const OUT_BUFFER: usize = 128 * 1024;
     let mut out: Box<dyn Write> = if stdin_fix {
         Box::new(std::io::BufWriter::with_capacity(OUT_BUFFER, std::io::stderr().lock()))
     } else {
