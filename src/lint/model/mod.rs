@@ -15,7 +15,7 @@ pub mod shell;
 use std::collections::HashMap;
 
 use self::image_ref::ImageRef;
-use self::shell::Script;
+use self::shell::{Script, SimpleCommand, Word};
 use super::parser::{Dockerfile, Instruction, JoinedText, Keyword, Segments};
 use super::source::{TextRange, to_u32};
 
@@ -46,6 +46,10 @@ pub struct Model {
     pub stage_of: Vec<Option<usize>>,
     /// For each instruction (by index), its parsed shell scripts (RUN only).
     pub scripts: Vec<Vec<RunScript>>,
+    /// For each exec-form `RUN` and `ONBUILD RUN` (by index), the scripts it runs: the exec form's words
+    /// as one command (and a `sh -c` body), or `ONBUILD RUN`'s shell form. The model reads none of them;
+    /// rules do (hadolint checks both), and holding them here lets rules borrow every script alike.
+    pub other_scripts: Vec<Vec<RunScript>>,
     /// Every external image reference: FROM, `COPY --from=<image>`,
     /// `RUN --mount=from=<image>`.
     pub images: Vec<ImageUse>,
@@ -460,6 +464,7 @@ impl<'a> Builder<'a> {
             model: Model {
                 stage_of: vec![None; n],
                 scripts: vec![Vec::new(); n],
+                other_scripts: vec![Vec::new(); n],
                 escape: file.escape,
                 ..Model::default()
             },
@@ -545,6 +550,20 @@ impl<'a> Builder<'a> {
             None => self.model.stages.len().checked_sub(1),
         };
         self.shells_and_images();
+        for (i, inst) in file.instructions.iter().enumerate() {
+            let scripts = match inst.keyword {
+                Keyword::Run if inst.json => exec_scripts(inst),
+                Keyword::Onbuild => match inst.sub.as_deref().filter(|s| s.keyword == Keyword::Run) {
+                    Some(sub) if sub.json => exec_scripts(sub),
+                    Some(sub) => shell_form_script(inst, sub),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            if let Some(slot) = self.model.other_scripts.get_mut(i) {
+                *slot = scripts;
+            }
+        }
         self.model
     }
 
@@ -715,6 +734,78 @@ fn is_windows_image(img: &ImageText) -> bool {
     ["windows/servercore", "windowsservercore", "nanoserver", "mcr.microsoft.com/windows"]
         .iter()
         .any(|needle| s.contains(needle))
+}
+
+/// Shells whose `-c` argument is a script, for exec-form RUN.
+const EXEC_SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"];
+
+/// The shell-form script of `ONBUILD RUN …`: the command is the tail of the
+/// outer instruction's joined text; heredoc bodies are appended as the shell
+/// reads them.
+fn shell_form_script(outer: &Instruction, sub: &Instruction) -> Vec<RunScript> {
+    let Some(arg) = sub.args.first() else { return Vec::new() };
+    let text = &outer.text;
+    let trimmed_len = text.text.trim_end().len();
+    let Some(cmd_start) = trimmed_len.checked_sub(arg.value.len()) else { return Vec::new() };
+    let mut map = JoinedText::default();
+    let mut script = String::new();
+    for (k, &(t, s)) in text.segments.iter().enumerate() {
+        let t = t as usize;
+        let seg_end = text.segments.get(k + 1).map_or(trimmed_len, |&(nt, _)| nt as usize);
+        let lo = t.max(cmd_start);
+        let hi = seg_end.min(trimmed_len);
+        if lo >= hi {
+            continue;
+        }
+        map.segments.push((to_u32(script.len()), s + to_u32(lo - t)));
+        script.push_str(text.text.get(lo..hi).unwrap_or_default());
+    }
+    for doc in &outer.heredocs {
+        script.push('\n');
+        map.segments.push((to_u32(script.len()), doc.body_range.start));
+        script.push_str(&doc.content);
+        if doc.terminated {
+            map.segments.push((to_u32(script.len()), doc.body_range.end));
+            script.push_str(&doc.name);
+        }
+    }
+    let parsed = shell::parse_script(&script);
+    vec![RunScript { text: script, script: parsed, map, origin: ScriptOrigin::ShellForm }]
+}
+
+/// Exec-form `RUN ["prog", "arg"…]`: one command whose words are the JSON
+/// strings; for `["sh", "-c", "script"]` the script is parsed too, mapped into
+/// the string when it has no JSON escapes.
+fn exec_scripts(inst: &Instruction) -> Vec<RunScript> {
+    let identity = JoinedText { text: String::new(), segments: Segments::one((0, 0)) };
+    let argv: Vec<Word> =
+        inst.args.iter().map(|a| Word { text: a.value.clone(), raw: a.value.clone(), range: a.range }).collect();
+    let Some(range) = inst.args.first().map(|a| a.range).map(|r| inst.args.iter().fold(r, |acc, a| acc.cover(a.range)))
+    else {
+        return Vec::new();
+    };
+    let cmd = SimpleCommand { argv, range, ..SimpleCommand::default() };
+    let mut out = vec![RunScript {
+        text: String::new(),
+        script: Script { commands: vec![cmd], ..Script::default() },
+        map: identity,
+        origin: ScriptOrigin::ShellForm,
+    }];
+    if let [exe, flag, body, ..] = inst.args.as_slice()
+        && EXEC_SHELLS.contains(&exe.value.rsplit('/').next().unwrap_or(&exe.value))
+        && flag.value.starts_with('-')
+        && flag.value.ends_with('c')
+        && body.range.len() as usize == body.value.len() + 2
+    {
+        let map = JoinedText { text: String::new(), segments: Segments::one((0, body.range.start + 1)) };
+        out.push(RunScript {
+            text: body.value.clone(),
+            script: shell::parse_script(&body.value),
+            map,
+            origin: ScriptOrigin::ShellForm,
+        });
+    }
+    out
 }
 
 const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];

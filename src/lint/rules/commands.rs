@@ -7,13 +7,12 @@
 //! hands out their simple commands. It also holds a small option parser, so each
 //! rule only lists which options of its tool take a value.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 
-use crate::lint::model::shell::{self, Script, SimpleCommand, Word};
-use crate::lint::model::{Model, RunScript, ScriptOrigin};
-use crate::lint::parser::{Dockerfile, Instruction, JoinedText, Keyword, Segments};
-use crate::lint::source::{TextRange, to_u32};
+use crate::lint::model::shell::{SimpleCommand, Word};
+use crate::lint::model::{Model, RunScript};
+use crate::lint::parser::{Dockerfile, Keyword};
+use crate::lint::source::TextRange;
 
 /// Shells whose `-c` argument is a script, for exec-form RUN.
 const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"];
@@ -25,7 +24,10 @@ pub(crate) struct InstScripts<'a> {
     /// Whether the instruction is `ONBUILD RUN` (it runs in child builds).
     pub onbuild: bool,
     /// The scripts, shell form first.
-    pub scripts: Cow<'a, [RunScript]>,
+    pub scripts: &'a [RunScript],
+    /// Every simple command of the scripts (see [`InstScripts::commands`]), gathered once: most rules walk
+    /// them, and gathering them per rule was a hundred thousand allocations on the corpus.
+    cmds: Vec<RunCmd<'a>>,
 }
 
 /// One simple command of a RUN, with the script it came from.
@@ -109,28 +111,36 @@ impl<'s> RunCmd<'s> {
     }
 }
 
-impl InstScripts<'_> {
+impl<'a> InstScripts<'a> {
+    fn new(inst: usize, onbuild: bool, scripts: &'a [RunScript]) -> Self {
+        Self { inst, onbuild, scripts, cmds: gather(scripts) }
+    }
+
     /// Every simple command of the instruction, in order. A command that two
     /// scripts share (a substitution in a heredoc body that is also run as a
     /// script) is listed once.
-    pub fn commands(&self) -> Vec<RunCmd<'_>> {
-        if let [script] = self.scripts.as_ref() {
-            // One script: nothing to deduplicate.
-            return script.script.commands.iter().map(|cmd| RunCmd { script, cmd }).collect();
-        }
-        let mut seen: HashSet<(TextRange, Vec<&str>)> = HashSet::new();
-        let mut out = Vec::new();
-        for (si, script) in self.scripts.iter().enumerate() {
-            for cmd in &script.script.commands {
-                let key = (script.source_range(cmd.range), cmd.argv.iter().map(|w| w.text.as_str()).collect());
-                if !seen.insert(key) && si > 0 {
-                    continue;
-                }
-                out.push(RunCmd { script, cmd });
-            }
-        }
-        out
+    pub fn commands(&self) -> &[RunCmd<'a>] {
+        &self.cmds
     }
+}
+
+fn gather(scripts: &[RunScript]) -> Vec<RunCmd<'_>> {
+    if let [script] = scripts {
+        // One script: nothing to deduplicate.
+        return script.script.commands.iter().map(|cmd| RunCmd { script, cmd }).collect();
+    }
+    let mut seen: HashSet<(TextRange, Vec<&str>)> = HashSet::new();
+    let mut out = Vec::new();
+    for (si, script) in scripts.iter().enumerate() {
+        for cmd in &script.script.commands {
+            let key = (script.source_range(cmd.range), cmd.argv.iter().map(|w| w.text.as_str()).collect());
+            if !seen.insert(key) && si > 0 {
+                continue;
+            }
+            out.push(RunCmd { script, cmd });
+        }
+    }
+    out
 }
 
 /// The scripts of every `RUN` and `ONBUILD RUN` in the file, in file order
@@ -147,21 +157,24 @@ pub(crate) fn run_scripts<'a>(file: &'a Dockerfile, model: &'a Model) -> Vec<Ins
             // A non-POSIX exec form falls through to the next arm, which finds no
             // parsed script for it.
             Keyword::Run if inst.json && posix_at(file, model, i, last_shell) => {
-                out.push(InstScripts { inst: i, onbuild: false, scripts: Cow::Owned(exec_scripts(inst)) });
+                if let Some(scripts) = model.other_scripts.get(i) {
+                    out.push(InstScripts::new(i, false, scripts));
+                }
             }
             Keyword::Run => {
                 if let Some(scripts) = model.scripts.get(i).filter(|s| !s.is_empty()) {
-                    out.push(InstScripts { inst: i, onbuild: false, scripts: Cow::Borrowed(scripts) });
+                    out.push(InstScripts::new(i, false, scripts));
                 }
             }
             Keyword::Onbuild => {
-                let Some(sub) = inst.sub.as_deref().filter(|s| s.keyword == Keyword::Run) else { continue };
+                if inst.sub.as_deref().is_none_or(|s| s.keyword != Keyword::Run) {
+                    continue;
+                }
                 if !posix_at(file, model, i, last_shell) {
                     continue;
                 }
-                let scripts = if sub.json { exec_scripts(sub) } else { shell_form_script(inst, sub) };
-                if !scripts.is_empty() {
-                    out.push(InstScripts { inst: i, onbuild: true, scripts: Cow::Owned(scripts) });
+                if let Some(scripts) = model.other_scripts.get(i).filter(|s| !s.is_empty()) {
+                    out.push(InstScripts::new(i, true, scripts));
                 }
             }
             Keyword::Shell => last_shell = Some(i),
@@ -200,75 +213,6 @@ fn posix_at(file: &Dockerfile, model: &Model, at: usize, last_shell: Option<usiz
         }),
         None => stage.posix_shell,
     }
-}
-
-/// The shell-form script of `ONBUILD RUN …`: the command is the tail of the
-/// outer instruction's joined text; heredoc bodies are appended as the shell
-/// reads them.
-fn shell_form_script(outer: &Instruction, sub: &Instruction) -> Vec<RunScript> {
-    let Some(arg) = sub.args.first() else { return Vec::new() };
-    let text = &outer.text;
-    let trimmed_len = text.text.trim_end().len();
-    let Some(cmd_start) = trimmed_len.checked_sub(arg.value.len()) else { return Vec::new() };
-    let mut map = JoinedText::default();
-    let mut script = String::new();
-    for (k, &(t, s)) in text.segments.iter().enumerate() {
-        let t = t as usize;
-        let seg_end = text.segments.get(k + 1).map_or(trimmed_len, |&(nt, _)| nt as usize);
-        let lo = t.max(cmd_start);
-        let hi = seg_end.min(trimmed_len);
-        if lo >= hi {
-            continue;
-        }
-        map.segments.push((to_u32(script.len()), s + to_u32(lo - t)));
-        script.push_str(text.text.get(lo..hi).unwrap_or_default());
-    }
-    for doc in &outer.heredocs {
-        script.push('\n');
-        map.segments.push((to_u32(script.len()), doc.body_range.start));
-        script.push_str(&doc.content);
-        if doc.terminated {
-            map.segments.push((to_u32(script.len()), doc.body_range.end));
-            script.push_str(&doc.name);
-        }
-    }
-    let parsed = shell::parse_script(&script);
-    vec![RunScript { text: script, script: parsed, map, origin: ScriptOrigin::ShellForm }]
-}
-
-/// Exec-form `RUN ["prog", "arg"…]`: one command whose words are the JSON
-/// strings; for `["sh", "-c", "script"]` the script is parsed too, mapped into
-/// the string when it has no JSON escapes.
-fn exec_scripts(inst: &Instruction) -> Vec<RunScript> {
-    let identity = JoinedText { text: String::new(), segments: Segments::one((0, 0)) };
-    let argv: Vec<Word> =
-        inst.args.iter().map(|a| Word { text: a.value.clone(), raw: a.value.clone(), range: a.range }).collect();
-    let Some(range) = inst.args.first().map(|a| a.range).map(|r| inst.args.iter().fold(r, |acc, a| acc.cover(a.range)))
-    else {
-        return Vec::new();
-    };
-    let cmd = SimpleCommand { argv, range, ..SimpleCommand::default() };
-    let mut out = vec![RunScript {
-        text: String::new(),
-        script: Script { commands: vec![cmd], ..Script::default() },
-        map: identity,
-        origin: ScriptOrigin::ShellForm,
-    }];
-    if let [exe, flag, body, ..] = inst.args.as_slice()
-        && SHELLS.contains(&exe.value.rsplit('/').next().unwrap_or(&exe.value))
-        && flag.value.starts_with('-')
-        && flag.value.ends_with('c')
-        && body.range.len() as usize == body.value.len() + 2
-    {
-        let map = JoinedText { text: String::new(), segments: Segments::one((0, body.range.start + 1)) };
-        out.push(RunScript {
-            text: body.value.clone(),
-            script: shell::parse_script(&body.value),
-            map,
-            origin: ScriptOrigin::ShellForm,
-        });
-    }
-    out
 }
 
 /// Which options of a tool take a value (so the value is not taken for an operand).
@@ -406,7 +350,8 @@ pub(crate) fn list(names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lint::parser::parse;
+    use crate::lint::model::{ScriptOrigin, shell};
+    use crate::lint::parser::{JoinedText, Segments, parse};
 
     const NONE: OptSpec<'static> = OptSpec { short: "", long: &[] };
 

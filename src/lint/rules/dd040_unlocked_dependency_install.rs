@@ -239,17 +239,17 @@ impl Rule for UnlockedDependencyInstall {
                 let found = match c.name() {
                     "npm" => npm(&parse_args(c.args(), NPM)),
                     "yarn" => {
-                        yarn(&c, &parse_args(c.args(), YARN), env_true(&c, scope, "YARN_ENABLE_IMMUTABLE_INSTALLS"))
+                        yarn(c, &parse_args(c.args(), YARN), env_true(c, scope, "YARN_ENABLE_IMMUTABLE_INSTALLS"))
                     }
                     "pnpm" => pnpm(&parse_args(c.args(), YARN)),
                     "cargo" => cargo(&parse_args(c.args(), CARGO)),
                     "bundle" | "bundler" => {
-                        bundle_frozen |= sets_bundle_frozen(&c);
-                        let env = ["BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"].iter().any(|v| env_true(&c, scope, v));
+                        bundle_frozen |= sets_bundle_frozen(c);
+                        let env = ["BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"].iter().any(|v| env_true(c, scope, v));
                         bundle(&parse_args(c.args(), BUNDLE), bundle_frozen || env)
                     }
                     "composer" => composer(&parse_args(c.args(), OptSpec { short: "d", long: &["working-dir"] })),
-                    _ => c.pip_args().and_then(|args| pip(args, env_true(&c, scope, "PIP_REQUIRE_HASHES"))),
+                    _ => c.pip_args().and_then(|args| pip(args, env_true(c, scope, "PIP_REQUIRE_HASHES"))),
                 };
                 if let Some(f) = found {
                     cx.report(self, c.span_to(f.last), f.message).help(f.help);

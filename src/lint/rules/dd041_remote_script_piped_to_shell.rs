@@ -52,7 +52,7 @@ impl Rule for RemoteScriptPipedToShell {
             // A heredoc run as a script is parsed twice (in the shell-form text
             // and on its own): report each download once.
             let mut seen: HashSet<TextRange> = HashSet::new();
-            for script in run.scripts.iter() {
+            for script in run.scripts {
                 for hit in script.script.pipe_to_shell() {
                     let (Some(dl), Some(sh)) =
                         (script.script.commands.get(hit.downloader), script.script.commands.get(hit.shell))

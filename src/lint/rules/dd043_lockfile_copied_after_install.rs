@@ -229,7 +229,7 @@ impl Rule for LockfileCopiedAfterInstall {
                 continue;
             }
             for c in run.commands() {
-                let Some(eco) = ecosystem(&c) else { continue };
+                let Some(eco) = ecosystem(c) else { continue };
                 let index = indexes.entry(eco.lockfiles[0]).or_insert_with(|| {
                     let sources = sources.get_or_insert_with(|| file.instructions.iter().map(copy_sources).collect());
                     EcoIndex::new(model, sources, eco)

@@ -253,7 +253,7 @@ impl Rule for TlsVerificationDisabled {
         }
         for run in cx.run_scripts().iter() {
             for c in run.commands() {
-                for (range, message, help) in check_command(&c) {
+                for (range, message, help) in check_command(c) {
                     cx.report(self, range, message).help(help);
                 }
             }

@@ -129,7 +129,7 @@ impl Rule for PackageSignatureCheckDisabled {
     fn check_file(&self, cx: &mut Context<'_>) {
         for run in cx.run_scripts().iter() {
             for c in run.commands() {
-                if let Some((range, message, help)) = check_command(&c) {
+                if let Some((range, message, help)) = check_command(c) {
                     cx.report(self, range, message).help(help);
                 }
             }

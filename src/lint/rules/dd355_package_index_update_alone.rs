@@ -49,7 +49,7 @@ impl Rule for PackageIndexUpdateAlone {
                 "apk" => Some("apk"),
                 _ => None,
             };
-            for c in &cmds {
+            for c in cmds {
                 let Some(fam) = family(c.name()) else { continue };
                 if sub(c).as_deref() != Some("update") {
                     continue;

@@ -64,7 +64,7 @@ impl Rule for AptGetWithoutYes {
                 let diag = cx
                     .report(self, c.span_to(Some(sub)), "`apt-get install` without `-y`")
                     .help("add `-y`: the build cannot answer apt's confirmation prompt");
-                if let Some(edit) = insert_after(src, &c, sub, "-y") {
+                if let Some(edit) = insert_after(src, c, sub, "-y") {
                     diag.fix(Fix::safe([edit]));
                 }
             }

@@ -63,7 +63,7 @@ impl Rule for AptGetInstallRecommends {
                 let diag = cx
                     .report(self, c.span_to(Some(sub)), "`apt-get install` without `--no-install-recommends`")
                     .help("add `--no-install-recommends` and name the recommended packages you really need");
-                if let Some(edit) = insert_after(src, &c, sub, "--no-install-recommends") {
+                if let Some(edit) = insert_after(src, c, sub, "--no-install-recommends") {
                     diag.fix(Fix::unsafe_([edit]));
                 }
             }

@@ -61,7 +61,7 @@ impl Rule for ApkAddWithoutNoCache {
                 let diag = cx
                     .report(self, c.span_to(Some(sub)), "`apk add` without `--no-cache`")
                     .help("add `--no-cache` so the package index is not kept in the layer");
-                if let Some(edit) = insert_after(src, &c, sub, "--no-cache") {
+                if let Some(edit) = insert_after(src, c, sub, "--no-cache") {
                     diag.fix(Fix::safe([edit]));
                 }
             }

@@ -76,7 +76,7 @@ impl Rule for AptInsteadOfAptGet {
                     .help("use `apt-get` (or `apt-cache` to query packages), whose interface is stable");
                 let Some(stem) = word.raw.strip_suffix("apt") else { continue };
                 if sub.is_some_and(|s| SHARED.contains(&s))
-                    && let Some(edit) = replace_word(src, &c, word, &format!("{stem}apt-get"))
+                    && let Some(edit) = replace_word(src, c, word, &format!("{stem}apt-get"))
                 {
                     diag.fix(Fix::safe([edit]));
                 }

@@ -65,7 +65,7 @@ pub(super) fn report_missing_assume_yes(rule: &dyn Rule, cx: &mut Context<'_>, t
             let diag = cx
                 .report(rule, c.span_to(Some(sub)), format!("`{tool} {}` without `-y`", sub.text))
                 .help(format!("add `-y`: the build cannot answer {manager}'s confirmation prompt"));
-            if let Some(edit) = insert_after(src, &c, sub, "-y") {
+            if let Some(edit) = insert_after(src, c, sub, "-y") {
                 diag.fix(Fix::safe([edit]));
             }
         }

@@ -68,7 +68,7 @@ impl Rule for ZypperWithoutNonInteractive {
                         format!("`zypper {}` without a non-interactive switch", sub.text),
                     )
                     .help("add `-n` (`zypper -n …`) or `-y` after the subcommand: the build cannot answer prompts");
-                if let Some(edit) = c.cmd.effective().first().and_then(|name| insert_after(src, &c, name, "-n")) {
+                if let Some(edit) = c.cmd.effective().first().and_then(|name| insert_after(src, c, name, "-n")) {
                     diag.fix(Fix::safe([edit]));
                 }
             }

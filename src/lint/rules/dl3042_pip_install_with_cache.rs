@@ -71,7 +71,7 @@ impl Rule for PipInstallWithCache {
                 let diag = cx
                     .report(self, c.span_to(Some(sub)), "`pip install` keeps its download cache in the image")
                     .help("add `--no-cache-dir` (or set `ENV PIP_NO_CACHE_DIR=1`, or use a cache mount on `/root/.cache/pip`)");
-                if let Some(edit) = insert_after(src, &c, sub, "--no-cache-dir") {
+                if let Some(edit) = insert_after(src, c, sub, "--no-cache-dir") {
                     diag.fix(Fix::safe([edit]));
                 }
             }

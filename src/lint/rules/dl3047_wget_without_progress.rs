@@ -63,7 +63,7 @@ impl Rule for WgetWithoutProgress {
                 let diag = cx
                     .report(self, c.word_range(name), "`wget` without `--progress` floods the build log")
                     .help("add `--progress=dot:giga`, or `-nv` / `-q` for less output");
-                if let Some(edit) = insert_after(src, &c, name, "--progress=dot:giga") {
+                if let Some(edit) = insert_after(src, c, name, "--progress=dot:giga") {
                     let busybox = *busybox.get_or_insert_with(|| maybe_busybox(model, run.inst));
                     diag.fix(if busybox { Fix::unsafe_([edit]) } else { Fix::safe([edit]) });
                 }
