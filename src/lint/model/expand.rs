@@ -63,6 +63,25 @@ pub struct Lexed {
 /// Runs the lexer. With `lookup`, variables are expanded; without it, every
 /// `$…` expression is kept exactly as written and nothing counts as unset.
 pub fn lex(input: &str, escape: char, lookup: Option<Lookup<'_>>) -> Lexed {
+    if is_plain(input, escape) {
+        return Lexed { value: input.to_owned(), words: plain_words(input), unset: Vec::new(), error: None };
+    }
+    lex_chars(input, escape, lookup)
+}
+
+/// Whether `input` has nothing for the lexer to do: no `$`, quote or escape character. Its value is then
+/// itself and its words are its whitespace-separated pieces (most ENV values, LABELs and paths are).
+fn is_plain(input: &str, escape: char) -> bool {
+    !input.contains(['$', '\'', '"', escape])
+}
+
+/// The words of a plain input (see [`is_plain`]), as the lexer splits them.
+fn plain_words(input: &str) -> Vec<String> {
+    input.split_whitespace().map(str::to_owned).collect()
+}
+
+/// The lexer proper, one character at a time.
+fn lex_chars(input: &str, escape: char, lookup: Option<Lookup<'_>>) -> Lexed {
     let mut lexer = Lexer {
         src: input.chars().collect(),
         pos: 0,
@@ -80,7 +99,10 @@ pub fn lex(input: &str, escape: char, lookup: Option<Lookup<'_>>) -> Lexed {
 /// Expands one word, like `BuildKit`'s `ProcessWord`: quotes removed, escapes
 /// applied, variables substituted through `lookup`.
 pub fn expand(word: &str, escape: char, lookup: Lookup<'_>) -> Expanded {
-    let lexed = lex(word, escape, Some(lookup));
+    if is_plain(word, escape) {
+        return Expanded { value: word.to_owned(), unset: Vec::new(), error: None };
+    }
+    let lexed = lex_chars(word, escape, Some(lookup));
     Expanded { value: lexed.value, unset: lexed.unset, error: lexed.error }
 }
 
@@ -100,7 +122,10 @@ pub fn split_words_with(s: &str, escape: char, lookup: Lookup<'_>) -> Vec<String
 /// variables (`$X` stays `$X`); used for ENV and LABEL values. Because the
 /// escape is removed, `\$X` also becomes `$X`.
 pub fn unquote(s: &str, escape: char) -> String {
-    lex(s, escape, None).value
+    if is_plain(s, escape) {
+        return s.to_owned();
+    }
+    lex_chars(s, escape, None).value
 }
 
 /// Accumulates `ProcessWords` output: characters from unquoted text and from
@@ -938,6 +963,22 @@ mod tests {
                 let words = split_words_with(&s, escape, &lookup);
                 prop_assert!(words.iter().all(|w| !w.is_empty()));
                 let _ = (e, unquote(&s, escape), split_words(&s, escape));
+            }
+
+            #[test]
+            fn plain_path_matches_the_lexer(
+                s in "[a-zA-Z0-9_./:=\\-\t\n\r \u{a0}\u{2003}\u{3000}é$'\"`\\\\]{0,40}",
+                backtick in any::<bool>(),
+            ) {
+                let escape = if backtick { '`' } else { '\\' };
+                // Every entry point gives what the character lexer gives, whether or not the input is plain.
+                let full = lex_chars(&s, escape, Some(&lookup));
+                prop_assert_eq!(lex(&s, escape, Some(&lookup)), full.clone());
+                let e = expand(&s, escape, &lookup);
+                prop_assert_eq!((e.value, e.unset, e.error), (full.value, full.unset, full.error));
+                let bare = lex_chars(&s, escape, None);
+                prop_assert_eq!(unquote(&s, escape), bare.value);
+                prop_assert_eq!(split_words(&s, escape), bare.words);
             }
 
             #[test]

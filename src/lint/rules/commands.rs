@@ -228,9 +228,9 @@ pub(crate) struct OptSpec<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Opt<'w> {
     /// The name without dashes: one letter for short options.
-    pub name: String,
+    pub name: &'w str,
     /// The value, from `--name=value`, `-nVALUE` or the next word.
-    pub value: Option<String>,
+    pub value: Option<&'w str>,
     /// The word the option starts in.
     pub word: &'w Word,
 }
@@ -247,12 +247,12 @@ pub(crate) struct Parsed<'w> {
 impl Parsed<'_> {
     /// Whether any option named in `names` was given.
     pub fn has(&self, names: &[&str]) -> bool {
-        self.opts.iter().any(|o| names.contains(&o.name.as_str()))
+        self.opts.iter().any(|o| names.contains(&o.name))
     }
 
     /// The value of the last option named in `names`.
     pub fn value(&self, names: &[&str]) -> Option<&str> {
-        self.opts.iter().rev().find(|o| names.contains(&o.name.as_str())).and_then(|o| o.value.as_deref())
+        self.opts.iter().rev().find(|o| names.contains(&o.name)).and_then(|o| o.value)
     }
 }
 
@@ -270,15 +270,15 @@ pub(crate) fn parse_args<'w>(args: &'w [Word], spec: OptSpec<'_>) -> Parsed<'w> 
         }
         if let Some(long) = t.strip_prefix("--") {
             let (name, value) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
+                Some((n, v)) => (n, Some(v)),
                 None if spec.long.contains(&long) => {
-                    let v = args.get(i).map(|n| n.text.clone());
+                    let v = args.get(i).map(|n| n.text.as_str());
                     i += 1;
                     (long, v)
                 }
                 None => (long, None),
             };
-            out.opts.push(Opt { name: name.to_string(), value, word: w });
+            out.opts.push(Opt { name, value, word: w });
             continue;
         }
         let Some(cluster) = t.strip_prefix('-').filter(|c| !c.is_empty()) else {
@@ -286,26 +286,27 @@ pub(crate) fn parse_args<'w>(args: &'w [Word], spec: OptSpec<'_>) -> Parsed<'w> 
             continue;
         };
         for (at, c) in cluster.char_indices() {
-            let rest = &cluster[at + c.len_utf8()..];
+            let name = cluster.get(at..at + c.len_utf8()).unwrap_or_default();
+            let rest = cluster.get(at + c.len_utf8()..).unwrap_or_default();
             if c == '=' {
                 break;
             }
             if spec.short.contains(c) || rest.starts_with('=') {
                 let value = if let Some(v) = rest.strip_prefix('=') {
-                    Some(v.to_string())
+                    Some(v)
                 } else if !rest.is_empty() {
-                    Some(rest.to_string())
+                    Some(rest)
                 } else if spec.short.contains(c) {
-                    let v = args.get(i).map(|n| n.text.clone());
+                    let v = args.get(i).map(|n| n.text.as_str());
                     i += 1;
                     v
                 } else {
                     None
                 };
-                out.opts.push(Opt { name: c.to_string(), value, word: w });
+                out.opts.push(Opt { name, value, word: w });
                 break;
             }
-            out.opts.push(Opt { name: c.to_string(), value: None, word: w });
+            out.opts.push(Opt { name, value: None, word: w });
         }
     }
     out

@@ -134,8 +134,7 @@ fn check_command(c: &RunCmd<'_>) -> Vec<(TextRange, String, &'static str)> {
     match name {
         "curl" => {
             let parsed = parse_args(args, CURL);
-            if let Some(o) = parsed.opts.iter().find(|o| matches!(o.name.as_str(), "k" | "insecure" | "proxy-insecure"))
-            {
+            if let Some(o) = parsed.opts.iter().find(|o| matches!(o.name, "k" | "insecure" | "proxy-insecure")) {
                 let flag = if o.name == "k" { "-k".to_owned() } else { format!("--{}", o.name) };
                 out.push((
                     c.word_range(o.word),

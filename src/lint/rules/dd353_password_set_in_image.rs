@@ -51,7 +51,7 @@ impl Rule for PasswordSetInImage {
                             .iter()
                             .find(|o| {
                                 (o.name == "p" || o.name == "password")
-                                    && o.value.as_deref().is_some_and(|v| !v.is_empty() && v != "*" && v != "!")
+                                    && o.value.is_some_and(|v| !v.is_empty() && v != "*" && v != "!")
                             })
                             .map(|o| {
                                 (

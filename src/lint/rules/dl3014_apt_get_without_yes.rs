@@ -53,7 +53,7 @@ impl Rule for AptGetWithoutYes {
                 let Some(sub) = parsed.operands.first().filter(|w| w.text == "install") else { continue };
                 let assume_yes = parsed.opts.iter().any(|o| {
                     o.name == "o"
-                        && o.value.as_deref().is_some_and(|v| {
+                        && o.value.is_some_and(|v| {
                             let v = v.to_ascii_lowercase();
                             v.starts_with("apt::get::assume-yes=") && !v.ends_with("=false") && !v.ends_with("=0")
                         })

@@ -51,7 +51,7 @@ impl Rule for AptGetInstallRecommends {
                 let Some(sub) = parsed.operands.first().filter(|w| w.text == "install") else { continue };
                 let off_by_option = parsed.opts.iter().any(|o| {
                     o.name == "o"
-                        && o.value.as_deref().is_some_and(|v| {
+                        && o.value.is_some_and(|v| {
                             let v = v.to_ascii_lowercase();
                             v == "apt::install-recommends=false" || v == "apt::install-recommends=0"
                         })

@@ -55,7 +55,7 @@ impl Rule for ZypperWithoutNonInteractive {
                     continue;
                 };
                 let global = |names: &[&str]| {
-                    parsed.opts.iter().any(|o| o.word.range.start < sub.range.start && names.contains(&o.name.as_str()))
+                    parsed.opts.iter().any(|o| o.word.range.start < sub.range.start && names.contains(&o.name))
                 };
                 // `-n` after the subcommand is `--name`, not `--non-interactive`.
                 if parsed.has(&["y", "no-confirm"]) || global(&["n", "non-interactive"]) {

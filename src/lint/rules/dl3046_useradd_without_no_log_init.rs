@@ -41,10 +41,10 @@ impl Rule for UseraddWithoutNoLogInit {
                 if parsed.has(&["l", "no-log-init"]) {
                     continue;
                 }
-                let Some(uid) = parsed.opts.iter().rev().find(|o| matches!(o.name.as_str(), "u" | "uid")) else {
+                let Some(uid) = parsed.opts.iter().rev().find(|o| matches!(o.name, "u" | "uid")) else {
                     continue;
                 };
-                let Some(value) = uid.value.as_deref().filter(|v| v.chars().count() > 5 && !is_dynamic(v)) else {
+                let Some(value) = uid.value.filter(|v| v.chars().count() > 5 && !is_dynamic(v)) else {
                     continue;
                 };
                 cx.report(
