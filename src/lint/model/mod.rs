@@ -778,8 +778,7 @@ fn shell_form_script(outer: &Instruction, sub: &Instruction) -> Vec<RunScript> {
 /// the string when it has no JSON escapes.
 fn exec_scripts(inst: &Instruction) -> Vec<RunScript> {
     let identity = JoinedText { text: String::new(), segments: Segments::one((0, 0)) };
-    let argv: Vec<Word> =
-        inst.args.iter().map(|a| Word { text: a.value.clone(), raw: a.value.clone(), range: a.range }).collect();
+    let argv: Vec<Word> = inst.args.iter().map(|a| Word::plain(a.value.clone(), a.range)).collect();
     let Some(range) = inst.args.first().map(|a| a.range).map(|r| inst.args.iter().fold(r, |acc, a| acc.cover(a.range)))
     else {
         return Vec::new();

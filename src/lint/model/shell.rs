@@ -155,12 +155,31 @@ pub struct Word {
     /// The word with quotes removed and escapes resolved; expansions (`$V`,
     /// `${V:-x}`, `$(…)`, `~`) are kept literally.
     pub text: String,
-    /// The word as written in the script.
-    pub raw: String,
+    /// The word as written in the script, when that differs from `text` (most
+    /// words have no quotes: one string, not two). See [`Word::raw`].
+    raw: Option<String>,
     /// Span in the script (bytes). Words of a script that is not written
     /// verbatim in the text (such as an escaped `sh -c "…"` argument) carry the
     /// span of the enclosing word.
     pub range: TextRange,
+}
+
+impl Word {
+    /// A word whose text (quotes removed) is `text` and which is written `raw`.
+    pub fn new(text: String, raw: String, range: TextRange) -> Self {
+        let raw = (raw != text).then_some(raw);
+        Self { text, raw, range }
+    }
+
+    /// A word written as its text (no quotes or escapes).
+    pub fn plain(text: String, range: TextRange) -> Self {
+        Self { text, raw: None, range }
+    }
+
+    /// The word as written in the script.
+    pub fn raw(&self) -> &str {
+        self.raw.as_deref().unwrap_or(&self.text)
+    }
 }
 
 /// The operator of a redirection.
@@ -1644,11 +1663,9 @@ fn redirect<'a>(u: &Unit, r: &'a ast::IoRedirect, jobs: &mut Vec<(usize, Job<'a>
                     push_scan(&b, jobs);
                     Some(b)
                 }
-                ast::IoFileRedirectTarget::Fd(n) => Some(Built {
-                    word: Word { text: n.to_string(), raw: n.to_string(), range: u.map.empty() },
-                    local: None,
-                    pieces: None,
-                }),
+                ast::IoFileRedirectTarget::Fd(n) => {
+                    Some(Built { word: Word::plain(n.to_string(), u.map.empty()), local: None, pieces: None })
+                }
                 ast::IoFileRedirectTarget::ProcessSubstitution(_, sub) => {
                     let b = process_word(u, sub);
                     jobs.push((b.local.as_ref().map_or(0, |l| l.start), Job::Proc(sub)));
@@ -1736,11 +1753,7 @@ fn process_word(u: &Unit, sub: &ast::SubshellCommand) -> Built {
         start..l.end
     });
     let raw = local.clone().and_then(|l| u.text.get(l)).unwrap_or("<(…)").to_owned();
-    Built {
-        word: Word { text: raw.clone(), raw, range: local.clone().map_or_else(|| u.map.empty(), |l| u.span(l)) },
-        local,
-        pieces: None,
-    }
+    Built { word: Word::plain(raw, local.clone().map_or_else(|| u.map.empty(), |l| u.span(l))), local, pieces: None }
 }
 
 /// A word brush parsed, with quotes removed.
@@ -1753,9 +1766,13 @@ fn built_word(u: &Unit, w: &ast::Word) -> Built {
 
 /// A word the fast path read.
 fn fast_word(u: &Unit, w: fast::FastWord) -> Built {
-    let raw = u.text.get(w.start..w.end).unwrap_or("").to_owned();
-    let text = w.text.unwrap_or_else(|| raw.clone());
-    Built { word: Word { text, raw, range: u.span(w.start..w.end) }, local: Some(w.start..w.end), pieces: None }
+    let raw = u.text.get(w.start..w.end).unwrap_or("");
+    let range = u.span(w.start..w.end);
+    let word = match w.text {
+        Some(text) => Word::new(text, raw.to_owned(), range),
+        None => Word::plain(raw.to_owned(), range),
+    };
+    Built { word, local: Some(w.start..w.end), pieces: None }
 }
 
 /// Queues the command substitutions of a word the fast path read; returns
@@ -1781,7 +1798,7 @@ fn built_from(raw: String, local: Option<Range<usize>>, range: TextRange) -> Bui
         // nothing to scan for substitutions, so no pieces are kept (they are
         // only read by `push_scan` and `sh_c_job`, where none and one text
         // piece mean the same).
-        return Built { word: Word { text: raw.clone(), raw, range }, local, pieces: None };
+        return Built { word: Word::plain(raw, range), local, pieces: None };
     }
     let pieces = parse_word(&raw);
     let text = match &pieces {
@@ -1792,7 +1809,7 @@ fn built_from(raw: String, local: Option<Range<usize>>, range: TextRange) -> Bui
         }
         None => simple_unquote(&raw),
     };
-    Built { word: Word { text, raw, range }, local, pieces }
+    Built { word: Word::new(text, raw, range), local, pieces }
 }
 
 /// Whether `raw` is one literal piece for the shell: no quotes, escapes,
@@ -1808,13 +1825,16 @@ fn is_plain_word(raw: &str) -> bool {
 
 /// Queues the substitutions of a word, if it may have any.
 fn push_scan(b: &Built, jobs: &mut Vec<(usize, Job<'_>)>) {
-    let raw = &b.word.raw;
+    let raw = b.word.raw();
     if !may_substitute(raw) {
         return;
     }
     let Some(pieces) = &b.pieces else { return };
     let local = b.local.as_ref().map(|l| l.start);
-    jobs.push((local.unwrap_or(0), Job::Scan { raw: raw.clone(), local, range: b.word.range, pieces: pieces.clone() }));
+    jobs.push((
+        local.unwrap_or(0),
+        Job::Scan { raw: raw.to_owned(), local, range: b.word.range, pieces: pieces.clone() },
+    ));
 }
 
 /// Whether `s` holds `$(` or a backtick.
@@ -1836,7 +1856,7 @@ fn sh_c_job(
         return None;
     }
     let text = word.text.clone();
-    let raw = word.raw.as_str();
+    let raw = word.raw();
     let offset = if raw == text {
         Some(0)
     } else if raw.len() == text.len() + 2
@@ -2255,12 +2275,12 @@ fn fallback_draft<'a>(u: &Unit, c: &FbCommand, bodies: &[Range<usize>], body_ind
     let mut leading = true;
     for w in &c.words {
         let b = built_local(u, w.clone());
-        if leading && is_assignment(&b.word.raw) {
+        if leading && is_assignment(b.word.raw()) {
             d.assignments.push(b);
             continue;
         }
         leading = false;
-        let raw = b.word.raw.as_bytes();
+        let raw = b.word.raw().as_bytes();
         if matches!(raw.first(), Some(b'<' | b'>'))
             && raw.get(1) == Some(&b'(')
             && raw.last() == Some(&b')')
@@ -2276,7 +2296,7 @@ fn fallback_draft<'a>(u: &Unit, c: &FbCommand, bodies: &[Range<usize>], body_ind
         let heredoc = (r.op == RedirectOp::HereDoc).then(|| {
             let body = bodies.get(*body_index).and_then(|b| u.text.get(b.clone()));
             *body_index += 1;
-            let raw = target.as_ref().map_or("", |t| t.word.raw.as_str());
+            let raw = target.as_ref().map_or("", |t| t.word.raw());
             HereDoc { body: body.map(str::to_owned), quoted: raw.contains(['\'', '"', '\\']), strip_tabs: r.strip }
         });
         let redirect =
@@ -2380,7 +2400,7 @@ mod tests {
         assert_eq!(echo.redirects[0].target.as_ref().map(|t| t.text.as_str()), Some("2"));
         assert_eq!(slice(src, echo.redirects[0].range), ">&2");
         assert_eq!(argv(&s.commands[7]), ["wget", "-O", "go.tgz", "$url"]);
-        assert_eq!(s.commands[7].argv[3].raw, "\"$url\"");
+        assert_eq!(s.commands[7].argv[3].raw(), "\"$url\"");
     }
 
     #[test]
@@ -2541,7 +2561,7 @@ mod tests {
         assert_eq!(s.error, None);
         assert_eq!(names(&s), ["source", "", "diff", "sort", "sort", "echo", "nproc"]);
         assert_eq!(s.commands[0].and_or_index, 1);
-        assert_eq!(s.commands[1].assignments[0].raw, "pkgs=(curl git)");
+        assert_eq!(s.commands[1].assignments[0].raw(), "pkgs=(curl git)");
         assert_eq!(argv(&s.commands[2]), ["diff", "<(sort a)", "<(sort b)"]);
         assert_eq!(s.commands[3].nested, Nesting::ProcessSubstitution);
         assert!(s.commands[3].in_subshell);
@@ -2651,7 +2671,7 @@ mod tests {
         let s = parse_script(src);
         let c = &s.commands[0];
         assert_eq!(argv(c), ["echo", "a b", "x", "a b", "q\"d", "${V:-x}", "$HOME/p", "~/.cache", "it's"]);
-        assert_eq!(c.argv[3].raw, "a\\ b");
+        assert_eq!(c.argv[3].raw(), "a\\ b");
         assert_eq!(slice(src, c.argv[8].range), r#"'it'"'"'s'"#);
     }
 

@@ -74,7 +74,7 @@ impl Rule for AptInsteadOfAptGet {
                 let diag = cx
                     .report(self, c.word_range(word), "`apt` is meant for terminals, not scripts")
                     .help("use `apt-get` (or `apt-cache` to query packages), whose interface is stable");
-                let Some(stem) = word.raw.strip_suffix("apt") else { continue };
+                let Some(stem) = word.raw().strip_suffix("apt") else { continue };
                 if sub.is_some_and(|s| SHARED.contains(&s))
                     && let Some(edit) = replace_word(src, c, word, &format!("{stem}apt-get"))
                 {

@@ -19,22 +19,22 @@ use crate::lint::parser::Instruction;
 pub(crate) fn insert_after(src: &str, cmd: &RunCmd<'_>, word: &Word, text: &str) -> Option<Edit> {
     let range = cmd.word_range(word);
     let written = range.slice(src);
-    if word.raw.is_empty() {
+    if word.raw().is_empty() {
         return None;
     }
-    if written == word.raw {
+    if written == word.raw() {
         return Some(Edit::insert(range.end, format!(" {text}")));
     }
     let exec_form = cmd.script.text.is_empty();
     let plain = |s: &str| !s.contains(['"', '\\']);
-    (exec_form && plain(&word.raw) && plain(text) && written == format!("\"{}\"", word.raw))
+    (exec_form && plain(word.raw()) && plain(text) && written == format!("\"{}\"", word.raw()))
         .then(|| Edit::insert(range.end, format!(", \"{text}\"")))
 }
 
 /// Replaces `word` with `text`, when the word is written verbatim.
 pub(crate) fn replace_word(src: &str, cmd: &RunCmd<'_>, word: &Word, text: &str) -> Option<Edit> {
     let range = cmd.word_range(word);
-    (!word.raw.is_empty() && range.slice(src) == word.raw).then(|| Edit::replace(range, text))
+    (!word.raw().is_empty() && range.slice(src) == word.raw()).then(|| Edit::replace(range, text))
 }
 
 /// The targets of the `RUN --mount=type=cache` and `type=tmpfs` mounts of an
