@@ -30,6 +30,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::LazyLock;
 
 use brush_parser::ast;
 use brush_parser::word::{WordPiece, WordPieceWithSource};
@@ -523,7 +524,7 @@ fn guard(text: &str) -> Option<&'static str> {
             return Some("script has too many unclosed `(` to parse as shell");
         }
     }
-    if memchr::memmem::find(b, b"<<").is_some() {
+    if has_heredoc_operator(b) {
         if odd_heredoc(b) {
             return Some("script has a heredoc delimiter the shell parser cannot read");
         }
@@ -536,7 +537,17 @@ fn guard(text: &str) -> Option<&'static str> {
 
 /// How many times `if`, `do` and `case` occur in `b`, words or not.
 fn keyword_bound(b: &[u8]) -> usize {
-    [&b"if"[..], b"do", b"case"].iter().map(|k| memchr::memmem::find_iter(b, k).count()).sum()
+    // Built once: a searcher's set-up costs more than searching a typical script.
+    static KEYWORDS: LazyLock<[memchr::memmem::Finder<'static>; 3]> = LazyLock::new(|| {
+        [memchr::memmem::Finder::new("if"), memchr::memmem::Finder::new("do"), memchr::memmem::Finder::new("case")]
+    });
+    KEYWORDS.iter().map(|k| k.find_iter(b).count()).sum()
+}
+
+/// Whether `b` holds `<<`.
+fn has_heredoc_operator(b: &[u8]) -> bool {
+    static HEREDOC: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new("<<"));
+    HEREDOC.find(b).is_some()
 }
 
 /// Where a run of more than [`MAX_PAREN_RUN`] `(` (blanks and line

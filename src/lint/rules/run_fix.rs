@@ -131,11 +131,15 @@ impl CacheCleanup<'_> {
         let mut out = Vec::new();
         for run in cx.run_scripts().iter() {
             let Some(inst) = cx.file.instructions.get(run.inst) else { continue };
-            if in_image.as_ref().is_some_and(|m| !m.holds(run.inst)) || (self.mounted)(inst) {
+            if in_image.as_ref().is_some_and(|m| !m.holds(run.inst)) {
                 continue;
             }
             let cmds = run.commands();
+            // Mounts are read only for RUNs that install (most do not).
             let Some(at) = cmds.iter().position(|c| (self.install)(c)) else { continue };
+            if (self.mounted)(inst) {
+                continue;
+            }
             let from = if self.later_only { at + 1 } else { 0 };
             if cmds.iter().skip(from).any(|c| (self.cleaned)(c)) {
                 continue;
