@@ -140,8 +140,10 @@ fn check_dockerfile(
         if !settings.is_rule_enabled(rule.meta()) {
             continue;
         }
-        for inst in &file.instructions {
-            rule.check_instruction(inst, &mut cx);
+        if rule.per_instruction() {
+            for inst in &file.instructions {
+                rule.check_instruction(inst, &mut cx);
+            }
         }
         rule.check_file(&mut cx);
     }

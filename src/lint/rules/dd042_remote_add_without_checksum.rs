@@ -26,6 +26,10 @@ declare_rule! {
 }
 
 impl Rule for RemoteAddWithoutChecksum {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         if inst.keyword != Keyword::Add || inst.flag("checksum").is_some() {
             return;

@@ -47,6 +47,10 @@ fn is_whole_context(src: &str) -> bool {
 }
 
 impl Rule for WholeContextCopy {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         if !matches!(inst.keyword, Keyword::Copy | Keyword::Add) || inst.flag("from").is_some() {
             return;

@@ -49,6 +49,10 @@ fn checkable(src: &str) -> Option<String> {
 }
 
 impl Rule for CopyOfIgnoredPath {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         if !matches!(inst.keyword, Keyword::Copy | Keyword::Add) || inst.flag("from").is_some() {
             return;

@@ -39,6 +39,10 @@ fn is_literal(value: &str) -> bool {
 }
 
 impl Rule for SecretValue {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         let inst = inst.effective();
         // Known token formats anywhere in the instruction or its heredocs.

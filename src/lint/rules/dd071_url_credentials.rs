@@ -28,6 +28,10 @@ declare_rule! {
 }
 
 impl Rule for UrlCredentials {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         if let Some((s, e)) = secrets::find_url_credential(&inst.text.text) {
             let range = inst.text.to_source_range(to_u32(s), to_u32(e));

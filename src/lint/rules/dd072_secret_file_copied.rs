@@ -32,6 +32,10 @@ declare_rule! {
 }
 
 impl Rule for SecretFileCopied {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         if !matches!(inst.keyword, Keyword::Copy | Keyword::Add) || inst.flag("from").is_some() {
             return;

@@ -27,6 +27,10 @@ declare_rule! {
 }
 
 impl Rule for UnknownInstruction {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         let target = inst.sub.as_deref().unwrap_or(inst);
         if target.keyword != Keyword::Unknown || target.name.is_empty() {

@@ -37,6 +37,10 @@ declare_rule! {
 }
 
 impl Rule for FromAsCasing {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         if inst.keyword != Keyword::From || !self_consistent(&inst.name) {
             return;

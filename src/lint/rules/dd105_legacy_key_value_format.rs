@@ -42,6 +42,10 @@ declare_rule! {
 }
 
 impl Rule for LegacyKeyValueFormat {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         let inst = inst.effective();
         if !matches!(inst.keyword, Keyword::Env | Keyword::Label) {

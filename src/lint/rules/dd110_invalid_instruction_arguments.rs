@@ -291,6 +291,10 @@ fn check_args(inst: &Instruction, out: &mut Vec<(TextRange, String, String)>) {
 }
 
 impl Rule for InvalidInstructionArguments {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         let mut found = Vec::new();
         if inst.keyword != Keyword::Unknown {

@@ -51,6 +51,10 @@ const ARCHIVES: &[&str] = &[
 const ADD_ONLY_FLAGS: &[&str] = &["checksum", "keep-git-dir", "unpack"];
 
 impl Rule for AddForLocalFiles {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         let inst = inst.effective();
         if inst.keyword != Keyword::Add {

@@ -35,6 +35,10 @@ declare_rule! {
 }
 
 impl Rule for ConstantFromPlatform {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         if inst.keyword != Keyword::From {
             return;

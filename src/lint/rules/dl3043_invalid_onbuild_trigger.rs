@@ -29,6 +29,10 @@ declare_rule! {
 }
 
 impl Rule for InvalidOnbuildTrigger {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         let Some(sub) = inst.sub.as_deref().filter(|_| inst.keyword == Keyword::Onbuild) else {
             return;

@@ -55,6 +55,10 @@ fn problem(key: &str) -> Option<&'static str> {
 }
 
 impl Rule for InvalidLabelKey {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         for pair in label_pairs(inst, cx.model.escape) {
             if pair.key.contains('$') {

@@ -31,6 +31,10 @@ declare_rule! {
 }
 
 impl Rule for SuperfluousLabel {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         if !cx.settings.strict_labels {
             return;

@@ -31,6 +31,10 @@ declare_rule! {
 }
 
 impl Rule for EmptyLabel {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         for pair in label_pairs(inst, cx.model.escape) {
             if !pair.value.is_empty() || !cx.settings.label_schema.contains_key(&pair.key) {

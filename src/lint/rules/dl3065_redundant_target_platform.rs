@@ -36,6 +36,10 @@ declare_rule! {
 }
 
 impl Rule for RedundantTargetPlatform {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         if inst.keyword != Keyword::From {
             return;

@@ -33,6 +33,10 @@ declare_rule! {
 }
 
 impl Rule for NonNumericUser {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         if inst.keyword != Keyword::User {
             return;

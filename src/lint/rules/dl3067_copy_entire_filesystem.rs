@@ -31,6 +31,10 @@ declare_rule! {
 }
 
 impl Rule for CopyEntireFilesystem {
+    fn per_instruction(&self) -> bool {
+        true
+    }
+
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
         let inst = inst.effective();
         if inst.keyword != Keyword::Copy {

@@ -225,8 +225,16 @@ pub trait Described {
 /// it needs and there is no dispatch table to maintain.
 pub trait Rule: Described + Sync {
     /// Called once per instruction, in file order (ONBUILD's inner instruction is
-    /// reachable through [`Instruction::sub`]).
+    /// reachable through [`Instruction::sub`]), when [`Self::per_instruction`] says so.
     fn check_instruction(&self, _inst: &Instruction, _cx: &mut Context<'_>) {}
+
+    /// Whether the rule has a [`Self::check_instruction`] hook. Rules that do
+    /// return `true`; the others are not called for every instruction (a
+    /// million empty calls on the corpus). A rule that forgets it fires on
+    /// nothing, which its fixture test catches.
+    fn per_instruction(&self) -> bool {
+        false
+    }
 
     /// Called once per Dockerfile, after the instruction hooks.
     fn check_file(&self, _cx: &mut Context<'_>) {}
