@@ -280,7 +280,7 @@ fn context_ignore(args: &LintArgs, target: &Target, contexts: &ContextCache) -> 
         n.push(".dockerignore");
         let own = dir.join(n);
         if own.is_file() {
-            return Ok(Arc::new(OwnedIgnore::Present(read_file(&own, &format!("`{}`", own.display()))?)));
+            return Ok(Arc::new(read_ignore(&own)?));
         }
     }
     Ok(shared)
@@ -299,7 +299,8 @@ impl ContextCache {
         let found = if context.is_dir() {
             let path = context.join(".dockerignore");
             if path.is_file() {
-                OwnedIgnore::Present(read_file(&path, &format!("`{}`", path.display()))?)
+                // Parsed here, once for every Dockerfile of the context.
+                read_ignore(&path)?
             } else {
                 OwnedIgnore::Missing
             }
@@ -312,11 +313,17 @@ impl ContextCache {
     }
 }
 
-/// The build context's `.dockerignore`, owned.
+/// Reads and parses the `.dockerignore` at `path`.
+fn read_ignore(path: &Path) -> Result<OwnedIgnore> {
+    let text = read_file(path, &format!("`{}`", path.display()))?;
+    Ok(OwnedIgnore::Present(crate::lint::parser::dockerignore::parse(&text)))
+}
+
+/// The build context's `.dockerignore`, owned and parsed.
 enum OwnedIgnore {
     Unknown,
     Missing,
-    Present(String),
+    Present(crate::lint::parser::dockerignore::DockerIgnore),
 }
 
 /// Runs ShellCheck once over the RUN scripts of every Dockerfile about to be
@@ -357,7 +364,7 @@ fn lint_one(
     let dockerignore = match &*ignore_text {
         OwnedIgnore::Unknown => ContextIgnore::Unknown,
         OwnedIgnore::Missing => ContextIgnore::Missing,
-        OwnedIgnore::Present(t) => ContextIgnore::Present(t),
+        OwnedIgnore::Present(ignore) => ContextIgnore::Parsed(ignore),
     };
     let lint = |src: &str| -> Vec<Diagnostic> {
         let input = LintInput {

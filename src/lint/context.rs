@@ -24,6 +24,9 @@ pub enum ContextIgnore<'a> {
     Missing,
     /// The context's `.dockerignore` text.
     Present(&'a str),
+    /// The context's `.dockerignore`, already parsed: a caller linting many
+    /// Dockerfiles of one context parses it once.
+    Parsed(&'a DockerIgnore),
 }
 
 /// The state rules read and report into.

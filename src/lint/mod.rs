@@ -120,11 +120,16 @@ fn check_dockerfile(
 ) -> Vec<Diagnostic> {
     let (file, issues) = parser::parse(input.source);
     let model = model::Model::build(&file, input.target);
+    let parsed;
     let ignore = match input.dockerignore {
-        ContextIgnore::Present(text) => Some(parser::dockerignore::parse(text)),
-        _ => None,
+        ContextIgnore::Present(text) => {
+            parsed = parser::dockerignore::parse(text);
+            Some(&parsed)
+        }
+        ContextIgnore::Parsed(ignore) => Some(ignore),
+        ContextIgnore::Unknown | ContextIgnore::Missing => None,
     };
-    let mut cx = Context::new(input, &file, &model, ignore.as_ref(), settings);
+    let mut cx = Context::new(input, &file, &model, ignore, settings);
     for issue in issues {
         cx.diagnostics.push(Diagnostic {
             code: Cow::Borrowed(issue.code),
