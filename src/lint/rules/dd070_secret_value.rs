@@ -39,23 +39,41 @@ fn is_literal(value: &str) -> bool {
 }
 
 impl Rule for SecretValue {
-    fn per_instruction(&self) -> bool {
-        true
+    fn check_file(&self, cx: &mut Context<'_>) {
+        // One search over the file's text (instructions and heredocs) says whether any token can be there;
+        // most files have none, and are then not searched instruction by instruction.
+        let mut all = String::with_capacity(cx.src.len());
+        for inst in &cx.file.instructions {
+            let inst = inst.effective();
+            all.push_str(&inst.text.text);
+            all.push('\n');
+            for doc in &inst.heredocs {
+                all.push_str(&doc.content);
+                all.push('\n');
+            }
+        }
+        let tokens = secrets::may_hold_token(&all);
+        for inst in &cx.file.instructions {
+            self.check(inst, tokens, cx);
+        }
     }
+}
 
-    fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
+impl SecretValue {
+    /// Checks one instruction; `tokens` says whether the file may hold a known token format.
+    fn check(self, inst: &Instruction, tokens: bool, cx: &mut Context<'_>) {
         let inst = inst.effective();
         // Known token formats anywhere in the instruction or its heredocs.
         let mut found = false;
-        if let Some((what, s, e)) = secrets::find_token(&inst.text.text) {
+        if tokens && let Some((what, s, e)) = secrets::find_token(&inst.text.text) {
             let range = inst.text.to_source_range(to_u32(s), to_u32(e));
-            cx.report(self, range, format!("{what} is written into the Dockerfile")).help(HELP);
+            cx.report(&self, range, format!("{what} is written into the Dockerfile")).help(HELP);
             found = true;
         }
-        for doc in &inst.heredocs {
+        for doc in inst.heredocs.iter().filter(|_| tokens) {
             if let Some((what, s, e)) = secrets::find_token(&doc.content) {
                 let range = TextRange::new(doc.body_range.start + to_u32(s), doc.body_range.start + to_u32(e));
-                cx.report(self, range, format!("{what} is written into a heredoc")).help(HELP);
+                cx.report(&self, range, format!("{what} is written into a heredoc")).help(HELP);
                 found = true;
             }
         }
@@ -79,9 +97,9 @@ impl Rule for SecretValue {
         };
         for (name, value, range) in pairs {
             if inst.keyword != Keyword::Label && secrets::is_secret_name(&name) && is_literal(&value) {
-                cx.report(self, range, format!("`{name}` is given a literal value in the Dockerfile")).help(HELP);
+                cx.report(&self, range, format!("`{name}` is given a literal value in the Dockerfile")).help(HELP);
             } else if secrets::is_high_entropy(&value) {
-                cx.report(self, range, format!("the value of `{name}` looks like a secret (long and random)"))
+                cx.report(&self, range, format!("the value of `{name}` looks like a secret (long and random)"))
                     .help(format!("{HELP}; if it is not a secret, ignore this line with `# drydock ignore=DD070`"));
             }
         }

@@ -76,6 +76,27 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
     hit && !ws.iter().any(|w| REFERENCE_WORDS.contains(&w.as_str()))
 }
 
+/// Every token format of [`find_token`] holds one of these literals, so a text without any of them (almost
+/// every text) matches none, and the expressions (Unicode `\b` makes them costly to build) are never
+/// compiled in most runs.
+const TOKEN_LITERALS: &[&str] = &[
+    "AKIA",
+    "ASIA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xox",
+    "_live_",
+    "AIza",
+    "npm_",
+    "pypi-",
+    "-----BEGIN ",
+];
+
 /// A known token format found in `text`: its name and byte range.
 pub(crate) fn find_token(text: &str) -> Option<(&'static str, usize, usize)> {
     static PATTERNS: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
@@ -95,34 +116,23 @@ pub(crate) fn find_token(text: &str) -> Option<(&'static str, usize, usize)> {
         .filter_map(|(n, p)| Regex::new(p).ok().map(|r| (n, r)))
         .collect()
     });
-    // Every pattern holds one of these literals, so a text without any of them (almost every text) matches
-    // none, and the expressions (Unicode `\b` makes them costly to build) are never compiled in most runs.
-    // Otherwise the patterns are tried in order, so the first format listed wins.
-    const LITERALS: &[&str] = &[
-        "AKIA",
-        "ASIA",
-        "ghp_",
-        "gho_",
-        "ghu_",
-        "ghs_",
-        "ghr_",
-        "github_pat_",
-        "glpat-",
-        "xox",
-        "_live_",
-        "AIza",
-        "npm_",
-        "pypi-",
-        "-----BEGIN ",
-    ];
+
+    if !may_hold_token(text) {
+        return None;
+    }
+    // The patterns are tried in order, so the first format listed wins.
+    PATTERNS.iter().find_map(|(name, re)| re.find(text).map(|m| (*name, m.start(), m.end())))
+}
+
+/// Whether `text` holds one of the literals every token format of [`find_token`] contains: when it does
+/// not, no token is in it (nor in any part of it). One search over a whole file's text is much cheaper
+/// than one per instruction.
+pub(crate) fn may_hold_token(text: &str) -> bool {
     // Leftmost-first semantics (the answer to "is any there?" is the same) let the searcher use its SIMD
     // prefilter (Teddy), several times faster than the automaton the standard semantics need.
     static ANY_LITERAL: LazyLock<Option<AhoCorasick>> =
-        LazyLock::new(|| AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(LITERALS).ok());
-    if ANY_LITERAL.as_ref().is_some_and(|ac| !ac.is_match(text)) {
-        return None;
-    }
-    PATTERNS.iter().find_map(|(name, re)| re.find(text).map(|m| (*name, m.start(), m.end())))
+        LazyLock::new(|| AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(TOKEN_LITERALS).ok());
+    ANY_LITERAL.as_ref().is_none_or(|ac| ac.is_match(text))
 }
 
 /// A `scheme://user:password@host` credential in `text`, with the byte range
