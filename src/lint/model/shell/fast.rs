@@ -7,7 +7,8 @@
 //! It reads only what it understands exactly as brush-parser (and the
 //! flattening of its tree in the parent module) would: for anything else
 //! (backticks, arithmetic, heredocs, process substitutions, `$'…'`, `[[`,
-//! `!`, `time`, other reserved words in command position, syntax errors, …)
+//! `!` other than before a pipeline, `time`, other reserved words in command
+//! position, syntax errors, …)
 //! [`parse`] returns `None` and the caller takes the brush path. The tests in
 //! `fast_tests.rs` hold the two paths to the same output.
 
@@ -259,6 +260,22 @@ impl Parser<'_> {
 
     fn pipeline(&mut self) -> Option<Pipeline> {
         let mut out = Pipeline::new();
+        self.blanks();
+        // `! cmd`: brush marks the pipeline negated, which the commands do not
+        // show; a blank must follow, and a command (`!` twice, or `!` before a
+        // separator, is left to brush).
+        if self.reserved_word() == Some("!") {
+            self.i += 1;
+            if !matches!(self.peek(), Some(b' ' | b'\t')) {
+                return None;
+            }
+            self.blanks();
+            if matches!(self.peek(), None | Some(b'\n' | b';' | b'&' | b'|' | b')' | b'#'))
+                || self.reserved_word() == Some("!")
+            {
+                return None;
+            }
+        }
         loop {
             out.push(self.command()?);
             self.blanks();

@@ -37,6 +37,8 @@ fn common_shapes_take_the_fast_path() {
         "if a; then b; fi",
         "for x in a b; do echo $x; done",
         "set -eux; if [ \"$A\" = x ]; then a | b; elif c; then d; else e || f; fi && while read l; do g; done < /x",
+        "if ! getent group app; then groupadd app; fi",
+        "! grep -q x /etc/y && echo ok || ! a | b",
     ] {
         assert!(same(src), "{src:?} took the brush path");
     }
@@ -50,6 +52,11 @@ fn common_shapes_take_the_fast_path() {
         "echo $((1+2))",
         "a &&",
         "| a",
+        "! ! a",
+        "!",
+        "a; !",
+        "!(a)",
+        "a | ! b",
     ] {
         assert!(!same(src), "{src:?} took the fast path");
     }
@@ -585,6 +592,8 @@ mod props {
             let l = || proptest::collection::vec(inner.clone(), 1..3).prop_map(|c| c.join("; "));
             prop_oneof![
                 3 => inner.clone(),
+                1 => inner.clone().prop_map(|c| format!("! {c}")),
+                1 => (l(), l()).prop_map(|(a, b)| format!("if ! {a}; then {b}; fi")),
                 1 => (l(), l()).prop_map(|(a, b)| format!("if {a}; then {b}; fi")),
                 1 => (l(), l(), l()).prop_map(|(a, b, c)| format!("if {a}\nthen {b}\nelse {c}\nfi")),
                 1 => (l(), l()).prop_map(|(a, b)| format!("while {a}; do {b}; done")),
