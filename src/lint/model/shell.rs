@@ -981,7 +981,8 @@ impl CharMap {
 /// One script being walked: the top-level one or a nested one.
 struct Unit<'t> {
     text: &'t str,
-    chars: CharMap,
+    /// Built when brush's positions are first read (the fast path never does).
+    chars: std::cell::OnceCell<CharMap>,
     map: Mapping,
     /// Bytes of `text` that are the caller's; heredoc bodies appended after
     /// them belong to no span.
@@ -992,7 +993,7 @@ struct Unit<'t> {
 
 impl<'t> Unit<'t> {
     fn new(text: &'t str, map: Mapping, visible: usize, bodies_given: bool) -> Self {
-        Self { text, chars: CharMap::new(text), map, visible, bodies_given }
+        Self { text, chars: std::cell::OnceCell::new(), map, visible, bodies_given }
     }
 
     /// The top-level span of `r`, a range of this unit's text. The part past
@@ -1005,8 +1006,9 @@ impl<'t> Unit<'t> {
 
     fn local(&self, loc: Option<&brush_parser::SourceSpan>) -> Option<Range<usize>> {
         let loc = loc?;
-        let start = self.chars.byte(loc.start.index);
-        let end = self.chars.byte(loc.end.index);
+        let chars = self.chars.get_or_init(|| CharMap::new(self.text));
+        let start = chars.byte(loc.start.index);
+        let end = chars.byte(loc.end.index);
         (start <= end).then_some(start..end)
     }
 }
@@ -1836,11 +1838,12 @@ fn is_plain_word(raw: &str) -> bool {
 
 /// Queues the substitutions of a word, if it may have any.
 fn push_scan(b: &Built, jobs: &mut Vec<(usize, Job<'_>)>) {
+    // Words without pieces (plain words, and every word the fast path read) have nothing to scan.
+    let Some(pieces) = &b.pieces else { return };
     let raw = b.word.raw();
     if !may_substitute(raw) {
         return;
     }
-    let Some(pieces) = &b.pieces else { return };
     let local = b.local.as_ref().map(|l| l.start);
     jobs.push((
         local.unwrap_or(0),
