@@ -417,6 +417,10 @@ pub static RULES: &[&dyn Rule] = &[
 pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
     // RULES is sorted by code (a test keeps it so) and codes are ASCII uppercase and digits, so a
     // binary search comparing case-insensitively finds it; settings ask this for every rule of every file.
+    // Codes are nearly always asked for as written (upper case): a plain comparison finds those.
+    if let Ok(i) = RULES.binary_search_by(|r| r.meta().code.cmp(code)) {
+        return RULES.get(i).copied();
+    }
     let upper = |s: &'static str| s.bytes().map(|b| b.to_ascii_uppercase());
     RULES
         .binary_search_by(|r| upper(r.meta().code).cmp(code.bytes().map(|b| b.to_ascii_uppercase())))
@@ -427,6 +431,23 @@ pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn by_code_finds_every_rule_in_any_case() {
+        for rule in RULES.iter() {
+            let code = rule.meta().code;
+            for asked in [
+                code.to_owned(),
+                code.to_ascii_lowercase(),
+                format!("{}{}", &code[..2].to_ascii_lowercase(), &code[2..]),
+            ] {
+                assert_eq!(by_code(&asked).map(|r| r.meta().code), Some(code), "{asked}");
+            }
+        }
+        for unknown in ["", "DL", "DL99999", "SC2086", "dd9999", "DD0011"] {
+            assert!(by_code(unknown).is_none(), "{unknown}");
+        }
+    }
 
     #[test]
     fn registry_is_sorted_and_documented() {
