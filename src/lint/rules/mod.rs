@@ -434,7 +434,7 @@ mod tests {
 
     #[test]
     fn by_code_finds_every_rule_in_any_case() {
-        for rule in RULES.iter() {
+        for rule in RULES {
             let code = rule.meta().code;
             for asked in [
                 code.to_owned(),
