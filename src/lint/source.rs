@@ -78,7 +78,12 @@ pub fn to_u32(n: usize) -> u32 {
 /// copy (rules ask this of every word of every command).
 pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
     let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    let Some((&first, rest)) = n.split_first() else { return true };
+    let Some(starts) = h.len().checked_sub(n.len()).and_then(|last| h.get(..=last)) else { return false };
+    // Candidates are where the first byte appears in either case (memchr's SIMD search); most words
+    // have none.
+    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), starts)
+        .any(|i| h.get(i + 1..i + n.len()).is_some_and(|w| w.eq_ignore_ascii_case(rest)))
 }
 
 /// Whether `haystack` ends with `needle`, ASCII letters compared without case.
@@ -157,6 +162,15 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn case_insensitive_search_matches_every_window(h in "[aAbB1=é]{0,12}", n in "[aAbB1=]{0,4}") {
+            let windows = n.is_empty() || h.as_bytes().windows(n.len()).any(|w| w.eq_ignore_ascii_case(n.as_bytes()));
+            prop_assert_eq!(contains_ignore_ascii_case(&h, &n), windows);
+        }
+    }
 
     #[test]
     fn case_insensitive_search() {
@@ -164,6 +178,9 @@ mod tests {
         assert!(contains_ignore_ascii_case("abc", ""));
         assert!(!contains_ignore_ascii_case("ab", "abc"));
         assert!(!contains_ignore_ascii_case("gpgchek", "gpgcheck"));
+        assert!(contains_ignore_ascii_case("xGPGCHECK", "gpgcheck"));
+        assert!(contains_ignore_ascii_case("gpgcheck", "gpgcheck"));
+        assert!(!contains_ignore_ascii_case("", "g"));
         assert!(ends_with_ignore_ascii_case("x=YES", "=yes"));
         assert!(!ends_with_ignore_ascii_case("es", "=yes"));
         // A multi-byte character is compared byte for byte and never splits the search.

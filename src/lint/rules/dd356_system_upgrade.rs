@@ -37,6 +37,9 @@ impl Rule for SystemUpgrade {
         for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 let name = c.name();
+                if !matches!(name, "apt-get" | "apt" | "aptitude" | "apk" | "yum" | "dnf" | "microdnf" | "tdnf") {
+                    continue;
+                }
                 let args = c.args();
                 let operands = tool_options::package_manager_operands(name, args);
                 let Some((&sub, rest)) = operands.split_first() else { continue };

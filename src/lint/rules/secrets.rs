@@ -138,8 +138,13 @@ pub(crate) fn may_hold_token(text: &str) -> bool {
 /// A `scheme://user:password@host` credential in `text`, with the byte range
 /// of the password. Passwords that are variable references are not reported.
 pub(crate) fn find_url_credential(text: &str) -> Option<(usize, usize)> {
+    static SCHEME: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new("://"));
     static URL: LazyLock<Option<Regex>> =
         LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@'\x22]+:([^/\s@'\x22]+)@[A-Za-z0-9]").ok());
+    // Every match holds `://` and then `@`: most texts have no `@` after their first `://`, and are done
+    // with two SIMD searches.
+    let at = SCHEME.find(text.as_bytes())?;
+    memchr::memchr(b'@', text.as_bytes().get(at..)?)?;
     let re = URL.as_ref()?;
     re.captures_iter(text).find_map(|c| {
         let m = c.get(1)?;
