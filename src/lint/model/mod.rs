@@ -744,31 +744,7 @@ const EXEC_SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"
 /// reads them.
 fn shell_form_script(outer: &Instruction, sub: &Instruction) -> Vec<RunScript> {
     let Some(arg) = sub.args.first() else { return Vec::new() };
-    let text = &outer.text;
-    let trimmed_len = text.text.trim_end().len();
-    let Some(cmd_start) = trimmed_len.checked_sub(arg.value.len()) else { return Vec::new() };
-    let mut map = JoinedText::default();
-    let mut script = String::new();
-    for (k, &(t, s)) in text.segments.iter().enumerate() {
-        let t = t as usize;
-        let seg_end = text.segments.get(k + 1).map_or(trimmed_len, |&(nt, _)| nt as usize);
-        let lo = t.max(cmd_start);
-        let hi = seg_end.min(trimmed_len);
-        if lo >= hi {
-            continue;
-        }
-        map.segments.push((to_u32(script.len()), s + to_u32(lo - t)));
-        script.push_str(text.text.get(lo..hi).unwrap_or_default());
-    }
-    for doc in &outer.heredocs {
-        script.push('\n');
-        map.segments.push((to_u32(script.len()), doc.body_range.start));
-        script.push_str(&doc.content);
-        if doc.terminated {
-            map.segments.push((to_u32(script.len()), doc.body_range.end));
-            script.push_str(&doc.name);
-        }
-    }
+    let Some((script, map)) = shell_form_text(outer, &arg.value) else { return Vec::new() };
     let parsed = shell::parse_script(&script);
     vec![RunScript { text: script, script: parsed, map, origin: ScriptOrigin::ShellForm }]
 }
@@ -809,32 +785,13 @@ fn exec_scripts(inst: &Instruction) -> Vec<RunScript> {
 
 const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
 
-/// The shell scripts a RUN instruction runs: the shell-form command with its
-/// heredocs appended (as the shell sees them), or a heredoc body run by the
-/// default shell (`RUN <<EOF`) or by an explicit shell (`RUN bash <<EOF`).
-fn run_scripts(inst: &Instruction) -> Vec<RunScript> {
-    let Some(arg) = inst.args.first() else {
-        return Vec::new();
-    };
+/// The shell-form command of `inst` — the tail of its joined text, `command` long — with its heredoc
+/// bodies appended as the shell reads them, and the map from that text back to the source. `None` when
+/// the joined text is shorter than the command.
+fn shell_form_text(inst: &Instruction, command: &str) -> Option<(String, JoinedText)> {
     let text = &inst.text;
     let trimmed_len = text.text.trim_end().len();
-    let Some(cmd_start) = trimmed_len.checked_sub(arg.value.len()) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let command = arg.value.trim();
-    let pure_heredoc = inst.heredocs.len() == 1
-        && command.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with("<<")
-        && !command.contains(char::is_whitespace);
-    if pure_heredoc {
-        if let Some(doc) = inst.heredocs.first()
-            && shebang_is_shell(&doc.content)
-        {
-            out.push(heredoc_script(doc, 0));
-        }
-        return out;
-    }
-    // Shell-form text, with heredoc bodies appended as the shell reads them.
+    let cmd_start = trimmed_len.checked_sub(command.len())?;
     let mut map = JoinedText::default();
     let mut script = String::new();
     // Segments start at strictly increasing text offsets: each ends where the next begins.
@@ -860,6 +817,33 @@ fn run_scripts(inst: &Instruction) -> Vec<RunScript> {
             script.push_str(&doc.name);
         }
     }
+    Some((script, map))
+}
+
+/// The shell scripts a RUN instruction runs: the shell-form command with its
+/// heredocs appended (as the shell sees them), or a heredoc body run by the
+/// default shell (`RUN <<EOF`) or by an explicit shell (`RUN bash <<EOF`).
+fn run_scripts(inst: &Instruction) -> Vec<RunScript> {
+    let Some(arg) = inst.args.first() else {
+        return Vec::new();
+    };
+    if inst.text.text.trim_end().len() < arg.value.len() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let command = arg.value.trim();
+    let pure_heredoc = inst.heredocs.len() == 1
+        && command.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with("<<")
+        && !command.contains(char::is_whitespace);
+    if pure_heredoc {
+        if let Some(doc) = inst.heredocs.first()
+            && shebang_is_shell(&doc.content)
+        {
+            out.push(heredoc_script(doc, 0));
+        }
+        return out;
+    }
+    let Some((script, map)) = shell_form_text(inst, &arg.value) else { return out };
     let parsed = shell::parse_script(&script);
     // A heredoc fed to an explicit shell (`RUN bash <<EOF`) is a script too.
     let fed_to_shell = parsed.commands.iter().any(|c| {
