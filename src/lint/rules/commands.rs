@@ -1,11 +1,12 @@
 //! Shared access to the shell commands that RUN instructions run, for the rules
 //! about package managers, build tools and downloads.
 //!
-//! The model parses the shell-form scripts of plain `RUN`s. These rules also
-//! need `ONBUILD RUN` (hadolint checks it) and exec-form `RUN ["…"]`, so this
-//! module gathers all three as [`RunScript`]s with maps back to the source, and
-//! hands out their simple commands. It also holds a small option parser, so each
-//! rule only lists which options of its tool take a value.
+//! The model parses the shell-form scripts of plain `RUN`s (`Model::scripts`),
+//! and those of `ONBUILD RUN` (hadolint checks it) and exec-form `RUN ["…"]`
+//! (`Model::other_scripts`). This module gathers the three per instruction,
+//! leaving out stages whose shell is not POSIX, and hands out their simple
+//! commands, collected once per instruction. It also holds a small option
+//! parser, so each rule only lists which options of its tool take a value.
 
 use std::collections::HashSet;
 
