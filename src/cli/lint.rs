@@ -40,6 +40,18 @@ struct Target {
 }
 
 /// Runs `drydock lint`; returns the exit code.
+/// What linting one file gave, in the order the files were named.
+struct Linted {
+    /// The file's findings (only its path when the output format no longer needs them).
+    report: Result<FileReport>,
+    /// Its part of the report, for formats written piece by piece.
+    piece: Option<Vec<u8>>,
+    /// Its `--diff` output.
+    diff: String,
+    /// Whether a finding is at or above the failure threshold.
+    failing: bool,
+}
+
 /// Bytes buffered before the report is written. Reports run to megabytes on large trees; this keeps them
 /// to a few dozen writes (with `BufWriter`'s default 8 KiB, every file's piece was a write of its own).
 const OUT_BUFFER: usize = 128 * 1024;
@@ -101,7 +113,16 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         && std::io::stdout().is_terminal();
     let opts = RenderOptions { color };
     let contexts = ContextCache::default();
-    // Each file's part of the report is rendered by the thread that linted it.
+    let fails = |settings: &Settings, d: &Diagnostic| match cli_threshold {
+        Some(Some(t)) => d.severity >= t,
+        Some(None) => false,
+        None => settings.fails_on(d.severity),
+    };
+    // Formats written from pieces alone need nothing more of a file once its piece is rendered.
+    let keep_reports = args.diff || matches!(format, Format::Tty | Format::Sarif | Format::Gitlab);
+    // Each file's part of the report is rendered by the thread that linted it. When the file's text and
+    // findings are not needed later they are dropped there and then, so the next file that thread lints
+    // reuses their memory instead of touching new pages (a fault costs microseconds here).
     let lint = |(target, settings): &(Target, Arc<Settings>)| {
         let mut diff = String::new();
         let report = lint_one(args, target, settings, &shellcheck, &contexts, &mut diff);
@@ -109,11 +130,15 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             Ok(r) if !args.diff => file_piece(format, r, opts),
             _ => None,
         };
-        (report, piece, diff)
+        let failing = report.as_ref().is_ok_and(|r| r.diagnostics.iter().any(|d| fails(settings, d)));
+        let report = report.map(|r| {
+            if keep_reports { r } else { FileReport { path: r.path, source: String::new(), diagnostics: Vec::new() } }
+        });
+        Linted { report, piece, diff, failing }
     };
     // `--fix` stays sequential: a file named twice must be fixed once, then linted as fixed.
     let threads = if args.fix { 1 } else { args.threads.map_or(0, std::num::NonZeroUsize::get) };
-    let results: Vec<(Result<FileReport>, Option<Vec<u8>>, String)> = if threads == 1 || work.len() < 2 {
+    let results: Vec<Linted> = if threads == 1 || work.len() < 2 {
         work.iter().map(lint).collect()
     } else {
         rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_or_else(
@@ -122,18 +147,12 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         )
     };
     let mut pieces = Vec::new();
-    for ((target, settings), (result, piece, diff)) in work.iter().zip(results) {
-        diffs.push_str(&diff);
-        pieces.extend(piece);
-        match result {
-            Ok(report) => {
-                failing |= report.diagnostics.iter().any(|d| match cli_threshold {
-                    Some(Some(t)) => d.severity >= t,
-                    Some(None) => false,
-                    None => settings.fails_on(d.severity),
-                });
-                reports.push(report);
-            }
+    for ((target, _), linted) in work.iter().zip(results) {
+        diffs.push_str(&linted.diff);
+        pieces.extend(linted.piece);
+        failing |= linted.failing;
+        match linted.report {
+            Ok(report) => reports.push(report),
             Err(e) => {
                 eprintln!("drydock: error: {}: {e:#}", target.display);
                 errors += 1;
