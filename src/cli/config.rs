@@ -34,12 +34,12 @@ pub struct ConfigResolver {
     /// Canonical form of directories as named (see [`Self::canonical`]).
     canonical: HashMap<PathBuf, PathBuf>,
     /// Applied after any file (CLI flags).
-    overrides: Box<dyn Fn(&mut Settings)>,
+    overrides: Box<dyn Fn(&mut Settings) + Send>,
 }
 
 impl ConfigResolver {
     /// A resolver; `explicit` is `--config`, `overrides` applies CLI flags.
-    pub fn new(explicit: Option<&Path>, overrides: Box<dyn Fn(&mut Settings)>) -> Result<Self> {
+    pub fn new(explicit: Option<&Path>, overrides: Box<dyn Fn(&mut Settings) + Send>) -> Result<Self> {
         let explicit = match explicit {
             Some(path) => {
                 let mut settings = Settings::default();

@@ -40,6 +40,15 @@ struct Target {
 }
 
 /// Runs `drydock lint`; returns the exit code.
+/// What became of one named file.
+enum Outcome {
+    Linted(Linted),
+    /// Its settings ignore its path.
+    Ignored,
+    /// Its settings could not be read.
+    ConfigError(anyhow::Error),
+}
+
 /// What linting one file gave, in the order the files were named.
 struct Linted {
     /// The file's findings (only its path when the output format no longer needs them).
@@ -88,19 +97,10 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     if shellcheck.is_available() {
         prefetch_shellcheck(&shellcheck, &targets, &mut configs);
     }
-    // Settings are resolved in order (the resolver caches them per directory); the files are then linted
-    // in parallel and reported in the order they were named.
-    let mut work = Vec::with_capacity(targets.len());
-    for target in targets {
-        match configs.for_dir(target.dir.as_deref().unwrap_or(Path::new("."))) {
-            Ok(settings) if settings.is_ignored_path(&target.display) => {}
-            Ok(settings) => work.push((target, settings)),
-            Err(e) => {
-                eprintln!("drydock: error: {e:#}");
-                errors += 1;
-            }
-        }
-    }
+    // Each file's settings are resolved on the thread that lints it (the resolver caches them per
+    // directory, behind a lock), so finding config files overlaps linting instead of preceding it; files
+    // are reported in the order they were named.
+    let configs = Mutex::new(configs);
     // A config file's `format` (hadolint's key) is a default the flag overrides.
     let format = args
         .format
@@ -123,7 +123,15 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     // Each file's part of the report is rendered by the thread that linted it. When the file's text and
     // findings are not needed later they are dropped there and then, so the next file that thread lints
     // reuses their memory instead of touching new pages (a fault costs microseconds here).
-    let lint = |(target, settings): &(Target, Arc<Settings>)| {
+    let lint = |target: &Target| {
+        let dir = target.dir.as_deref().unwrap_or(Path::new("."));
+        let resolved = configs.lock().unwrap_or_else(PoisonError::into_inner).for_dir(dir);
+        let settings = match resolved {
+            Ok(settings) if settings.is_ignored_path(&target.display) => return Outcome::Ignored,
+            Ok(settings) => settings,
+            Err(e) => return Outcome::ConfigError(e),
+        };
+        let settings = settings.as_ref();
         let mut diff = String::new();
         let report = lint_one(args, target, settings, &shellcheck, &contexts, &mut diff);
         let piece = match &report {
@@ -134,20 +142,29 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         let report = report.map(|r| {
             if keep_reports { r } else { FileReport { path: r.path, source: String::new(), diagnostics: Vec::new() } }
         });
-        Linted { report, piece, diff, failing }
+        Outcome::Linted(Linted { report, piece, diff, failing })
     };
     // `--fix` stays sequential: a file named twice must be fixed once, then linted as fixed.
     let threads = if args.fix { 1 } else { args.threads.map_or(0, std::num::NonZeroUsize::get) };
-    let results: Vec<Linted> = if threads == 1 || work.len() < 2 {
-        work.iter().map(lint).collect()
+    let results: Vec<Outcome> = if threads == 1 || targets.len() < 2 {
+        targets.iter().map(lint).collect()
     } else {
         rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_or_else(
-            |_| work.iter().map(lint).collect(),
-            |pool| pool.install(|| work.par_iter().map(lint).collect()),
+            |_| targets.iter().map(lint).collect(),
+            |pool| pool.install(|| targets.par_iter().map(lint).collect()),
         )
     };
     let mut pieces = Vec::new();
-    for ((target, _), linted) in work.iter().zip(results) {
+    for (target, outcome) in targets.iter().zip(results) {
+        let linted = match outcome {
+            Outcome::Linted(linted) => linted,
+            Outcome::Ignored => continue,
+            Outcome::ConfigError(e) => {
+                eprintln!("drydock: error: {e:#}");
+                errors += 1;
+                continue;
+            }
+        };
         diffs.push_str(&linted.diff);
         pieces.extend(linted.piece);
         failing |= linted.failing;
