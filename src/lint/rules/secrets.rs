@@ -1,7 +1,7 @@
 //! Shared detectors for the no-secrets rules: secret-looking names, known token
 //! formats, credentials in URLs and high-entropy strings.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
@@ -76,6 +76,37 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
     hit && !ws.iter().any(|w| REFERENCE_WORDS.contains(&w.as_str()))
 }
 
+/// A token format: its name, the literals one of which every match holds, and its expression.
+struct TokenFormat {
+    name: &'static str,
+    literals: &'static [&'static str],
+    pattern: &'static str,
+    compiled: OnceLock<Option<Regex>>,
+}
+const fn token_format(name: &'static str, literals: &'static [&'static str], pattern: &'static str) -> TokenFormat {
+    TokenFormat { name, literals, pattern, compiled: OnceLock::new() }
+}
+static TOKEN_FORMATS: [TokenFormat; 10] = [
+    token_format("an AWS access key id", &["AKIA", "ASIA"], r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    token_format(
+        "a GitHub token",
+        &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+        r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b",
+    ),
+    token_format("a GitHub fine-grained token", &["github_pat_"], r"\bgithub_pat_[A-Za-z0-9_]{60,}\b"),
+    token_format("a GitLab token", &["glpat-"], r"\bglpat-[A-Za-z0-9_\-]{20,}\b"),
+    token_format("a Slack token", &["xox"], r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"),
+    token_format("a Stripe live key", &["_live_"], r"\b(?:sk|rk)_live_[A-Za-z0-9]{20,}\b"),
+    token_format("a Google API key", &["AIza"], r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+    token_format("an npm token", &["npm_"], r"\bnpm_[A-Za-z0-9]{36}\b"),
+    token_format("a PyPI token", &["pypi-"], r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
+    token_format(
+        "a private key",
+        &["-----BEGIN "],
+        r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----",
+    ),
+];
+
 /// Every token format of [`find_token`] holds one of these literals, so a text without any of them (almost
 /// every text) matches none, and the expressions (Unicode `\b` makes them costly to build) are never
 /// compiled in most runs.
@@ -99,29 +130,16 @@ const TOKEN_LITERALS: &[&str] = &[
 
 /// A known token format found in `text`: its name and byte range.
 pub(crate) fn find_token(text: &str) -> Option<(&'static str, usize, usize)> {
-    static PATTERNS: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
-        [
-            ("an AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-            ("a GitHub token", r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b"),
-            ("a GitHub fine-grained token", r"\bgithub_pat_[A-Za-z0-9_]{60,}\b"),
-            ("a GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}\b"),
-            ("a Slack token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"),
-            ("a Stripe live key", r"\b(?:sk|rk)_live_[A-Za-z0-9]{20,}\b"),
-            ("a Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
-            ("an npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
-            ("a PyPI token", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
-            ("a private key", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----"),
-        ]
-        .into_iter()
-        .filter_map(|(n, p)| Regex::new(p).ok().map(|r| (n, r)))
-        .collect()
-    });
-
     if !may_hold_token(text) {
         return None;
     }
-    // The patterns are tried in order, so the first format listed wins.
-    PATTERNS.iter().find_map(|(name, re)| re.find(text).map(|m| (*name, m.start(), m.end())))
+    // The formats are tried in order, so the first listed wins. A format none of whose literals is in the
+    // text cannot match: it is skipped, and its expression (Unicode `\b` makes them costly to build) is
+    // compiled only the first time a text holds one of its literals.
+    TOKEN_FORMATS.iter().filter(|f| f.literals.iter().any(|l| text.contains(l))).find_map(|f| {
+        let re = f.compiled.get_or_init(|| Regex::new(f.pattern).ok()).as_ref()?;
+        re.find(text).map(|m| (f.name, m.start(), m.end()))
+    })
 }
 
 /// Whether `text` holds one of the literals every token format of [`find_token`] contains: when it does
@@ -227,6 +245,19 @@ pub(crate) fn is_secret_file(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_prefilter_literals_are_the_formats_literals() {
+        let mut from_formats: Vec<&str> = TOKEN_FORMATS.iter().flat_map(|f| f.literals.iter().copied()).collect();
+        let mut prefilter = TOKEN_LITERALS.to_vec();
+        from_formats.sort_unstable();
+        prefilter.sort_unstable();
+        assert_eq!(from_formats, prefilter);
+        // Every expression compiles, and every match of it holds one of its literals.
+        for f in &TOKEN_FORMATS {
+            assert!(Regex::new(f.pattern).is_ok(), "{}", f.name);
+        }
+    }
 
     #[test]
     fn secret_names() {
