@@ -17,6 +17,12 @@ pub mod suppress;
 
 use std::borrow::Cow;
 
+/// Hash maps and sets of the lint engine: std's, with foldhash's hasher. It hashes the short string keys
+/// here (variable, stage and path names) several times faster than std's `SipHash`, and it is still seeded
+/// per process, so a file cannot be crafted to collide on every machine.
+pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// See [`HashMap`].
+pub type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 pub use context::{Context, ContextIgnore};
 pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity, Tag, unified_diff};
 pub use settings::Settings;

@@ -45,7 +45,7 @@
 //! rules that read RUN bodies decide what to skip. Pragmas in heredoc bodies are
 //! text, not comments, and are not read.
 
-use std::collections::HashMap;
+use crate::lint::HashMap;
 
 use super::parser::{Dockerfile, Keyword};
 use super::source::TextRange;
@@ -299,7 +299,8 @@ impl Suppressions {
         let mut comments: Vec<_> = file.comments.iter().filter(|c| !layout.in_heredoc(c.line)).collect();
         comments.sort_by_key(|c| c.line);
         // The first line after each comment that is not itself a comment.
-        let mut below: HashMap<u32, u32> = HashMap::with_capacity(comments.len());
+        let mut below: HashMap<u32, u32> =
+            HashMap::with_capacity_and_hasher(comments.len(), foldhash::fast::RandomState::default());
         for c in comments.iter().rev() {
             let next = c.line.saturating_add(1);
             let target = below.get(&next).copied().unwrap_or(next);

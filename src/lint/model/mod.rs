@@ -12,7 +12,7 @@ pub mod expand;
 pub mod image_ref;
 pub mod shell;
 
-use std::collections::HashMap;
+use crate::lint::HashMap;
 
 use self::image_ref::ImageRef;
 use self::shell::{Script, SimpleCommand, Word};
@@ -341,7 +341,7 @@ impl<'m> ScopeCursor<'m> {
     /// A cursor over `file` and its `model`.
     pub fn new(model: &'m Model, file: &'m Dockerfile) -> Self {
         let globals = model.global_args.iter().map(|a| (a.name.as_str(), a)).collect();
-        Self { model, file, globals, at: None, scope: HashMap::new() }
+        Self { model, file, globals, at: None, scope: HashMap::default() }
     }
 
     /// The variables in scope just before instruction `at`, as [`Model::scope_at`].

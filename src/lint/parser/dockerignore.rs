@@ -23,7 +23,7 @@
 //! - Matching: a path is excluded when the last pattern matching it, or any of
 //!   its parent directories, is not an exception.
 
-use std::collections::HashMap;
+use crate::lint::HashMap;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use regex::Regex;

@@ -8,7 +8,7 @@
 //! `DefaultHasher`, is the same on every Rust version. Severities map error →
 //! `critical`, warning → `major`, info → `minor`, style → `info`.
 
-use std::collections::HashMap;
+use crate::lint::HashMap;
 
 use serde::Serialize;
 
@@ -55,7 +55,7 @@ pub fn render(files: &[FileReport]) -> String {
 /// Writes [`render`]'s report to `out`.
 pub fn write(files: &[FileReport], out: &mut dyn Write) -> std::io::Result<()> {
     let mut issues = Vec::new();
-    let mut occurrences: HashMap<u64, u32> = HashMap::new();
+    let mut occurrences: HashMap<u64, u32> = HashMap::default();
     for_each_located(files, |at, index| {
         let d = at.diagnostic;
         let path = repo_path(&at.file.path);

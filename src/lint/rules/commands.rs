@@ -8,7 +8,7 @@
 //! commands, collected once per instruction. It also holds a small option
 //! parser, so each rule only lists which options of its tool take a value.
 
-use std::collections::HashSet;
+use crate::lint::HashSet;
 
 use crate::lint::model::shell::{SimpleCommand, Word};
 use crate::lint::model::{Model, RunScript};
@@ -130,7 +130,7 @@ fn gather(scripts: &[RunScript]) -> Vec<RunCmd<'_>> {
         // One script: nothing to deduplicate.
         return script.script.commands.iter().map(|cmd| RunCmd { script, cmd }).collect();
     }
-    let mut seen: HashSet<(TextRange, Vec<&str>)> = HashSet::new();
+    let mut seen: HashSet<(TextRange, Vec<&str>)> = HashSet::default();
     let mut out = Vec::new();
     for (si, script) in scripts.iter().enumerate() {
         for cmd in &script.script.commands {

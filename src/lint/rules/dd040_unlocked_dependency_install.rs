@@ -110,7 +110,7 @@ struct Finding<'w> {
 }
 
 /// Whether `VAR=true` (or `1`) is set on the command or in the instruction's scope.
-fn env_true(c: &RunCmd<'_>, scope: &std::collections::HashMap<String, String>, var: &str) -> bool {
+fn env_true(c: &RunCmd<'_>, scope: &crate::lint::HashMap<String, String>, var: &str) -> bool {
     let v = c.assignment(var).or_else(|| scope.get(var).map(String::as_str));
     v.is_some_and(|v| matches!(v.trim_matches(['"', '\'']).to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
 }

@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use crate::lint::HashSet;
 
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
@@ -51,7 +51,7 @@ impl Rule for RemoteScriptPipedToShell {
         for run in cx.run_scripts().iter() {
             // A heredoc run as a script is parsed twice (in the shell-form text
             // and on its own): report each download once.
-            let mut seen: HashSet<TextRange> = HashSet::new();
+            let mut seen: HashSet<TextRange> = HashSet::default();
             for script in run.scripts {
                 for hit in script.script.pipe_to_shell() {
                     let (Some(dl), Some(sh)) =

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use crate::lint::HashMap;
 
 use super::commands::RunCmd;
 use super::{Rule, declare_rule};
@@ -210,7 +210,7 @@ impl Rule for LockfileCopiedAfterInstall {
         // What each instruction copies, and per ecosystem where its files arrive: built once per file, so a
         // file of many installs and COPYs stays linear.
         let mut sources: Option<Vec<Option<Sources>>> = None;
-        let mut indexes: HashMap<&'static str, EcoIndex> = HashMap::new();
+        let mut indexes: HashMap<&'static str, EcoIndex> = HashMap::default();
         for run in cx.run_scripts().iter() {
             if run.onbuild {
                 continue;

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use crate::lint::HashMap;
 
 use super::{Rule, declare_rule, secrets};
 use crate::lint::Tag;
@@ -113,7 +113,7 @@ impl Rule for SecretVariableUsedInRun {
                 continue;
             }
             // ENV set by the stages this one is built FROM stays in force.
-            let mut declared: HashMap<String, &'static str> = HashMap::new();
+            let mut declared: HashMap<String, &'static str> = HashMap::default();
             let parent_has_env = match stage.base {
                 Base::Stage(p) => env_upto.get(p).copied().unwrap_or(false),
                 _ => false,

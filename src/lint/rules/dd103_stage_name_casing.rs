@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use crate::lint::HashMap;
 
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
@@ -47,7 +47,7 @@ impl Rule for StageNameCasing {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model, src) = (cx.file, cx.model, cx.src);
         // Counted once, so a file of many stages stays linear.
-        let mut named: HashMap<&str, usize> = HashMap::new();
+        let mut named: HashMap<&str, usize> = HashMap::default();
         for name in model.stages.iter().filter_map(|s| s.name.as_deref()) {
             *named.entry(name).or_default() += 1;
         }
@@ -87,7 +87,7 @@ impl Rule for StageNameCasing {
 /// index, in file order: `FROM name`, `COPY --from=name` and `RUN --mount=…,from=name` (not under ONBUILD,
 /// which runs in other builds).
 fn references(file: &Dockerfile, src: &str) -> HashMap<String, Vec<(usize, TextRange)>> {
-    let mut out: HashMap<String, Vec<(usize, TextRange)>> = HashMap::new();
+    let mut out: HashMap<String, Vec<(usize, TextRange)>> = HashMap::default();
     for (i, inst) in file.instructions.iter().enumerate() {
         let mut push = |range: TextRange| {
             let text = range.slice(src);

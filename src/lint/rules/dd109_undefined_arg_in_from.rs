@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use crate::lint::HashSet;
 
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;

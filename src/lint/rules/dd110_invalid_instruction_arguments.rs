@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use crate::lint::HashSet;
 
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
@@ -139,7 +139,7 @@ fn parse_duration(s: &str) -> Option<bool> {
 
 fn check_flags(inst: &Instruction, out: &mut Vec<(TextRange, String, String)>) {
     let known = known_flags(inst.keyword);
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen: HashSet<&str> = HashSet::default();
     let kw = inst.keyword.as_str();
     for flag in &inst.flags {
         let name = flag.name.as_str();

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use crate::lint::HashMap;
 
 use super::commands::run_at;
 use super::secrets::is_secret_file;

@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use crate::lint::HashSet;
 
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
@@ -42,7 +42,7 @@ impl Rule for UnusedStage {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
         let Some(last) = model.stages.len().checked_sub(1) else { return };
-        let mut used: HashSet<usize> = HashSet::new();
+        let mut used: HashSet<usize> = HashSet::default();
         for (i, inst) in file.instructions.iter().enumerate() {
             let inst = inst.effective();
             let mut values: Vec<String> = Vec::new();

@@ -37,7 +37,7 @@ declare_rule! {
 impl Rule for DuplicateStageName {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
-        let mut seen: std::collections::HashMap<&str, &crate::lint::model::Stage> = std::collections::HashMap::new();
+        let mut seen: crate::lint::HashMap<&str, &crate::lint::model::Stage> = crate::lint::HashMap::default();
         for stage in &model.stages {
             let (Some(name), Some(range)) = (stage.name.as_deref(), stage.name_range) else {
                 continue;

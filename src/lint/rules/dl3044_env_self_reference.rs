@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use crate::lint::HashSet;
 
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
@@ -48,7 +48,7 @@ fn references(text: &str, name: &str) -> bool {
 impl Rule for EnvSelfReference {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, escape) = (cx.file, cx.model.escape);
-        let mut defined: HashSet<String> = HashSet::new();
+        let mut defined: HashSet<String> = HashSet::default();
         for (i, inst) in file.instructions.iter().enumerate() {
             match inst.keyword {
                 Keyword::Arg => defined.extend(arg_decls(inst, i, escape).into_iter().map(|d| d.name)),

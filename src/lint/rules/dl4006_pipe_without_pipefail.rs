@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use crate::lint::HashMap;
 
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;

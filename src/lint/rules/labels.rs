@@ -1,7 +1,7 @@
 //! `LABEL` key/value pairs and the value formats of hadolint's `label-schema`
 //! (DL3048–DL3058).
 
-use std::collections::{HashMap, HashSet};
+use crate::lint::{HashMap, HashSet};
 
 use crate::lint::TextRange;
 use crate::lint::model::expand::{expand, unquote};
@@ -64,7 +64,7 @@ pub(crate) fn built_labels(file: &Dockerfile, model: &Model) -> Vec<BuiltLabel> 
     let mut out = Vec::new();
     // In file order, so the scope is carried forward rather than rebuilt for each LABEL.
     let mut scopes = ScopeCursor::new(model, file);
-    let no_scope = HashMap::new();
+    let no_scope = HashMap::default();
     for (i, inst) in file.instructions.iter().enumerate() {
         let pairs = label_pairs(inst, model.escape);
         if pairs.is_empty() {

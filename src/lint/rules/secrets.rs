@@ -178,7 +178,7 @@ pub(crate) fn find_url_credential(text: &str) -> Option<(usize, usize)> {
 
 /// Shannon entropy in bits per character.
 fn entropy(s: &str) -> f64 {
-    let mut counts = std::collections::HashMap::new();
+    let mut counts = crate::lint::HashMap::default();
     let mut n = 0u32;
     for c in s.chars() {
         *counts.entry(c).or_insert(0u32) += 1;
