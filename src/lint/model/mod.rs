@@ -736,9 +736,6 @@ fn is_windows_image(img: &ImageText) -> bool {
         .any(|needle| s.contains(needle))
 }
 
-/// Shells whose `-c` argument is a script, for exec-form RUN.
-const EXEC_SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"];
-
 /// The shell-form script of `ONBUILD RUN …`: the command is the tail of the
 /// outer instruction's joined text; heredoc bodies are appended as the shell
 /// reads them.
@@ -767,7 +764,7 @@ fn exec_scripts(inst: &Instruction) -> Vec<RunScript> {
         origin: ScriptOrigin::ShellForm,
     }];
     if let [exe, flag, body, ..] = inst.args.as_slice()
-        && EXEC_SHELLS.contains(&exe.value.rsplit('/').next().unwrap_or(&exe.value))
+        && shell::SHELLS.contains(&exe.value.rsplit('/').next().unwrap_or(&exe.value))
         && flag.value.starts_with('-')
         && flag.value.ends_with('c')
         && body.range.len() as usize == body.value.len() + 2

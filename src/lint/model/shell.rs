@@ -64,7 +64,7 @@ const NESTED_BUDGET_FACTOR: usize = 8;
 const MAX_WRAPPERS: usize = 8;
 
 /// Shells whose `-c` argument is a script.
-const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"];
+pub(crate) const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"];
 /// Programs that fetch from the network and can write to stdout.
 const DOWNLOADERS: &[&str] = &["curl", "wget"];
 

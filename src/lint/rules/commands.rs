@@ -10,13 +10,10 @@
 
 use crate::lint::HashSet;
 
-use crate::lint::model::shell::{SimpleCommand, Word};
+use crate::lint::model::shell::{SHELLS, SimpleCommand, Word};
 use crate::lint::model::{Model, RunScript};
 use crate::lint::parser::{Dockerfile, Keyword};
 use crate::lint::source::TextRange;
-
-/// Shells whose `-c` argument is a script, for exec-form RUN.
-const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"];
 
 /// The scripts one instruction runs.
 pub(crate) struct InstScripts<'a> {

@@ -37,7 +37,8 @@ impl Rule for SystemUpgrade {
         for run in cx.run_scripts().iter() {
             for c in run.commands() {
                 let name = c.name();
-                if !matches!(name, "apt-get" | "apt" | "aptitude" | "apk" | "yum" | "dnf" | "microdnf" | "tdnf") {
+                // Only package managers' options are parsed.
+                if tool_options::for_package_manager(name).is_none() {
                     continue;
                 }
                 let args = c.args();
