@@ -39,7 +39,6 @@ struct Target {
     dir: Option<PathBuf>,
 }
 
-/// Runs `drydock lint`; returns the exit code.
 /// What became of one named file.
 enum Outcome {
     Linted(Linted),
@@ -65,6 +64,7 @@ struct Linted {
 /// to a few dozen writes (with `BufWriter`'s default 8 KiB, every file's piece was a write of its own).
 const OUT_BUFFER: usize = 128 * 1024;
 
+/// Runs `drydock lint`; returns the exit code.
 pub fn run(args: &LintArgs) -> Result<u8> {
     let cli_ignore = args.ignore.clone();
     let cli_select = args.select.clone();

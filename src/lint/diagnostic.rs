@@ -159,6 +159,16 @@ pub enum Applicability {
     Unsafe,
 }
 
+impl Applicability {
+    /// The name reports use (`safe`, `unsafe`), as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
 /// A set of edits that resolves a finding.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Fix {
@@ -283,6 +293,13 @@ mod tests {
             help: None,
             range: TextRange::default(),
             fix: Some(fix),
+        }
+    }
+
+    #[test]
+    fn names_are_the_serialized_names() {
+        for a in [Applicability::Safe, Applicability::Unsafe] {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
         }
     }
 

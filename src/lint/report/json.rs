@@ -9,7 +9,6 @@
 use std::io::Write;
 
 use super::{FileReport, JSON_BYTES_PER_FINDING, for_each_located, json_string, position};
-use crate::lint::diagnostic::Applicability;
 
 /// The document's opening, before the first finding.
 const HEAD: &str = "{\n  \"findings\": [";
@@ -98,7 +97,7 @@ pub fn file_piece(file: &FileReport) -> Vec<u8> {
             None => out.extend_from_slice(b"null"),
             Some(fix) => {
                 out.extend_from_slice(b"{\n        \"applicability\": ");
-                push_str(out, applicability(fix.applicability));
+                push_str(out, fix.applicability.as_str());
                 out.extend_from_slice(b",\n        \"edits\": ");
                 if fix.edits.is_empty() {
                     out.extend_from_slice(b"[]");
@@ -124,31 +123,10 @@ pub fn file_piece(file: &FileReport) -> Vec<u8> {
     piece
 }
 
-fn applicability(a: Applicability) -> &'static str {
-    match a {
-        Applicability::Safe => "safe",
-        Applicability::Unsafe => "unsafe",
-    }
-}
-
 /// Appends `key` (the layout and the quoted key, as bytes) and `n` in decimal.
 fn push_field_u32(out: &mut Vec<u8>, key: &[u8], n: u32) {
     out.extend_from_slice(key);
-    let mut digits = [0u8; 10];
-    let mut at = digits.len();
-    let mut n = n;
-    loop {
-        at -= 1;
-        if let Some(d) = digits.get_mut(at) {
-            // `n % 10` is below 10, so the cast cannot truncate.
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || at == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(digits.get(at..).unwrap_or_default());
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// Appends `s` as a JSON string, escaped exactly as `serde_json` escapes it: `"` and `\\`, the
@@ -212,7 +190,7 @@ fn next_special(b: &[u8], from: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lint::diagnostic::{Diagnostic, Edit, Fix, Severity, Tag};
+    use crate::lint::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity, Tag};
     use crate::lint::report::fixtures;
     use crate::lint::source::TextRange;
     use proptest::prelude::*;
