@@ -70,11 +70,13 @@ impl SecretValue {
             cx.report(&self, range, format!("{what} is written into the Dockerfile")).help(HELP);
             found = true;
         }
-        for doc in inst.heredocs.iter().filter(|_| tokens) {
-            if let Some((what, s, e)) = secrets::find_token(&doc.content) {
-                let range = TextRange::new(doc.body_range.start + to_u32(s), doc.body_range.start + to_u32(e));
-                cx.report(&self, range, format!("{what} is written into a heredoc")).help(HELP);
-                found = true;
+        if tokens {
+            for doc in &inst.heredocs {
+                if let Some((what, s, e)) = secrets::find_token(&doc.content) {
+                    let range = TextRange::new(doc.body_range.start + to_u32(s), doc.body_range.start + to_u32(e));
+                    cx.report(&self, range, format!("{what} is written into a heredoc")).help(HELP);
+                    found = true;
+                }
             }
         }
         if found {
