@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use super::args::{LintArgs, ThresholdArg};
 use super::config::ConfigResolver;
 use crate::lint::diagnostic::apply_safe_fixes;
-use crate::lint::report::{FileReport, Format, RenderOptions, file_piece, write_pieces};
+use crate::lint::report::{FileReport, Format, PieceWriter, RenderOptions, file_piece};
 use crate::lint::script_check::{self, ScriptChecker};
 use crate::lint::{
     ContextIgnore, Diagnostic, FileKind, LintInput, Settings, Severity, check_with, is_lintable_name, unified_diff,
@@ -37,6 +37,8 @@ struct Target {
     kind: FileKind,
     /// Directory used for config discovery and as the default build context.
     dir: Option<PathBuf>,
+    /// Its length when it was found (sizes the read buffer; the read itself is still capped).
+    len: Option<u64>,
 }
 
 /// What became of one named file.
@@ -50,14 +52,92 @@ enum Outcome {
 
 /// What linting one file gave, in the order the files were named.
 struct Linted {
-    /// The file's findings (only its path when the output format no longer needs them).
-    report: Result<FileReport>,
+    /// The file's findings (`None` when the output format no longer needs them).
+    report: Result<Option<FileReport>>,
     /// Its part of the report, for formats written piece by piece.
     piece: Option<Vec<u8>>,
     /// Its `--diff` output.
     diff: String,
     /// Whether a finding is at or above the failure threshold.
     failing: bool,
+}
+
+/// Files' outcomes handled in the order the files were named, each as soon as every file named before it
+/// is done (whichever thread finishes it): its part of the report is written then, so a long run streams its
+/// report and holds only the pieces of files finished out of turn; its errors are printed; and its findings
+/// are kept when the format needs them at the end.
+struct InOrder {
+    /// Index of the next file to handle.
+    next: usize,
+    /// Outcomes of files finished before their turn, by index.
+    waiting: Vec<Option<Outcome>>,
+    out: Box<dyn Write + Send>,
+    /// The report's writer (`None` with `--diff`, which writes the diffs instead).
+    writer: Option<PieceWriter>,
+    reports: Vec<FileReport>,
+    diffs: String,
+    failing: bool,
+    errors: usize,
+    /// The first error writing the report; nothing more is written after it.
+    write_error: Option<std::io::Error>,
+}
+
+impl InOrder {
+    fn start(files: usize, format: Option<Format>, mut out: Box<dyn Write + Send>) -> Result<Self> {
+        let writer = format.map(|f| PieceWriter::start(f, &mut out)).transpose()?;
+        let waiting = std::iter::repeat_with(|| None).take(files).collect();
+        Ok(Self {
+            next: 0,
+            waiting,
+            out,
+            writer,
+            reports: Vec::new(),
+            diffs: String::new(),
+            failing: false,
+            errors: 0,
+            write_error: None,
+        })
+    }
+
+    /// Takes the outcome of `targets[index]` and handles every file whose turn has come.
+    fn done(&mut self, index: usize, targets: &[Target], outcome: Outcome) {
+        if let Some(slot) = self.waiting.get_mut(index) {
+            *slot = Some(outcome);
+        }
+        while let Some(outcome) = self.waiting.get_mut(self.next).and_then(Option::take) {
+            if let Some(target) = targets.get(self.next) {
+                self.handle(target, outcome);
+            }
+            self.next += 1;
+        }
+    }
+
+    fn handle(&mut self, target: &Target, outcome: Outcome) {
+        let linted = match outcome {
+            Outcome::Linted(linted) => linted,
+            Outcome::Ignored => return,
+            Outcome::ConfigError(e) => {
+                eprintln!("drydock: error: {e:#}");
+                self.errors += 1;
+                return;
+            }
+        };
+        self.diffs.push_str(&linted.diff);
+        if let (Some(piece), Some(writer)) = (&linted.piece, &mut self.writer)
+            && self.write_error.is_none()
+            && let Err(e) = writer.piece(piece, &mut self.out)
+        {
+            self.write_error = Some(e);
+        }
+        self.failing |= linted.failing;
+        match linted.report {
+            Ok(report) => self.reports.extend(report),
+            Err(e) => {
+                eprintln!("drydock: error: {}: {e:#}", target.display);
+                self.errors += 1;
+            }
+        }
+    }
 }
 
 /// Bytes buffered before the report is written. Reports run to megabytes on large trees; this keeps them
@@ -81,8 +161,6 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     let mut configs = ConfigResolver::new(args.config.as_deref(), overrides)?;
     let mut errors = 0usize;
     let targets = collect_targets(args, &mut errors);
-    let mut reports = Vec::new();
-    let mut diffs = String::new();
     let cli_threshold = match args.failure_threshold {
         None => None,
         Some(ThresholdArg::None) => Some(None),
@@ -91,7 +169,6 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         Some(ThresholdArg::Info) => Some(Some(Severity::Info)),
         Some(ThresholdArg::Style) => Some(Some(Severity::Style)),
     };
-    let mut failing = false;
     let defaults = configs.for_dir(Path::new("."))?;
     let shellcheck = if args.no_shellcheck { ShellCheck::new(None) } else { ShellCheck::from_path() };
     if shellcheck.is_available() {
@@ -139,55 +216,40 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             _ => None,
         };
         let failing = report.as_ref().is_ok_and(|r| r.diagnostics.iter().any(|d| fails(settings, d)));
-        let report = report.map(|r| {
-            if keep_reports { r } else { FileReport { path: r.path, source: String::new(), diagnostics: Vec::new() } }
-        });
+        let report = report.map(|r| keep_reports.then_some(r));
         Outcome::Linted(Linted { report, piece, diff, failing })
+    };
+    // `--fix` on stdin writes the fixed text to stdout, so the report goes to stderr.
+    let stdin_fix = args.fix && args.paths.iter().any(|p| p.as_os_str() == "-");
+    let out: Box<dyn Write + Send> = if stdin_fix {
+        Box::new(std::io::BufWriter::with_capacity(OUT_BUFFER, std::io::stderr()))
+    } else {
+        Box::new(std::io::BufWriter::with_capacity(OUT_BUFFER, std::io::stdout()))
+    };
+    let sink = Mutex::new(InOrder::start(targets.len(), (!args.diff).then_some(format), out)?);
+    let done = |index: usize, outcome: Outcome| {
+        sink.lock().unwrap_or_else(PoisonError::into_inner).done(index, &targets, outcome);
     };
     // `--fix` stays sequential: a file named twice must be fixed once, then linted as fixed.
     let threads = if args.fix { 1 } else { args.threads.map_or(0, std::num::NonZeroUsize::get) };
-    let results: Vec<Outcome> = if threads == 1 || targets.len() < 2 {
-        targets.iter().map(lint).collect()
-    } else {
-        rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_or_else(
-            |_| targets.iter().map(lint).collect(),
-            |pool| pool.install(|| targets.par_iter().map(lint).collect()),
-        )
-    };
-    let mut pieces = Vec::new();
-    for (target, outcome) in targets.iter().zip(results) {
-        let linted = match outcome {
-            Outcome::Linted(linted) => linted,
-            Outcome::Ignored => continue,
-            Outcome::ConfigError(e) => {
-                eprintln!("drydock: error: {e:#}");
-                errors += 1;
-                continue;
-            }
-        };
-        diffs.push_str(&linted.diff);
-        pieces.extend(linted.piece);
-        failing |= linted.failing;
-        match linted.report {
-            Ok(report) => reports.push(report),
-            Err(e) => {
-                eprintln!("drydock: error: {}: {e:#}", target.display);
-                errors += 1;
-            }
-        }
+    let pool = (threads != 1 && targets.len() >= 2)
+        .then(|| rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok())
+        .flatten();
+    match pool {
+        Some(pool) => pool.install(|| targets.par_iter().enumerate().for_each(|(i, t)| done(i, lint(t)))),
+        None => targets.iter().enumerate().for_each(|(i, t)| done(i, lint(t))),
     }
-    let any_diff = !diffs.is_empty();
-    // `--fix` on stdin writes the fixed text to stdout, so the report goes to stderr.
-    let stdin_fix = args.fix && args.paths.iter().any(|p| p.as_os_str() == "-");
-    let mut out: Box<dyn Write> = if stdin_fix {
-        Box::new(std::io::BufWriter::with_capacity(OUT_BUFFER, std::io::stderr().lock()))
-    } else {
-        Box::new(std::io::BufWriter::with_capacity(OUT_BUFFER, std::io::stdout().lock()))
-    };
-    if args.diff {
-        out.write_all(diffs.as_bytes())?;
-    } else {
-        write_pieces(format, &reports, &pieces, opts, &mut out)?;
+    let sink = sink.into_inner().unwrap_or_else(PoisonError::into_inner);
+    errors += sink.errors;
+    let failing = sink.failing;
+    let any_diff = !sink.diffs.is_empty();
+    let mut out = sink.out;
+    if let Some(e) = sink.write_error {
+        return Err(e.into());
+    }
+    match sink.writer {
+        Some(writer) => writer.finish(&sink.reports, opts, &mut out)?,
+        None => out.write_all(sink.diffs.as_bytes())?,
     }
     out.flush()?;
     drop(out);
@@ -215,7 +277,7 @@ fn collect_targets(args: &LintArgs, errors: &mut usize) -> Vec<Target> {
                 .as_ref()
                 .and_then(|p| p.parent())
                 .map(|d| if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() });
-            out.push(Target { path: None, display, kind, dir });
+            out.push(Target { path: None, display, kind, dir, len: None });
             continue;
         }
         let meta = match std::fs::metadata(path) {
@@ -254,25 +316,26 @@ fn collect_targets(args: &LintArgs, errors: &mut usize) -> Vec<Target> {
                 }
             }
             found.sort();
-            out.extend(found.into_iter().map(|p| file_target(&p)));
+            out.extend(found.into_iter().map(|p| file_target(&p, None)));
         } else {
-            out.push(file_target(path));
+            out.push(file_target(path, Some(meta.len())));
         }
     }
     out
 }
 
-fn file_target(path: &Path) -> Target {
+fn file_target(path: &Path, len: Option<u64>) -> Target {
     let display = path.strip_prefix("./").unwrap_or(path).display().to_string();
     let dir = path.parent().map(|d| if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() });
-    Target { path: Some(path.to_path_buf()), kind: FileKind::from_path(&display), display, dir }
+    Target { path: Some(path.to_path_buf()), kind: FileKind::from_path(&display), display, dir, len }
 }
 
 /// Reads the file at `path` as [`read_limited`] does, with a buffer sized from its length up front (one
-/// `read` for a small file instead of a growing buffer's several).
-pub(crate) fn read_file(path: &Path, what: &str) -> Result<String> {
+/// `read` for a small file instead of a growing buffer's several). `len` is its length if known already
+/// (saving a `stat`); a file that has grown since is still read whole, up to the cap.
+pub(crate) fn read_file(path: &Path, what: &str, len: Option<u64>) -> Result<String> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {what}"))?;
-    let len = file.metadata().map_or(0, |m| m.len());
+    let len = len.unwrap_or_else(|| file.metadata().map_or(0, |m| m.len()));
     if len > MAX_FILE_BYTES {
         bail!("larger than {} MiB; not linted", MAX_FILE_BYTES / 1024 / 1024);
     }
@@ -351,7 +414,7 @@ impl ContextCache {
 
 /// Reads and parses the `.dockerignore` at `path`.
 fn read_ignore(path: &Path) -> Result<OwnedIgnore> {
-    let text = read_file(path, &format!("`{}`", path.display()))?;
+    let text = read_file(path, &format!("`{}`", path.display()), None)?;
     Ok(OwnedIgnore::Present(crate::lint::parser::dockerignore::parse(&text)))
 }
 
@@ -374,7 +437,7 @@ fn prefetch_shellcheck(shellcheck: &ShellCheck, targets: &[Target], configs: &mu
         if !settings.shellcheck || settings.is_ignored_path(&target.display) {
             continue;
         }
-        let Ok(source) = read_file(path, "file") else { continue };
+        let Ok(source) = read_file(path, "file", target.len) else { continue };
         scripts.extend(script_check::for_source(&source));
     }
     shellcheck.prefetch(&scripts);
@@ -389,7 +452,7 @@ fn lint_one(
     diffs: &mut String,
 ) -> Result<FileReport> {
     let source = match &target.path {
-        Some(p) => read_file(p, "file")?,
+        Some(p) => read_file(p, "file", target.len)?,
         None => read_limited(std::io::stdin().lock(), "stdin")?,
     };
     let ignore_text = if target.kind == FileKind::Dockerfile {
@@ -439,4 +502,66 @@ fn lint_one(
         }
     }
     Ok(FileReport { path: target.display.clone(), source, diagnostics })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer whose bytes the test reads back after handing it over.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn target(name: &str) -> Target {
+        Target { path: None, display: name.to_string(), kind: FileKind::Dockerfile, dir: None, len: None }
+    }
+
+    fn linted(piece: &str, failing: bool) -> Outcome {
+        Outcome::Linted(Linted {
+            report: Ok(None),
+            piece: Some(piece.as_bytes().to_vec()),
+            diff: String::new(),
+            failing,
+        })
+    }
+
+    #[test]
+    fn outcomes_finished_out_of_turn_are_written_in_the_order_named() {
+        let targets: Vec<Target> = ["a", "b", "c", "d"].into_iter().map(target).collect();
+        let buffer = Shared::default();
+        let mut sink = InOrder::start(targets.len(), Some(Format::Github), Box::new(buffer.clone())).unwrap();
+        sink.done(2, &targets, linted("c\n", true));
+        sink.done(1, &targets, Outcome::ConfigError(anyhow::anyhow!("bad config")));
+        assert!(buffer.0.lock().unwrap().is_empty(), "nothing is written before the first file is done");
+        sink.done(0, &targets, linted("a\n", false));
+        assert_eq!(*buffer.0.lock().unwrap(), b"a\nc\n", "the first file releases those waiting behind it");
+        sink.done(3, &targets, Outcome::Ignored);
+        assert_eq!((sink.next, sink.errors, sink.failing), (4, 1, true));
+        let (writer, mut out) = (sink.writer.unwrap(), sink.out);
+        writer.finish(&[], RenderOptions::default(), &mut out).unwrap();
+        assert_eq!(*buffer.0.lock().unwrap(), b"a\nc\n");
+    }
+
+    #[test]
+    fn a_json_document_streamed_in_pieces_is_the_whole_document() {
+        let targets: Vec<Target> = ["a", "b"].into_iter().map(target).collect();
+        let buffer = Shared::default();
+        let mut sink = InOrder::start(targets.len(), Some(Format::Json), Box::new(buffer.clone())).unwrap();
+        sink.done(1, &targets, linted("", false));
+        sink.done(0, &targets, linted("", false));
+        let (writer, mut out) = (sink.writer.unwrap(), sink.out);
+        writer.finish(&[], RenderOptions::default(), &mut out).unwrap();
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text, crate::lint::report::render(Format::Json, &[], RenderOptions::default()));
+    }
 }

@@ -11,7 +11,7 @@ use std::io::Write;
 use super::{FileReport, JSON_BYTES_PER_FINDING, for_each_located, json_string, position};
 
 /// The document's opening, before the first finding.
-const HEAD: &str = "{\n  \"findings\": [";
+pub(super) const HEAD: &str = "{\n  \"findings\": [";
 
 /// Renders every finding of `files` as one JSON document.
 pub fn render(files: &[FileReport]) -> String {
@@ -24,10 +24,7 @@ pub fn write(files: &[FileReport], out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 /// Writes the document from files' [`file_piece`]s, in order.
-pub(super) fn write_document<P: AsRef<[u8]>>(
-    pieces: impl IntoIterator<Item = P>,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
+fn write_document<P: AsRef<[u8]>>(pieces: impl IntoIterator<Item = P>, out: &mut dyn Write) -> std::io::Result<()> {
     out.write_all(HEAD.as_bytes())?;
     let mut any = false;
     for piece in pieces {
@@ -37,7 +34,7 @@ pub(super) fn write_document<P: AsRef<[u8]>>(
 }
 
 /// Appends one file's [`file_piece`] to the document; `any` says whether a finding came before.
-fn write_piece(piece: &[u8], any: &mut bool, out: &mut dyn Write) -> std::io::Result<()> {
+pub(super) fn write_piece(piece: &[u8], any: &mut bool, out: &mut dyn Write) -> std::io::Result<()> {
     if piece.is_empty() {
         return Ok(());
     }
@@ -50,7 +47,7 @@ fn write_piece(piece: &[u8], any: &mut bool, out: &mut dyn Write) -> std::io::Re
 
 /// Closes the document; `any` says whether it holds a finding (`serde_json`'s pretty printer writes an empty
 /// array as `[]`).
-fn write_tail(any: bool, out: &mut dyn Write) -> std::io::Result<()> {
+pub(super) fn write_tail(any: bool, out: &mut dyn Write) -> std::io::Result<()> {
     out.write_all(if any { b"\n  ]\n}\n" } else { b"]\n}\n" })
 }
 

@@ -114,7 +114,7 @@ pub fn render_to(
 
 /// One file's part of a `format` document, for the formats whose document is a head, one independent piece
 /// per file and a tail: the CLI renders each piece on the thread that linted the file and writes them in
-/// order with [`write_pieces`]. `None` for SARIF and GitLab, which are rendered whole (their rule table and
+/// order with a [`PieceWriter`]. `None` for SARIF and GitLab, which are rendered whole (their rule table and
 /// fingerprints span files).
 pub fn file_piece(format: Format, file: &FileReport, opts: RenderOptions) -> Option<Vec<u8>> {
     match format {
@@ -135,21 +135,52 @@ pub fn write_pieces(
     opts: RenderOptions,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    match format {
-        Format::Json => json::write_document(pieces, out),
-        Format::Tty | Format::Github | Format::Checkstyle => {
-            let (head, tail) = match format {
-                Format::Tty => ("", human::tail(files, opts)),
-                Format::Checkstyle => (checkstyle::HEAD, checkstyle::TAIL.to_owned()),
-                _ => ("", String::new()),
-            };
-            out.write_all(head.as_bytes())?;
-            for piece in pieces {
-                out.write_all(piece)?;
-            }
-            out.write_all(tail.as_bytes())
+    let mut writer = PieceWriter::start(format, out)?;
+    for piece in pieces {
+        writer.piece(piece, out)?;
+    }
+    writer.finish(files, opts, out)
+}
+
+/// Writes a `format` document as its files' [`file_piece`]s come, one at a time and in order: the head
+/// first, each piece as soon as it is given, the tail at the end. The CLI writes a file's piece once every
+/// file named before it is done, so a long run streams its report instead of holding it whole.
+pub struct PieceWriter {
+    format: Format,
+    /// Whether a JSON finding has been written (the next one needs a comma).
+    any: bool,
+}
+
+impl PieceWriter {
+    /// Starts the document on `out`.
+    pub fn start(format: Format, out: &mut dyn Write) -> std::io::Result<Self> {
+        let head = match format {
+            Format::Json => json::HEAD,
+            Format::Checkstyle => checkstyle::HEAD,
+            Format::Tty | Format::Github | Format::Sarif | Format::Gitlab => "",
+        };
+        out.write_all(head.as_bytes())?;
+        Ok(Self { format, any: false })
+    }
+
+    /// Writes the next file's piece.
+    pub fn piece(&mut self, piece: &[u8], out: &mut dyn Write) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => json::write_piece(piece, &mut self.any, out),
+            _ => out.write_all(piece),
         }
-        Format::Sarif | Format::Gitlab => render_to(format, files, opts, out),
+    }
+
+    /// Ends the document. `files` are every file's report: the TTY summary counts their findings, and
+    /// SARIF and GitLab, which have no pieces, are rendered from them whole here.
+    pub fn finish(self, files: &[FileReport], opts: RenderOptions, out: &mut dyn Write) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => json::write_tail(self.any, out),
+            Format::Tty => out.write_all(human::tail(files, opts).as_bytes()),
+            Format::Checkstyle => out.write_all(checkstyle::TAIL.as_bytes()),
+            Format::Github => Ok(()),
+            Format::Sarif | Format::Gitlab => render_to(self.format, files, opts, out),
+        }
     }
 }
 
