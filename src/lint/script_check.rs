@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use super::diagnostic::{Diagnostic, Severity};
-use super::model::{Base, Model, RunScript, ScriptOrigin, arg_decls};
+use super::model::{Base, Model, RunScript, ScriptOrigin};
 use super::parser::{Dockerfile, Keyword};
 use super::source::{TextRange, to_u32};
 use super::suppress::Suppressions;
@@ -175,7 +175,7 @@ fn declared_names(file: &Dockerfile, model: &Model, at: usize) -> BTreeSet<Strin
         for i in st.body.clone().take_while(|&i| i < at) {
             let Some(inst) = file.instructions.get(i) else { continue };
             match inst.keyword {
-                Keyword::Arg => names.extend(arg_decls(inst, i, model.escape).into_iter().map(|d| d.name)),
+                Keyword::Arg => names.extend(model.args_of(i).iter().map(|d| d.name.clone())),
                 Keyword::Env => names.extend(inst.args.chunks(2).filter_map(|p| p.first()).map(|k| k.value.clone())),
                 _ => {}
             }

@@ -38,6 +38,8 @@ pub struct Model {
     pub stages: Vec<Stage>,
     /// ARGs declared before the first FROM.
     pub global_args: Vec<ArgDecl>,
+    /// Every top-level ARG instruction's declarations, in file order (see [`Model::args_of`]).
+    arg_decls: Vec<ArgDecl>,
     /// Index of the final stage (the last one, or the `--target` stage).
     pub final_stage: Option<usize>,
     /// `--target` named no stage.
@@ -291,6 +293,14 @@ impl Model {
         cursor.scope
     }
 
+    /// The declarations of top-level instruction `i`, as [`arg_decls`] gives them (none unless it is an
+    /// ARG). Read once when the model is built: scopes replay ARGs for every rule that walks them.
+    pub fn args_of(&self, i: usize) -> &[ArgDecl] {
+        let start = self.arg_decls.partition_point(|d| d.inst < i);
+        let end = start + self.arg_decls.get(start..).map_or(0, |rest| rest.partition_point(|d| d.inst == i));
+        self.arg_decls.get(start..end).unwrap_or(&[])
+    }
+
     /// Applies instruction `i` (an ARG or ENV) to `scope`.
     fn apply_to_scope(
         &self,
@@ -301,13 +311,14 @@ impl Model {
     ) {
         match inst.keyword {
             Keyword::Arg => {
-                for decl in arg_decls(inst, i, self.escape) {
+                for decl in self.args_of(i) {
                     let value = decl
                         .default
-                        .or_else(|| globals.get(decl.name.as_str()).and_then(|g| g.default.clone()))
-                        .or_else(|| platform_default(&decl.name).map(str::to_string));
+                        .as_deref()
+                        .or_else(|| globals.get(decl.name.as_str()).and_then(|g| g.default.as_deref()))
+                        .or_else(|| platform_default(&decl.name));
                     if let Some(v) = value {
-                        scope.insert(decl.name, v);
+                        scope.insert(decl.name.clone(), v.to_owned());
                     }
                 }
             }
@@ -477,13 +488,12 @@ impl<'a> Builder<'a> {
         let froms: Vec<usize> =
             file.instructions.iter().enumerate().filter(|(_, i)| i.keyword == Keyword::From).map(|(i, _)| i).collect();
         for (i, inst) in file.instructions.iter().enumerate() {
-            if froms.first().is_some_and(|&f| i > f) {
-                break;
-            }
             if inst.keyword == Keyword::Arg {
-                self.model.global_args.extend(arg_decls(inst, i, file.escape));
+                self.model.arg_decls.extend(arg_decls(inst, i, file.escape));
             }
         }
+        let first_from = froms.first().copied().unwrap_or(n);
+        self.model.global_args = self.model.arg_decls.iter().take_while(|d| d.inst < first_from).cloned().collect();
         let globals = global_scope(&self.model.global_args);
         let global_defaults: HashMap<&str, &ArgDecl> =
             self.model.global_args.iter().map(|a| (a.name.as_str(), a)).collect();
@@ -887,6 +897,25 @@ mod tests {
         let (file, _) = parse(src);
         let m = Model::build(&file, None);
         (file, m)
+    }
+
+    #[test]
+    fn args_of_gives_each_instructions_own_declarations() {
+        let src = "ARG A=1 B\nFROM x\nARG C='two words'\nRUN true\nARG D E=\"e\" F\nONBUILD ARG G\n";
+        let (file, m) = model(src);
+        for (i, inst) in file.instructions.iter().enumerate() {
+            let expected: Vec<_> = if inst.keyword == Keyword::Arg { arg_decls(inst, i, '\\') } else { Vec::new() };
+            let got = m.args_of(i);
+            assert_eq!(got.len(), expected.len(), "instruction {i}");
+            for (g, e) in got.iter().zip(&expected) {
+                assert_eq!(
+                    (&g.name, &g.default, g.default_range, g.inst),
+                    (&e.name, &e.default, e.default_range, e.inst)
+                );
+            }
+        }
+        assert_eq!(m.args_of(99).len(), 0);
+        assert_eq!(m.global_args.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["A", "B"]);
     }
 
     #[test]

@@ -175,10 +175,11 @@ fn cargo<'w>(p: &Parsed<'w>) -> Option<Finding<'w>> {
     })
 }
 
-fn pip(args: &[Word], hashes_env: bool) -> Option<Finding<'_>> {
+/// `hashes_env` says whether the environment sets `PIP_REQUIRE_HASHES` (asked last: it walks the scope).
+fn pip(args: &[Word], hashes_env: impl FnOnce() -> bool) -> Option<Finding<'_>> {
     let p = parse_args(args, PIP);
     let sub = p.operands.first()?;
-    if sub.text != "install" || !p.has(&["r", "requirement"]) || p.has(&["require-hashes"]) || hashes_env {
+    if sub.text != "install" || !p.has(&["r", "requirement"]) || p.has(&["require-hashes"]) || hashes_env() {
         return None;
     }
     let file = p.value(&["r", "requirement"]).unwrap_or("requirements.txt");
@@ -231,25 +232,30 @@ impl Rule for UnlockedDependencyInstall {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
         let mut bundle_frozen = false;
-        // RUNs come in file order: the cursor walks each stage once.
+        // RUNs come in file order: the cursor walks each stage once, and only as far as a command that
+        // reads the environment asks it to.
         let mut scopes = ScopeCursor::new(model, file);
         for run in cx.run_scripts().iter() {
-            let scope = scopes.at(run.inst);
             for c in run.commands() {
                 let found = match c.name() {
                     "npm" => npm(&parse_args(c.args(), NPM)),
-                    "yarn" => {
-                        yarn(c, &parse_args(c.args(), YARN), env_true(c, scope, "YARN_ENABLE_IMMUTABLE_INSTALLS"))
-                    }
+                    "yarn" => yarn(
+                        c,
+                        &parse_args(c.args(), YARN),
+                        env_true(c, scopes.at(run.inst), "YARN_ENABLE_IMMUTABLE_INSTALLS"),
+                    ),
                     "pnpm" => pnpm(&parse_args(c.args(), YARN)),
                     "cargo" => cargo(&parse_args(c.args(), CARGO)),
                     "bundle" | "bundler" => {
                         bundle_frozen |= sets_bundle_frozen(c);
+                        let scope = scopes.at(run.inst);
                         let env = ["BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"].iter().any(|v| env_true(c, scope, v));
                         bundle(&parse_args(c.args(), BUNDLE), bundle_frozen || env)
                     }
                     "composer" => composer(&parse_args(c.args(), OptSpec { short: "d", long: &["working-dir"] })),
-                    _ => c.pip_args().and_then(|args| pip(args, env_true(c, scope, "PIP_REQUIRE_HASHES"))),
+                    _ => c
+                        .pip_args()
+                        .and_then(|args| pip(args, || env_true(c, scopes.at(run.inst), "PIP_REQUIRE_HASHES"))),
                 };
                 if let Some(f) = found {
                     cx.report(self, c.span_to(f.last), f.message).help(f.help);

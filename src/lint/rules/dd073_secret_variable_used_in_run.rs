@@ -3,7 +3,7 @@ use crate::lint::HashMap;
 use super::{Rule, declare_rule, secrets};
 use crate::lint::Tag;
 use crate::lint::context::Context;
-use crate::lint::model::{Base, arg_decls};
+use crate::lint::model::Base;
 use crate::lint::parser::{Instruction, Keyword};
 use crate::lint::source::{TextRange, to_u32};
 
@@ -129,9 +129,9 @@ impl Rule for SecretVariableUsedInRun {
                 let Some(inst) = file.instructions.get(i) else { continue };
                 match inst.keyword {
                     Keyword::Arg => {
-                        for d in arg_decls(inst, i, model.escape) {
+                        for d in model.args_of(i) {
                             if secrets::is_secret_name(&d.name) {
-                                declared.entry(d.name).or_insert("ARG");
+                                declared.entry(d.name.clone()).or_insert("ARG");
                             }
                         }
                     }

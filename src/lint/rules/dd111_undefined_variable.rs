@@ -111,9 +111,7 @@ impl Rule for UndefinedVariable {
                     }
                 };
                 for j in from..i.min(stage.body.end) {
-                    if let Some(a) = file.instructions.get(j).filter(|a| a.keyword == Keyword::Arg) {
-                        arg_names.extend(crate::lint::model::arg_decls(a, j, model.escape).into_iter().map(|d| d.name));
-                    }
+                    arg_names.extend(model.args_of(j).iter().map(|d| d.name.clone()));
                 }
                 stage_args = Some((stage.index, i.min(stage.body.end).max(from)));
             }

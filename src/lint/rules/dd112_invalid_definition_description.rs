@@ -1,6 +1,5 @@
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
-use crate::lint::model::arg_decls;
 use crate::lint::parser::Keyword;
 use crate::lint::source::TextRange;
 
@@ -39,7 +38,7 @@ impl Rule for InvalidDefinitionDescription {
         let mut found: Vec<(TextRange, String)> = Vec::new();
         for (i, inst) in file.instructions.iter().enumerate() {
             let names: Vec<String> = match inst.keyword {
-                Keyword::Arg => arg_decls(inst, i, model.escape).into_iter().map(|d| d.name).collect(),
+                Keyword::Arg => model.args_of(i).iter().map(|d| d.name.clone()).collect(),
                 Keyword::From => match inst.args.as_slice() {
                     [_, kw, name] if kw.value.eq_ignore_ascii_case("as") => vec![name.value.clone()],
                     _ => continue,

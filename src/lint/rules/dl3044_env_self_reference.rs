@@ -2,7 +2,6 @@ use crate::lint::HashSet;
 
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
-use crate::lint::model::arg_decls;
 use crate::lint::parser::Keyword;
 
 declare_rule! {
@@ -47,15 +46,15 @@ fn references(text: &str, name: &str) -> bool {
 
 impl Rule for EnvSelfReference {
     fn check_file(&self, cx: &mut Context<'_>) {
-        let (file, escape) = (cx.file, cx.model.escape);
-        let mut defined: HashSet<String> = HashSet::default();
+        let (file, model) = (cx.file, cx.model);
+        let mut defined: HashSet<&str> = HashSet::default();
         for (i, inst) in file.instructions.iter().enumerate() {
             match inst.keyword {
-                Keyword::Arg => defined.extend(arg_decls(inst, i, escape).into_iter().map(|d| d.name)),
+                Keyword::Arg => defined.extend(model.args_of(i).iter().map(|d| d.name.as_str())),
                 Keyword::Env => {
                     let pairs: Vec<_> = inst.args.chunks(2).filter_map(|p| Some((p.first()?, p.get(1)?))).collect();
                     for (k, (key, _)) in pairs.iter().enumerate() {
-                        if defined.contains(&key.value) {
+                        if defined.contains(key.value.as_str()) {
                             continue;
                         }
                         let user = pairs
@@ -74,7 +73,7 @@ impl Rule for EnvSelfReference {
                             ));
                         }
                     }
-                    defined.extend(pairs.iter().map(|(k, _)| k.value.clone()));
+                    defined.extend(pairs.iter().map(|(k, _)| k.value.as_str()));
                 }
                 _ => {}
             }

@@ -5,7 +5,7 @@ use crate::lint::{HashMap, HashSet};
 
 use crate::lint::TextRange;
 use crate::lint::model::expand::{expand, unquote};
-use crate::lint::model::{Model, ScopeCursor, arg_decls};
+use crate::lint::model::{Model, ScopeCursor};
 use crate::lint::parser::{Dockerfile, Instruction, Keyword};
 
 /// One `key=value` of a `LABEL`, unquoted, with the spans as written.
@@ -58,8 +58,8 @@ pub(crate) fn built_labels(file: &Dockerfile, model: &Model) -> Vec<BuiltLabel> 
         .iter()
         .enumerate()
         .filter(|(_, i)| i.keyword == Keyword::Arg)
-        .flat_map(|(n, i)| arg_decls(i, n, model.escape))
-        .map(|d| d.name)
+        .flat_map(|(n, _)| model.args_of(n))
+        .map(|d| d.name.clone())
         .collect();
     let mut out = Vec::new();
     // In file order, so the scope is carried forward rather than rebuilt for each LABEL.

@@ -61,10 +61,7 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
     // Every secret word and joined spelling contains one of these: an ASCII name without any of them is
     // not secret-looking, and most names are ASCII and not secret-looking (checked for every ARG, ENV and
     // assignment).
-    const STEMS: &[&[u8]] = &[b"key", b"pass", b"pword", b"secret", b"token", b"auth", b"credential"];
-    if name.is_ascii()
-        && !STEMS.iter().any(|stem| name.as_bytes().windows(stem.len()).any(|w| w.eq_ignore_ascii_case(stem)))
-    {
+    if name.is_ascii() && !has_secret_stem(name.as_bytes()) {
         return false;
     }
     let ws = words(name);
@@ -74,6 +71,18 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
             .iter()
             .any(|k| joined.contains(k));
     hit && !ws.iter().any(|w| REFERENCE_WORDS.contains(&w.as_str()))
+}
+
+/// Stems one of which every secret word and joined spelling holds, in any case.
+const STEMS: &[&[u8]] = &[b"key", b"pass", b"pword", b"secret", b"token", b"auth", b"credential"];
+
+/// Whether `name` holds one of [`STEMS`], ignoring ASCII case. One pass that looks further only at
+/// letters a stem starts with (most bytes of most names are not).
+fn has_secret_stem(name: &[u8]) -> bool {
+    (0..name.len()).any(|i| {
+        matches!(name[i] | 0x20, b'k' | b'p' | b's' | b't' | b'a' | b'c')
+            && STEMS.iter().any(|stem| name.get(i..i + stem.len()).is_some_and(|w| w.eq_ignore_ascii_case(stem)))
+    })
 }
 
 /// A token format: its name, the literals one of which every match holds, and its expression.
@@ -228,6 +237,15 @@ pub(crate) fn is_secret_file(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The one-pass stem search finds what a search of every window for every stem finds.
+        #[test]
+        fn stem_search_agrees_with_every_window(name in "[a-zA-Z_0-9@`{}-]{0,24}|.*(?i:key|pass|pword|secret|token|auth|credential).*") {
+            let windows = STEMS.iter().any(|stem| name.as_bytes().windows(stem.len()).any(|w| w.eq_ignore_ascii_case(stem)));
+            proptest::prop_assert_eq!(has_secret_stem(name.as_bytes()), windows);
+        }
+    }
 
     #[test]
     fn the_prefilter_finds_every_formats_literals() {
