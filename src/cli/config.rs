@@ -3,7 +3,7 @@
 //! the nearest `.hadolint.yaml`; hadolint's settings apply first, drydock's on
 //! top. `--config` replaces discovery. Results are cached per directory.
 
-use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,6 +16,12 @@ const HADOLINT_NAMES: &[&str] = &[".hadolint.yaml", ".hadolint.yml"];
 /// Config files larger than this are refused.
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
+/// A cache keyed by paths as spelled. std hashes and compares a `Path` component by component (about a
+/// thousand instructions for a long path, asked several times per linted file); these keys are the bytes.
+/// A directory spelled two ways (`a//b`, `a/b`) is then two entries, which costs a second lookup, never a
+/// wrong answer.
+pub(crate) type PathMap<V> = std::collections::HashMap<OsString, V, foldhash::fast::RandomState>;
+
 /// Finds and caches settings per directory.
 ///
 /// Every lookup is memoised, so a run over many files costs one `canonicalize`
@@ -25,14 +31,14 @@ const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 pub struct ConfigResolver {
     explicit: Option<Arc<Settings>>,
     /// Settings by directory as named on the command line.
-    by_raw: HashMap<PathBuf, Arc<Settings>>,
+    by_raw: PathMap<Arc<Settings>>,
     /// Settings by canonical directory.
-    by_canonical: HashMap<PathBuf, Arc<Settings>>,
+    by_canonical: PathMap<Arc<Settings>>,
     /// The nearest hadolint and drydock config file at or above a canonical directory.
-    nearest_hadolint: HashMap<PathBuf, Option<PathBuf>>,
-    nearest_drydock: HashMap<PathBuf, Option<PathBuf>>,
+    nearest_hadolint: PathMap<Option<PathBuf>>,
+    nearest_drydock: PathMap<Option<PathBuf>>,
     /// Canonical form of directories as named (see [`Self::canonical`]).
-    canonical: HashMap<PathBuf, PathBuf>,
+    canonical: PathMap<PathBuf>,
     /// Applied after any file (CLI flags).
     overrides: Box<dyn Fn(&mut Settings) + Send>,
 }
@@ -52,11 +58,11 @@ impl ConfigResolver {
         };
         Ok(Self {
             explicit,
-            by_raw: HashMap::new(),
-            by_canonical: HashMap::new(),
-            nearest_hadolint: HashMap::new(),
-            nearest_drydock: HashMap::new(),
-            canonical: HashMap::new(),
+            by_raw: PathMap::default(),
+            by_canonical: PathMap::default(),
+            nearest_hadolint: PathMap::default(),
+            nearest_drydock: PathMap::default(),
+            canonical: PathMap::default(),
             overrides,
         })
     }
@@ -66,11 +72,11 @@ impl ConfigResolver {
         if let Some(s) = &self.explicit {
             return Ok(Arc::clone(s));
         }
-        if let Some(s) = self.by_raw.get(dir) {
+        if let Some(s) = self.by_raw.get(dir.as_os_str()) {
             return Ok(Arc::clone(s));
         }
         let canonical = self.canonical(dir);
-        let settings = if let Some(s) = self.by_canonical.get(&canonical) {
+        let settings = if let Some(s) = self.by_canonical.get(canonical.as_os_str()) {
             Arc::clone(s)
         } else {
             let mut settings = Settings::default();
@@ -82,10 +88,10 @@ impl ConfigResolver {
             }
             (self.overrides)(&mut settings);
             let settings = Arc::new(settings);
-            self.by_canonical.insert(canonical, Arc::clone(&settings));
+            self.by_canonical.insert(canonical.into_os_string(), Arc::clone(&settings));
             settings
         };
-        self.by_raw.insert(dir.to_path_buf(), Arc::clone(&settings));
+        self.by_raw.insert(dir.as_os_str().to_owned(), Arc::clone(&settings));
         Ok(settings)
     }
 }
@@ -96,7 +102,7 @@ impl ConfigResolver {
     /// `lstat` instead of a `readlink` per component (sibling directories share their parents' walk).
     /// Paths that end in `.` or `..`, symlinks, and errors take `canonicalize` itself.
     fn canonical(&mut self, dir: &Path) -> PathBuf {
-        if let Some(known) = self.canonical.get(dir) {
+        if let Some(known) = self.canonical.get(dir.as_os_str()) {
             return known.clone();
         }
         let by_parent = || {
@@ -116,18 +122,18 @@ impl ConfigResolver {
             Some((parent, name)) if parent != dir => self.canonical(&parent).join(name),
             _ => std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()),
         };
-        self.canonical.insert(dir.to_path_buf(), canonical.clone());
+        self.canonical.insert(dir.as_os_str().to_owned(), canonical.clone());
         canonical
     }
 }
 
 /// The first of `names` that is a file in `dir` or the nearest ancestor that has one, memoised in `memo` for
 /// every directory walked (siblings share their parents' answer).
-fn nearest(dir: &Path, names: &[&str], memo: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
+fn nearest(dir: &Path, names: &[&str], memo: &mut PathMap<Option<PathBuf>>) -> Option<PathBuf> {
     let mut walked = Vec::new();
     let mut found = None;
     for d in dir.ancestors() {
-        if let Some(known) = memo.get(d) {
+        if let Some(known) = memo.get(d.as_os_str()) {
             found.clone_from(known);
             break;
         }
@@ -138,7 +144,7 @@ fn nearest(dir: &Path, names: &[&str], memo: &mut HashMap<PathBuf, Option<PathBu
         }
     }
     for d in walked {
-        memo.insert(d.to_path_buf(), found.clone());
+        memo.insert(d.as_os_str().to_owned(), found.clone());
     }
     found
 }
@@ -218,7 +224,7 @@ mod tests {
         // `b/c` finds hadolint's file in `b` and drydock's at the root, through the memo that `a` filled.
         let deep = configs.for_dir(&c).unwrap();
         assert!(deep.disabled.contains("DL3006") && deep.disabled.contains("DL3007"));
-        assert!(configs.nearest_drydock.contains_key(&std::fs::canonicalize(&c).unwrap()));
+        assert!(configs.nearest_drydock.contains_key(std::fs::canonicalize(&c).unwrap().as_os_str()));
         // The same directory named two ways shares one resolution.
         let again = configs.for_dir(&c.join("..").join("c")).unwrap();
         assert!(Arc::ptr_eq(&deep, &again));

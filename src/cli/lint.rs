@@ -5,7 +5,6 @@
 //! the exit code is then 2. Otherwise it is 1 when a finding is at or above the
 //! failure threshold and 0 when none is.
 
-use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -14,7 +13,7 @@ use anyhow::{Context as _, Result, bail};
 use rayon::prelude::*;
 
 use super::args::{LintArgs, ThresholdArg};
-use super::config::ConfigResolver;
+use super::config::{ConfigResolver, PathMap};
 use crate::lint::diagnostic::apply_safe_fixes;
 use crate::lint::report::{FileReport, Format, PieceWriter, RenderOptions, file_piece};
 use crate::lint::script_check::{self, ScriptChecker};
@@ -325,7 +324,13 @@ fn collect_targets(args: &LintArgs, errors: &mut usize) -> Vec<Target> {
 }
 
 fn file_target(path: &Path, len: Option<u64>) -> Target {
-    let display = path.strip_prefix("./").unwrap_or(path).display().to_string();
+    // Only a path starting with `.` can start with the `./` component (`Path::strip_prefix` parses components).
+    let shown = if path.as_os_str().as_encoded_bytes().starts_with(b".") {
+        path.strip_prefix("./").unwrap_or(path)
+    } else {
+        path
+    };
+    let display = shown.to_str().map_or_else(|| shown.display().to_string(), str::to_owned);
     let dir = path.parent().map(|d| if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() });
     Target { path: Some(path.to_path_buf()), kind: FileKind::from_path(&display), display, dir, len }
 }
@@ -387,12 +392,12 @@ fn context_ignore(args: &LintArgs, target: &Target, contexts: &ContextCache) -> 
 
 /// What each build context directory holds, looked up once however many Dockerfiles share it.
 #[derive(Default)]
-struct ContextCache(Mutex<HashMap<PathBuf, Arc<OwnedIgnore>>>);
+struct ContextCache(Mutex<PathMap<Arc<OwnedIgnore>>>);
 
 impl ContextCache {
     /// `<context>/.dockerignore`: [`OwnedIgnore::Unknown`] when `context` is not a directory.
     fn ignore_of(&self, context: &Path) -> Result<Arc<OwnedIgnore>> {
-        if let Some(known) = self.0.lock().unwrap_or_else(PoisonError::into_inner).get(context) {
+        if let Some(known) = self.0.lock().unwrap_or_else(PoisonError::into_inner).get(context.as_os_str()) {
             return Ok(Arc::clone(known));
         }
         let found = if context.is_dir() {
@@ -407,7 +412,10 @@ impl ContextCache {
             OwnedIgnore::Unknown
         };
         let found = Arc::new(found);
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(context.to_path_buf(), Arc::clone(&found));
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(context.as_os_str().to_owned(), Arc::clone(&found));
         Ok(found)
     }
 }
@@ -533,6 +541,27 @@ mod tests {
             diff: String::new(),
             failing,
         })
+    }
+
+    #[test]
+    fn a_targets_display_name_drops_a_leading_dot_component_only() {
+        for path in [
+            "./a/Dockerfile",
+            ".//a/Dockerfile",
+            "././a",
+            "Dockerfile",
+            ".dockerignore",
+            "./.dockerignore",
+            "../x/Dockerfile",
+            "/abs/Dockerfile",
+            ".",
+            "./",
+            "a/./b",
+        ] {
+            let p = Path::new(path);
+            let old = p.strip_prefix("./").unwrap_or(p).display().to_string();
+            assert_eq!(file_target(p, None).display, old, "{path}");
+        }
     }
 
     #[test]

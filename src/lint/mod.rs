@@ -168,10 +168,11 @@ fn check_dockerfile(
             cx.diagnostics.extend(script_check::diagnostics(&model, &to_check, &found));
         }
     }
-    let index = source::LineIndex::new(input.source);
-    let honour_pragmas = !settings.disable_ignore_pragma;
+    // Lines are only needed to find the pragma in force, and most files have none.
+    let index =
+        (!settings.disable_ignore_pragma && !suppressions.is_empty()).then(|| source::LineIndex::new(input.source));
     finish(cx.diagnostics, settings, |d| {
-        honour_pragmas && suppressions.is_suppressed(&d.code, index.line(d.range.start))
+        index.as_ref().is_some_and(|index| suppressions.is_suppressed(&d.code, index.line(d.range.start)))
     })
 }
 
@@ -194,9 +195,19 @@ fn finish(
     settings: &Settings,
     suppressed: impl Fn(&Diagnostic) -> bool,
 ) -> Vec<Diagnostic> {
+    // Findings come grouped by rule, so the last code's answer is usually the next one's.
+    let mut last: Option<(Cow<'static, str>, bool)> = None;
+    let mut enabled = |code: &Cow<'static, str>| match &last {
+        Some((c, on)) if c == code => *on,
+        _ => {
+            let on = settings.is_enabled(code);
+            last = Some((code.clone(), on));
+            on
+        }
+    };
     diagnostics
         .into_iter()
-        .filter(|d| settings.is_enabled(&d.code) && !suppressed(d))
+        .filter(|d| enabled(&d.code) && !suppressed(d))
         .map(|mut d| {
             if let Some(&sev) = settings.severity.get(d.code.as_ref()) {
                 d.severity = sev;

@@ -233,6 +233,9 @@ impl Settings {
     /// a trailing `/` matches directories only; a pattern that matches a
     /// directory ignores everything below it.
     pub fn is_ignored_path(&self, path: &str) -> bool {
+        if self.ignore_paths.is_empty() {
+            return false;
+        }
         let path = normalize_path(path);
         self.ignore_paths.iter().any(|p| path_matches(p, &path))
     }

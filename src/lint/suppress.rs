@@ -353,6 +353,11 @@ impl Suppressions {
         out
     }
 
+    /// Whether the file has no pragma at all (nothing is suppressed).
+    pub fn is_empty(&self) -> bool {
+        self.pragmas.is_empty()
+    }
+
     /// Whether a finding of `code` on 1-based `line` is suppressed.
     pub fn is_suppressed(&self, code: &str, line: u32) -> bool {
         if self.pragmas.is_empty() {
