@@ -664,10 +664,18 @@ fn word(b: &[u8], text: &str, start: usize) -> Option<(usize, Option<String>, Ve
     let mut out: Option<String> = None;
     let mut subs = Vec::new();
     let mut i = start;
-    while let Some(&c) = b.get(i) {
-        match c {
+    loop {
+        // A run of bytes that stand for themselves, copied at once.
+        let run = i;
+        while b.get(i).is_some_and(|&c| !WORD_SPECIAL[usize::from(c)]) {
+            i += 1;
+        }
+        if let Some(o) = &mut out {
+            o.push_str(text.get(run..i)?);
+        }
+        let Some(&special) = b.get(i) else { break };
+        match special {
             b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>' => break,
-            b'\r' | b'`' => return None,
             b'\\' => {
                 let n = char_at(text, i + 1)?;
                 if matches!(n, '\n' | '\r') || escaped_dollar_opens(b, i, n) {
@@ -694,19 +702,8 @@ fn word(b: &[u8], text: &str, start: usize) -> Option<(usize, Option<String>, Ve
                 }
                 i = end;
             }
-            c if c.is_ascii() => {
-                if let Some(o) = &mut out {
-                    o.push(char::from(c));
-                }
-                i += 1;
-            }
-            _ => {
-                let n = char_at(text, i)?;
-                if let Some(o) = &mut out {
-                    o.push(n);
-                }
-                i += n.len_utf8();
-            }
+            // `\r` and backticks.
+            _ => return None,
         }
     }
     if i == start || (!subs.is_empty() && super::word_is_risky(text.get(start..i)?)) {
@@ -741,9 +738,14 @@ fn double_quoted(
     subs: &mut Vec<std::ops::Range<usize>>,
 ) -> Option<usize> {
     loop {
+        // A run of bytes that stand for themselves, copied at once.
+        let run = i;
+        while b.get(i).is_some_and(|&c| !QUOTED_SPECIAL[usize::from(c)]) {
+            i += 1;
+        }
+        out.push_str(text.get(run..i)?);
         match *b.get(i)? {
             b'"' => return Some(i + 1),
-            b'`' | b'\r' => return None,
             b'\\' => {
                 let n = char_at(text, i + 1)?;
                 if escaped_dollar_opens(b, i, n) {
@@ -764,17 +766,28 @@ fn double_quoted(
                 out.push_str(text.get(i..end)?);
                 i = end;
             }
-            c if c.is_ascii() => {
-                out.push(char::from(c));
-                i += 1;
-            }
-            _ => {
-                let n = char_at(text, i)?;
-                out.push(n);
-                i += n.len_utf8();
-            }
+            // Backticks and `\r`.
+            _ => return None,
         }
     }
+}
+
+/// Bytes [`word`] looks at one by one: blanks, operators, quotes, escapes,
+/// `$`, backticks and CR. Every other byte (non-ASCII ones included) stands for
+/// itself.
+static WORD_SPECIAL: [bool; 256] = special(b" \t\n;&|()<>\r`\\'\"$");
+
+/// Bytes [`double_quoted`] looks at one by one.
+static QUOTED_SPECIAL: [bool; 256] = special(b"\"`\r\\$");
+
+const fn special(bytes: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut k = 0;
+    while k < bytes.len() {
+        table[bytes[k] as usize] = true;
+        k += 1;
+    }
+    table
 }
 
 /// The end of the expansion starting with the `$` at `i`: `$( … )` holding a
