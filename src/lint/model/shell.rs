@@ -1077,9 +1077,6 @@ struct Draft<'a> {
     argv: Vec<Built>,
     redirects: Vec<(Redirect, bool)>,
     jobs: Vec<(usize, Job<'a>)>,
-    /// Indexes into `argv` of words the fast path found substitutions in
-    /// (brush's word pieces say so for the others).
-    substituted: Vec<usize>,
 }
 
 struct Builder {
@@ -1130,79 +1127,125 @@ impl Builder {
 
     /// Builds the commands of a script the fast path read, as [`Self::program`]
     /// builds them from brush's tree.
-    fn fast(&mut self, u: &Unit, cx: Ctx, script: fast::FastScript) {
-        self.fast_list(u, cx, script.list);
-    }
-
-    fn fast_list(&mut self, u: &Unit, cx: Ctx, list: fast::List) {
-        for ao in list {
-            self.fast_and_or(u, cx, ao);
+    fn fast(&mut self, u: &Unit, cx: Ctx, tree: fast::Tree) {
+        /// Where the walk is: the context, and the pipeline being built.
+        #[derive(Clone, Copy)]
+        struct At {
+            cx: Ctx,
+            list: usize,
+            index: usize,
+            after_or: bool,
+            before_or: bool,
+            pipeline: Option<usize>,
+            pos: usize,
         }
-    }
-
-    fn fast_and_or(&mut self, u: &Unit, cx: Ctx, ao: fast::AndOr) {
-        let id = self.next_list();
-        let mut items = ao.into_iter().enumerate().peekable();
-        while let Some((i, (after_or, p))) = items.next() {
-            let before_or = items.peek().is_some_and(|n| n.1.0);
-            let index = (p.len() >= 2).then(|| {
-                self.pipelines.push(Vec::with_capacity(p.len()));
-                self.pipelines.len() - 1
-            });
-            for (pos, cmd) in p.into_iter().enumerate() {
-                let place =
-                    Place { pipeline: index.map(|x| (x, pos)), and_or_list: id, and_or_index: i, after_or, before_or };
-                match cmd {
-                    fast::Cmd::Simple(c) => self.fast_simple(u, cx, c, place),
-                    fast::Cmd::Compound(c) => self.fast_compound(u, cx, c),
+        let fast::Tree { nodes, mut words, mut redirects } = tree;
+        let mut at = At { cx, list: 0, index: 0, after_or: false, before_or: false, pipeline: None, pos: 0 };
+        // The walk outside each open compound command.
+        let mut outer: Vec<At> = Vec::new();
+        for node in nodes {
+            match node {
+                fast::Node::AndOr => at.list = self.next_list(),
+                fast::Node::Pipeline { index, after_or, before_or, len } => {
+                    at.index = index;
+                    at.after_or = after_or;
+                    at.before_or = before_or;
+                    at.pos = 0;
+                    at.pipeline = (len >= 2).then(|| {
+                        self.pipelines.push(Vec::with_capacity(len));
+                        self.pipelines.len() - 1
+                    });
                 }
-            }
-        }
-    }
-
-    fn fast_compound(&mut self, u: &Unit, cx: Ctx, c: fast::Compound) {
-        let inner = Ctx { in_subshell: cx.in_subshell || c.subshell, ..cx };
-        for part in c.parts {
-            match part {
-                fast::Part::List(list) => self.fast_list(u, inner, list),
-                fast::Part::Words(words) => {
-                    for mut w in words {
+                fast::Node::Simple { words: w, assignments, redirects: r } => {
+                    let place = Place {
+                        pipeline: at.pipeline.map(|x| (x, at.pos)),
+                        and_or_list: at.list,
+                        and_or_index: at.index,
+                        after_or: at.after_or,
+                        before_or: at.before_or,
+                    };
+                    at.pos += 1;
+                    let words = words.get_mut(w).unwrap_or_default();
+                    let redirects = redirects.get_mut(r).unwrap_or_default();
+                    self.fast_simple(u, at.cx, place, words, assignments, redirects);
+                }
+                fast::Node::Open { subshell } => {
+                    at.pos += 1;
+                    outer.push(at);
+                    at.cx = Ctx { in_subshell: at.cx.in_subshell || subshell, ..at.cx };
+                }
+                fast::Node::Words(w) => {
+                    // Only in `for` and `case`, which are no subshells: `at.cx` is
+                    // the context of the compound command.
+                    for w in words.get_mut(w).unwrap_or_default() {
                         let mut jobs = Vec::new();
-                        fast_subs(&mut w, &mut jobs);
-                        self.run_jobs(u, Ctx { parent: None, ..cx }, jobs);
+                        fast_subs(w, &mut jobs);
+                        self.run_jobs(u, Ctx { parent: None, ..at.cx }, jobs);
                     }
                 }
+                fast::Node::Close { redirects: r } => {
+                    if let Some(o) = outer.pop() {
+                        at = o;
+                    }
+                    let mut jobs = Vec::new();
+                    for r in redirects.get_mut(r).unwrap_or_default() {
+                        fast_subs(&mut r.target, &mut jobs);
+                    }
+                    self.run_jobs(u, Ctx { parent: None, ..at.cx }, jobs);
+                }
             }
         }
-        let mut jobs = Vec::new();
-        for mut r in c.redirects {
-            fast_subs(&mut r.target, &mut jobs);
-        }
-        self.run_jobs(u, Ctx { parent: None, ..cx }, jobs);
     }
 
-    fn fast_simple(&mut self, u: &Unit, cx: Ctx, c: fast::FastCommand, place: Place) {
-        let mut d = Draft::default();
-        d.assignments.reserve_exact(c.assignments.len());
-        for mut w in c.assignments {
-            fast_subs(&mut w, &mut d.jobs);
-            d.assignments.push(fast_word(u, w));
+    /// Builds a simple command the fast path read, as [`Self::finish`] builds
+    /// a draft: every word is located and has no brush pieces.
+    fn fast_simple(
+        &mut self,
+        u: &Unit,
+        cx: Ctx,
+        place: Place,
+        words: &mut [fast::FastWord],
+        assignments: usize,
+        redirects: &mut [fast::FastRedirect],
+    ) {
+        let mut jobs = Vec::new();
+        let mut cover: Option<TextRange> = None;
+        let mut add = |r: TextRange| cover = Some(cover.map_or(r, |c| c.cover(r)));
+        let (assignment_words, argv_words) = words.split_at_mut(assignments.min(words.len()));
+        let mut assigned = Vec::with_capacity(assignment_words.len());
+        for w in assignment_words {
+            fast_subs(w, &mut jobs);
+            let word = fast_word(u, w);
+            add(word.range);
+            assigned.push(word);
         }
-        d.argv.reserve_exact(c.argv.len());
-        for mut w in c.argv {
-            if fast_subs(&mut w, &mut d.jobs) {
-                d.substituted.push(d.argv.len());
+        let mut argv = Vec::with_capacity(argv_words.len());
+        // Indexes into `argv` of words with substitutions.
+        let mut substituted: Vec<usize> = Vec::new();
+        for w in argv_words.iter_mut() {
+            if fast_subs(w, &mut jobs) {
+                substituted.push(argv.len());
             }
-            d.argv.push(fast_word(u, w));
+            let word = fast_word(u, w);
+            add(word.range);
+            argv.push(word);
         }
-        d.redirects.reserve_exact(c.redirects.len());
-        for mut r in c.redirects {
-            fast_subs(&mut r.target, &mut d.jobs);
+        let mut redirected = Vec::with_capacity(redirects.len());
+        for r in redirects {
+            fast_subs(&mut r.target, &mut jobs);
             let range = u.span(redirect_start(u.text, r.target.start)..r.target.end);
-            let target = fast_word(u, r.target).word;
-            d.redirects.push((Redirect { fd: r.fd, op: r.op, target: Some(target), heredoc: None, range }, true));
+            let target = fast_word(u, &mut r.target);
+            add(range);
+            redirected.push(Redirect { fd: r.fd, op: r.op, target: Some(target), heredoc: None, range });
         }
-        self.finish(u, cx, place, d);
+        if let Some(i) = sh_c_script(&argv)
+            && !substituted.contains(&i)
+            && let (Some(word), Some(w)) = (argv.get(i), argv_words.get(i))
+            && let Some(job) = sh_c_job(u, word, Some(&(w.start..w.end)), None)
+        {
+            jobs.push((w.start, job));
+        }
+        self.push_command(u, cx, place, (argv, assigned, redirected), cover, jobs);
     }
 
     // --- brush's AST ---------------------------------------------------------
@@ -1395,17 +1438,31 @@ impl Builder {
             }
         }
         if let Some(i) = sh_c_script(&argv)
-            && !d.substituted.contains(&i)
             && let (Some(word), Some((local, pieces))) = (argv.get(i), meta.get(i))
             && let Some(job) = sh_c_job(u, word, local.as_ref(), pieces.as_deref())
         {
             jobs.push((local.as_ref().map_or(0, |l| l.start), job));
         }
+        let redirects = d.redirects.into_iter().map(|(r, _)| r).collect();
+        self.push_command(u, cx, place, (argv, assignments, redirects), cover, jobs);
+    }
+
+    /// Pushes a command (its argv, assignments and redirections), then walks
+    /// what is nested in it.
+    fn push_command(
+        &mut self,
+        u: &Unit,
+        cx: Ctx,
+        place: Place,
+        (argv, assignments, redirects): (Vec<Word>, Vec<Word>, Vec<Redirect>),
+        cover: Option<TextRange>,
+        mut jobs: Vec<(usize, Job<'_>)>,
+    ) {
         let idx = self.commands.len();
         self.commands.push(SimpleCommand {
             argv,
             assignments,
-            redirects: d.redirects.into_iter().map(|(r, _)| r).collect(),
+            redirects,
             range: cover.unwrap_or_else(|| u.map.empty()),
             pipeline: place.pipeline,
             and_or_list: place.and_or_list,
@@ -1777,15 +1834,14 @@ fn built_word(u: &Unit, w: &ast::Word) -> Built {
     built_from(raw, local, range)
 }
 
-/// A word the fast path read.
-fn fast_word(u: &Unit, w: fast::FastWord) -> Built {
+/// A word the fast path read (its text is taken).
+fn fast_word(u: &Unit, w: &mut fast::FastWord) -> Word {
     let raw = u.text.get(w.start..w.end).unwrap_or("");
     let range = u.span(w.start..w.end);
-    let word = match w.text {
+    match w.text.take() {
         Some(text) => Word::new(text, raw.to_owned(), range),
         None => Word::plain(raw.to_owned(), range),
-    };
-    Built { word, local: Some(w.start..w.end), pieces: None }
+    }
 }
 
 /// Queues the command substitutions of a word the fast path read; returns
@@ -1813,6 +1869,10 @@ fn built_from(raw: String, local: Option<Range<usize>>, range: TextRange) -> Bui
         // piece mean the same).
         return Built { word: Word::plain(raw, range), local, pieces: None };
     }
+    if let Some(text) = quoted_word_text(&raw) {
+        // No substitution among brush's pieces either: none are kept, as above.
+        return Built { word: Word::new(text, raw, range), local, pieces: None };
+    }
     let pieces = parse_word(&raw);
     let text = match &pieces {
         Some(pieces) => {
@@ -1834,6 +1894,84 @@ fn is_plain_word(raw: &str) -> bool {
             c.is_ascii_alphanumeric()
                 || matches!(c, b'-' | b'_' | b'.' | b'/' | b'=' | b':' | b',' | b'+' | b'@' | b'%')
         })
+}
+
+/// The text brush's word parser gives `raw` (quotes removed, escapes
+/// resolved, expansions as written), for words it reads without a
+/// substitution: quotes, escapes, tildes and `$NAME`-like expansions, but no
+/// backtick and no `$` before `(`, `[`, `{` or a quote. None for other words
+/// (and for words [`parse_word`] refuses), which take brush's word parser.
+///
+/// brush's pieces of such a word are text, escapes, quoted text and
+/// expansions rendered as written, so the text is found in one pass:
+/// `\c` is `c` outside quotes (nothing for a line continuation, and a
+/// trailing `\` stays), `'…'` is its inside, and inside `"…"` only `\$`,
+/// `` \` ``, `\"` and `\\` lose their backslash. `shell/fast_tests.rs` holds
+/// it to brush on generated words and on every word of the corpus.
+fn quoted_word_text(raw: &str) -> Option<String> {
+    let b = raw.as_bytes();
+    let mut out = String::with_capacity(raw.len());
+    let mut i = 0;
+    // Start of the run of bytes copied as they are.
+    let mut run = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'`' => return None,
+            b'$' if matches!(b.get(i + 1), Some(b'(' | b'[' | b'{' | b'\'' | b'"')) => return None,
+            b'\\' | b'\'' | b'"' => {}
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        out.push_str(raw.get(run..i)?);
+        match c {
+            b'\\' => {
+                let Some(n) = raw.get(i + 1..).and_then(|r| r.chars().next()) else {
+                    // A trailing backslash is literal text for brush.
+                    out.push('\\');
+                    i += 1;
+                    run = i;
+                    continue;
+                };
+                if n != '\n' {
+                    out.push(n);
+                }
+                i += 1 + n.len_utf8();
+            }
+            b'\'' => {
+                let close = i + 1 + b.get(i + 1..)?.iter().position(|&c| c == b'\'')?;
+                out.push_str(raw.get(i + 1..close)?);
+                i = close + 1;
+            }
+            _ => {
+                // Inside double quotes.
+                i += 1;
+                let mut from = i;
+                loop {
+                    match *b.get(i)? {
+                        b'"' => break,
+                        b'`' => return None,
+                        b'$' if matches!(b.get(i + 1), Some(b'(' | b'[' | b'{' | b'\'' | b'"')) => return None,
+                        b'\\' if matches!(b.get(i + 1), Some(b'$' | b'`' | b'"' | b'\\')) => {
+                            out.push_str(raw.get(from..i)?);
+                            from = i + 1;
+                            i += 2;
+                        }
+                        _ => i += 1,
+                    }
+                }
+                out.push_str(raw.get(from..i)?);
+                i += 1;
+            }
+        }
+        run = i;
+    }
+    if word_is_risky(raw) {
+        return None;
+    }
+    out.push_str(raw.get(run..)?);
+    Some(out)
 }
 
 /// Queues the substitutions of a word, if it may have any.
@@ -1920,10 +2058,13 @@ fn parse_heredoc_word(raw: &str) -> Option<Vec<WordPieceWithSource>> {
 /// substitutions the same way, so it hangs and backtracks on the same input),
 /// or with a `~NNN…` it would unwrap into an overflowing integer.
 fn word_is_risky(raw: &str) -> bool {
-    if guard(raw).is_some() {
+    let b = raw.as_bytes();
+    // Without brackets, `<` or `>`, `guard` can only object to nesting: to
+    // `if`, `do` and `case`, at most one per two bytes.
+    let bracketed = b.len() > 2 * MAX_NESTING || b.iter().any(|c| matches!(c, b'(' | b'{' | b'[' | b'<' | b'>'));
+    if bracketed && guard(raw).is_some() {
         return true;
     }
-    let b = raw.as_bytes();
     b.iter().enumerate().any(|(i, &c)| {
         if c != b'~' {
             return false;

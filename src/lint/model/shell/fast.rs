@@ -33,53 +33,34 @@ pub(super) struct FastRedirect {
     pub target: FastWord,
 }
 
-/// One simple command.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(super) struct FastCommand {
-    pub assignments: Vec<FastWord>,
-    pub argv: Vec<FastWord>,
-    pub redirects: Vec<FastRedirect>,
-}
-
-impl FastCommand {
-    fn is_empty(&self) -> bool {
-        self.assignments.is_empty() && self.argv.is_empty() && self.redirects.is_empty()
-    }
-}
-
-/// Commands separated by `;` or newlines: `&&`/`||` lists.
-pub(super) type List = Vec<AndOr>;
-/// Pipelines joined by `&&` and `||`; the flag says "after `||`".
-pub(super) type AndOr = Vec<(bool, Pipeline)>;
-/// Commands joined by `|`.
-pub(super) type Pipeline = Vec<Cmd>;
-
-/// One element of a pipeline.
+/// One step of a script the fast path read, in source order. Lists are not
+/// nested in one another: a compound command is its `Open`, the steps of its
+/// parts, and its `Close`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Cmd {
-    Simple(FastCommand),
-    Compound(Compound),
+pub(super) enum Node {
+    /// A new `&&`/`||` list starts.
+    AndOr,
+    /// A pipeline of an `&&`/`||` list starts: its position in the list,
+    /// whether `||` comes before and after it, and how many commands it has.
+    Pipeline { index: usize, after_or: bool, before_or: bool, len: usize },
+    /// A simple command: `Tree::words[words]`, the first `assignments` of
+    /// them before its name, and `Tree::redirects[redirects]`.
+    Simple { words: std::ops::Range<usize>, assignments: usize, redirects: std::ops::Range<usize> },
+    /// A compound command starts (an element of the current pipeline).
+    Open { subshell: bool },
+    /// The words of a `for … in` list, a `case` subject or `case` patterns.
+    Words(std::ops::Range<usize>),
+    /// The compound command ends, with its redirections.
+    Close { redirects: std::ops::Range<usize> },
 }
 
-/// `if`, `while`, `until`, `for`, `{ … }` or `( … )`: its parts in source order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(super) struct Compound {
-    pub subshell: bool,
-    pub parts: Vec<Part>,
-    pub redirects: Vec<FastRedirect>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Part {
-    /// The words of a `for … in` list.
-    Words(Vec<FastWord>),
-    List(List),
-}
-
-/// A script the fast path read.
+/// A script the fast path read: its steps, and the words and redirections
+/// they refer to.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub(super) struct FastScript {
-    pub list: List,
+pub(super) struct Tree {
+    pub nodes: Vec<Node>,
+    pub words: Vec<FastWord>,
+    pub redirects: Vec<FastRedirect>,
 }
 
 /// Words that brush reads as reserved (or as a compound command) when they
@@ -91,16 +72,16 @@ const RESERVED: &[&str] = &[
 
 /// Reads `text`, or returns `None` when it holds anything the fast path does
 /// not read exactly as the brush path would.
-pub(super) fn parse(text: &str) -> Option<FastScript> {
-    let mut p = Parser { b: text.as_bytes(), text, i: 0, in_subst: false, in_paren: 0, depth: 0 };
-    let (list, stop) = p.list(&[], false, false)?;
-    (stop == Stop::End && p.i == text.len()).then_some(FastScript { list })
+pub(super) fn parse(text: &str) -> Option<Tree> {
+    let mut p = Parser::new(text, 0, false);
+    let (_, stop) = p.list(&[], false, false)?;
+    (stop == Stop::End && p.i == text.len()).then_some(p.out)
 }
 
 /// Reads the inside of `$( … )` starting at `start`; returns the index of the
 /// closing paren.
 fn substitution(text: &str, start: usize) -> Option<usize> {
-    let mut p = Parser { b: text.as_bytes(), text, i: start, in_subst: true, in_paren: 0, depth: 0 };
+    let mut p = Parser::new(text, start, true);
     let (_, stop) = p.list(&[], true, false)?;
     (stop == Stop::Paren).then_some(p.i)
 }
@@ -129,9 +110,14 @@ struct Parser<'t> {
     /// `case` inside one.
     in_paren: usize,
     depth: usize,
+    out: Tree,
 }
 
-impl Parser<'_> {
+impl<'t> Parser<'t> {
+    fn new(text: &'t str, i: usize, in_subst: bool) -> Self {
+        Self { b: text.as_bytes(), text, i, in_subst, in_paren: 0, depth: 0, out: Tree::default() }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
@@ -202,23 +188,24 @@ impl Parser<'_> {
 
     /// Reads `&&`/`||` lists up to the end, a `)` (when `paren`), one of the
     /// reserved words `until` in command position, or (when `case`) the end
-    /// of a `case` item.
-    fn list(&mut self, until: &[&'static str], paren: bool, case: bool) -> Option<(List, Stop)> {
-        let mut list = List::new();
+    /// of a `case` item. Returns how many lists it read, and what ended them.
+    fn list(&mut self, until: &[&'static str], paren: bool, case: bool) -> Option<(usize, Stop)> {
+        let mut n = 0;
         loop {
             self.linebreaks()?;
             match self.peek() {
-                None => return Some((list, Stop::End)),
-                Some(b')') if paren => return Some((list, Stop::Paren)),
-                Some(b';') if case && self.case_end() => return Some((list, Stop::CaseEnd)),
+                None => return Some((n, Stop::End)),
+                Some(b')') if paren => return Some((n, Stop::Paren)),
+                Some(b';') if case && self.case_end() => return Some((n, Stop::CaseEnd)),
                 _ => {}
             }
             if let Some(w) = self.reserved_word()
                 && until.contains(&w)
             {
-                return Some((list, Stop::Word(w)));
+                return Some((n, Stop::Word(w)));
             }
-            list.push(self.and_or()?);
+            self.and_or()?;
+            n += 1;
             self.blanks();
             self.comment()?;
             match self.peek() {
@@ -226,7 +213,7 @@ impl Parser<'_> {
                     // `;;`, `;&` and `;;&` end `case` items.
                     if matches!(self.b.get(self.i + 1), Some(b';' | b'&')) {
                         if case && self.case_end() {
-                            return Some((list, Stop::CaseEnd));
+                            return Some((n, Stop::CaseEnd));
                         }
                         return None;
                     }
@@ -242,24 +229,37 @@ impl Parser<'_> {
         }
     }
 
-    fn and_or(&mut self) -> Option<AndOr> {
-        let mut out = AndOr::new();
+    fn and_or(&mut self) -> Option<()> {
+        self.out.nodes.push(Node::AndOr);
         let mut after_or = false;
+        let mut index = 0;
         loop {
-            out.push((after_or, self.pipeline()?));
+            let at = self.out.nodes.len();
+            self.out.nodes.push(Node::Pipeline { index, after_or, before_or: false, len: 0 });
+            let len = self.pipeline()?;
             self.blanks();
-            match (self.peek(), self.b.get(self.i + 1)) {
-                (Some(b'&'), Some(b'&')) => after_or = false,
-                (Some(b'|'), Some(b'|')) => after_or = true,
-                _ => return Some(out),
+            let next_or = match (self.peek(), self.b.get(self.i + 1)) {
+                (Some(b'&'), Some(b'&')) => Some(false),
+                (Some(b'|'), Some(b'|')) => Some(true),
+                _ => None,
+            };
+            if let Some(Node::Pipeline { before_or, len: l, .. }) = self.out.nodes.get_mut(at) {
+                *before_or = next_or == Some(true);
+                *l = len;
             }
+            let Some(next_or) = next_or else {
+                return Some(());
+            };
+            after_or = next_or;
+            index += 1;
             self.i += 2;
             self.linebreaks()?;
         }
     }
 
-    fn pipeline(&mut self) -> Option<Pipeline> {
-        let mut out = Pipeline::new();
+    /// Reads a pipeline; returns how many commands it has.
+    fn pipeline(&mut self) -> Option<usize> {
+        let mut len = 0;
         self.blanks();
         // `! cmd`: brush marks the pipeline negated, which the commands do not
         // show; a blank must follow, and a command (`!` twice, or `!` before a
@@ -277,20 +277,27 @@ impl Parser<'_> {
             }
         }
         loop {
-            out.push(self.command()?);
+            self.command()?;
+            len += 1;
             self.blanks();
             match (self.peek(), self.b.get(self.i + 1)) {
                 (Some(b'|'), Some(b'&')) => return None,
-                (Some(b'|'), Some(b'|')) => return Some(out),
+                (Some(b'|'), Some(b'|')) => return Some(len),
                 (Some(b'|'), _) => {}
-                _ => return Some(out),
+                _ => return Some(len),
             }
             self.i += 1;
             self.linebreaks()?;
         }
     }
 
-    fn command(&mut self) -> Option<Cmd> {
+    /// Pushes the `Open` of a compound command; returns where it is, for [`Self::close`].
+    fn open(&mut self, subshell: bool) -> usize {
+        self.out.nodes.push(Node::Open { subshell });
+        self.out.nodes.len() - 1
+    }
+
+    fn command(&mut self) -> Option<()> {
         self.blanks();
         if self.peek() == Some(b'(') {
             // `((`, even with blanks between, may be read as arithmetic.
@@ -299,13 +306,14 @@ impl Parser<'_> {
             }
             self.i += 1;
             self.in_paren += 1;
-            let body = self.nested(&[], true)?;
+            self.open(true);
+            self.nested(&[], true)?;
             self.in_paren -= 1;
             if self.peek() != Some(b')') {
                 return None;
             }
             self.i += 1;
-            return self.compound(Compound { subshell: true, parts: vec![Part::List(body)], ..Compound::default() });
+            return self.compound();
         }
         match self.reserved_word() {
             None => match self.function_header() {
@@ -317,39 +325,41 @@ impl Parser<'_> {
                         return None;
                     }
                     self.i += 1;
-                    let body = self.nested(&["}"], false)?;
+                    self.open(false);
+                    self.nested(&["}"], false)?;
                     self.keyword("}")?;
-                    self.compound(Compound { parts: vec![Part::List(body)], ..Compound::default() })
+                    self.compound()
                 }
-                None => self.simple().map(Cmd::Simple),
+                None => self.simple(),
             },
             Some("{") => {
                 self.i += 1;
-                let body = self.nested(&["}"], false)?;
+                self.open(false);
+                self.nested(&["}"], false)?;
                 self.keyword("}")?;
-                self.compound(Compound { parts: vec![Part::List(body)], ..Compound::default() })
+                self.compound()
             }
             Some(w @ ("while" | "until")) => {
                 self.i += w.len();
-                let cond = self.nested(&["do"], false)?;
+                self.open(false);
+                self.nested(&["do"], false)?;
                 self.keyword("do")?;
-                let body = self.nested(&["done"], false)?;
+                self.nested(&["done"], false)?;
                 self.keyword("done")?;
-                self.compound(Compound { parts: vec![Part::List(cond), Part::List(body)], ..Compound::default() })
+                self.compound()
             }
             Some("if") => {
                 self.i += 2;
-                let mut parts = Vec::with_capacity(2);
+                self.open(false);
                 loop {
-                    parts.push(Part::List(self.nested(&["then"], false)?));
+                    self.nested(&["then"], false)?;
                     self.keyword("then")?;
-                    let (body, stop) = self.nested_stop(&["elif", "else", "fi"])?;
-                    parts.push(Part::List(body));
+                    let stop = self.nested_stop(&["elif", "else", "fi"])?;
                     match stop {
                         "elif" => self.keyword("elif")?,
                         "else" => {
                             self.keyword("else")?;
-                            parts.push(Part::List(self.nested(&["fi"], false)?));
+                            self.nested(&["fi"], false)?;
                             self.keyword("fi")?;
                             break;
                         }
@@ -359,7 +369,7 @@ impl Parser<'_> {
                         }
                     }
                 }
-                self.compound(Compound { parts, ..Compound::default() })
+                self.compound()
             }
             Some("for") => {
                 self.i += 3;
@@ -375,7 +385,8 @@ impl Parser<'_> {
                 }
                 self.blanks();
                 self.keyword("in")?;
-                let mut words = Vec::new();
+                self.open(false);
+                let first = self.out.words.len();
                 loop {
                     self.blanks();
                     match self.peek() {
@@ -387,21 +398,24 @@ impl Parser<'_> {
                         _ => {}
                     }
                     let (end, text, subs) = word(self.b, self.text, self.i)?;
-                    words.push(FastWord { start: self.i, end, text, subs });
+                    self.out.words.push(FastWord { start: self.i, end, text, subs });
                     self.i = end;
                 }
+                self.out.nodes.push(Node::Words(first..self.out.words.len()));
                 self.linebreaks()?;
                 self.keyword("do")?;
-                let body = self.nested(&["done"], false)?;
+                self.nested(&["done"], false)?;
                 self.keyword("done")?;
-                self.compound(Compound { parts: vec![Part::Words(words), Part::List(body)], ..Compound::default() })
+                self.compound()
             }
             Some("case") if !self.in_subst && self.in_paren == 0 => {
                 self.i += 4;
                 self.blanks();
-                let mut parts = Vec::new();
+                self.open(false);
                 let (end, text, subs) = word(self.b, self.text, self.i)?;
-                parts.push(Part::Words(vec![FastWord { start: self.i, end, text, subs }]));
+                let first = self.out.words.len();
+                self.out.words.push(FastWord { start: self.i, end, text, subs });
+                self.out.nodes.push(Node::Words(first..first + 1));
                 self.i = end;
                 if !matches!(self.peek(), Some(b' ' | b'\t')) {
                     return None;
@@ -422,14 +436,14 @@ impl Parser<'_> {
                         self.i += 1;
                         self.blanks();
                     }
-                    let mut patterns = Vec::new();
+                    let first = self.out.words.len();
                     loop {
                         match self.peek() {
                             None | Some(b'#' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>') => return None,
                             _ => {}
                         }
                         let (end, text, subs) = word(self.b, self.text, self.i)?;
-                        patterns.push(FastWord { start: self.i, end, text, subs });
+                        self.out.words.push(FastWord { start: self.i, end, text, subs });
                         self.i = end;
                         self.blanks();
                         match self.peek() {
@@ -444,9 +458,8 @@ impl Parser<'_> {
                             _ => return None,
                         }
                     }
-                    parts.push(Part::Words(patterns));
-                    let (body, stop) = self.list(&["esac"], false, true)?;
-                    parts.push(Part::List(body));
+                    self.out.nodes.push(Node::Words(first..self.out.words.len()));
+                    let (_, stop) = self.list(&["esac"], false, true)?;
                     match stop {
                         Stop::CaseEnd => {}
                         Stop::Word(_) => break,
@@ -455,7 +468,7 @@ impl Parser<'_> {
                 }
                 self.depth -= 1;
                 self.keyword("esac")?;
-                self.compound(Compound { parts, ..Compound::default() })
+                self.compound()
             }
             Some(_) => None,
         }
@@ -479,31 +492,31 @@ impl Parser<'_> {
     }
 
     /// A non-empty list inside a compound command.
-    fn nested(&mut self, until: &[&'static str], paren: bool) -> Option<List> {
+    fn nested(&mut self, until: &[&'static str], paren: bool) -> Option<()> {
         self.depth += 1;
         if self.depth > MAX_COMPOUND {
             return None;
         }
-        let (list, stop) = self.list(until, paren, false)?;
+        let (n, stop) = self.list(until, paren, false)?;
         self.depth -= 1;
         let expected = match stop {
             Stop::End | Stop::CaseEnd => false,
             Stop::Paren => paren,
             Stop::Word(_) => true,
         };
-        (expected && !list.is_empty()).then_some(list)
+        (expected && n > 0).then_some(())
     }
 
     /// [`Self::nested`], with the reserved word that ended it.
-    fn nested_stop(&mut self, until: &[&'static str]) -> Option<(List, &'static str)> {
+    fn nested_stop(&mut self, until: &[&'static str]) -> Option<&'static str> {
         self.depth += 1;
         if self.depth > MAX_COMPOUND {
             return None;
         }
-        let (list, stop) = self.list(until, false, false)?;
+        let (n, stop) = self.list(until, false, false)?;
         self.depth -= 1;
         match stop {
-            Stop::Word(w) if !list.is_empty() => Some((list, w)),
+            Stop::Word(w) if n > 0 => Some(w),
             _ => None,
         }
     }
@@ -518,63 +531,70 @@ impl Parser<'_> {
         Some(())
     }
 
-    /// The redirections after a compound command; then only an operator, a
-    /// newline, a comment or the end may follow.
-    fn compound(&mut self, mut c: Compound) -> Option<Cmd> {
-        let mut cur = FastCommand::default();
+    /// The redirections after a compound command, then its `Close`; then only
+    /// an operator, a newline, a comment or the end may follow.
+    fn compound(&mut self) -> Option<()> {
+        let first = self.out.redirects.len();
         loop {
             self.blanks();
             match self.peek() {
-                Some(b'<' | b'>') => self.i = redirect(self.b, self.text, self.i, None, &mut cur)?,
+                Some(b'<' | b'>') => self.i = redirect(self.b, self.text, self.i, None, &mut self.out.redirects)?,
                 Some(b'&') if self.b.get(self.i + 1) == Some(&b'>') => {
-                    self.i = redirect(self.b, self.text, self.i, None, &mut cur)?;
+                    self.i = redirect(self.b, self.text, self.i, None, &mut self.out.redirects)?;
                 }
                 None | Some(b';' | b'\n' | b'&' | b'|' | b')' | b'#') => break,
                 Some(_) => return None,
             }
         }
-        c.redirects = cur.redirects;
-        Some(Cmd::Compound(c))
+        self.out.nodes.push(Node::Close { redirects: first..self.out.redirects.len() });
+        Some(())
     }
 
     /// A simple command: assignments, words and redirections up to an
     /// operator, a newline, a comment, a `)` or the end.
-    fn simple(&mut self) -> Option<FastCommand> {
-        let mut cur = FastCommand::default();
+    fn simple(&mut self) -> Option<()> {
+        let first = self.out.words.len();
+        let first_redirect = self.out.redirects.len();
+        let mut assignments = 0;
         loop {
             self.blanks();
             let i = self.i;
             match self.peek() {
                 None | Some(b';' | b'\n' | b'|' | b')' | b'#') => break,
                 Some(b'&') if self.b.get(i + 1) != Some(&b'>') => break,
-                Some(b'&' | b'<' | b'>') => self.i = redirect(self.b, self.text, i, None, &mut cur)?,
+                Some(b'&' | b'<' | b'>') => self.i = redirect(self.b, self.text, i, None, &mut self.out.redirects)?,
                 Some(b'(' | b'\r') => return None,
                 Some(_) => {
                     let (end, word_text, subs) = word(self.b, self.text, i)?;
                     let raw = self.text.get(i..end)?;
                     if matches!(self.b.get(end), Some(b'<' | b'>')) && raw.bytes().all(|c| c.is_ascii_digit()) {
                         let fd = raw.parse::<i32>().ok()?;
-                        self.i = redirect(self.b, self.text, end, Some(fd), &mut cur)?;
+                        self.i = redirect(self.b, self.text, end, Some(fd), &mut self.out.redirects)?;
                         continue;
                     }
-                    let w = FastWord { start: i, end, text: word_text, subs };
-                    if cur.argv.is_empty() {
+                    // Assignments come before the command name only.
+                    if self.out.words.len() - first == assignments {
                         if RESERVED.contains(&raw) {
                             return None;
                         }
                         match assignment(raw) {
-                            Some(true) => cur.assignments.push(w),
-                            Some(false) => cur.argv.push(w),
+                            Some(true) => assignments += 1,
+                            Some(false) => {}
                             None => return None,
                         }
-                    } else {
-                        cur.argv.push(w);
                     }
+                    self.out.words.push(FastWord { start: i, end, text: word_text, subs });
                     self.i = end;
                 }
             }
         }
-        (!cur.is_empty()).then_some(cur)
+        let words = first..self.out.words.len();
+        let redirects = first_redirect..self.out.redirects.len();
+        if words.is_empty() && redirects.is_empty() {
+            return None;
+        }
+        self.out.nodes.push(Node::Simple { words, assignments, redirects });
+        Some(())
     }
 }
 
@@ -601,7 +621,7 @@ fn assignment(raw: &str) -> Option<bool> {
 
 /// Reads a redirection whose operator starts at `i`; returns the index after
 /// its target.
-fn redirect(b: &[u8], text: &str, i: usize, fd: Option<i32>, cur: &mut FastCommand) -> Option<usize> {
+fn redirect(b: &[u8], text: &str, i: usize, fd: Option<i32>, out: &mut Vec<FastRedirect>) -> Option<usize> {
     let at = |k: usize| b.get(i + k).copied();
     let (op, len) = match (at(0)?, at(1), at(2)) {
         (b'<', Some(b'<' | b'('), _) | (b'>', Some(b'('), _) => return None,
@@ -633,7 +653,7 @@ fn redirect(b: &[u8], text: &str, i: usize, fd: Option<i32>, cur: &mut FastComma
     {
         return None;
     }
-    cur.redirects.push(FastRedirect { fd, op, target: FastWord { start: j, end, text: word_text, subs } });
+    out.push(FastRedirect { fd, op, target: FastWord { start: j, end, text: word_text, subs } });
     Some(end)
 }
 
@@ -644,10 +664,18 @@ fn word(b: &[u8], text: &str, start: usize) -> Option<(usize, Option<String>, Ve
     let mut out: Option<String> = None;
     let mut subs = Vec::new();
     let mut i = start;
-    while let Some(&c) = b.get(i) {
-        match c {
+    loop {
+        // A run of bytes that stand for themselves, copied at once.
+        let run = i;
+        while b.get(i).is_some_and(|&c| !WORD_SPECIAL[usize::from(c)]) {
+            i += 1;
+        }
+        if let Some(o) = &mut out {
+            o.push_str(text.get(run..i)?);
+        }
+        let Some(&special) = b.get(i) else { break };
+        match special {
             b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>' => break,
-            b'\r' | b'`' => return None,
             b'\\' => {
                 let n = char_at(text, i + 1)?;
                 if matches!(n, '\n' | '\r') || escaped_dollar_opens(b, i, n) {
@@ -674,19 +702,8 @@ fn word(b: &[u8], text: &str, start: usize) -> Option<(usize, Option<String>, Ve
                 }
                 i = end;
             }
-            c if c.is_ascii() => {
-                if let Some(o) = &mut out {
-                    o.push(char::from(c));
-                }
-                i += 1;
-            }
-            _ => {
-                let n = char_at(text, i)?;
-                if let Some(o) = &mut out {
-                    o.push(n);
-                }
-                i += n.len_utf8();
-            }
+            // `\r` and backticks.
+            _ => return None,
         }
     }
     if i == start || (!subs.is_empty() && super::word_is_risky(text.get(start..i)?)) {
@@ -721,9 +738,14 @@ fn double_quoted(
     subs: &mut Vec<std::ops::Range<usize>>,
 ) -> Option<usize> {
     loop {
+        // A run of bytes that stand for themselves, copied at once.
+        let run = i;
+        while b.get(i).is_some_and(|&c| !QUOTED_SPECIAL[usize::from(c)]) {
+            i += 1;
+        }
+        out.push_str(text.get(run..i)?);
         match *b.get(i)? {
             b'"' => return Some(i + 1),
-            b'`' | b'\r' => return None,
             b'\\' => {
                 let n = char_at(text, i + 1)?;
                 if escaped_dollar_opens(b, i, n) {
@@ -744,17 +766,28 @@ fn double_quoted(
                 out.push_str(text.get(i..end)?);
                 i = end;
             }
-            c if c.is_ascii() => {
-                out.push(char::from(c));
-                i += 1;
-            }
-            _ => {
-                let n = char_at(text, i)?;
-                out.push(n);
-                i += n.len_utf8();
-            }
+            // Backticks and `\r`.
+            _ => return None,
         }
     }
+}
+
+/// Bytes [`word`] looks at one by one: blanks, operators, quotes, escapes,
+/// `$`, backticks and CR. Every other byte (non-ASCII ones included) stands for
+/// itself.
+static WORD_SPECIAL: [bool; 256] = special(b" \t\n;&|()<>\r`\\'\"$");
+
+/// Bytes [`double_quoted`] looks at one by one.
+static QUOTED_SPECIAL: [bool; 256] = special(b"\"`\r\\$");
+
+const fn special(bytes: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut k = 0;
+    while k < bytes.len() {
+        table[bytes[k] as usize] = true;
+        k += 1;
+    }
+    table
 }
 
 /// The end of the expansion starting with the `$` at `i`: `$( … )` holding a

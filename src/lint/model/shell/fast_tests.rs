@@ -525,6 +525,62 @@ const CASES: &[&str] = &[
     "echo \"\\$'x'\" \\$'y'",
 ];
 
+/// What the fallback's words got before [`quoted_word_text`]: brush's word
+/// parser, or [`simple_unquote`] for words it refuses.
+fn brush_word_text(raw: &str) -> String {
+    match parse_word(raw) {
+        Some(pieces) => {
+            let mut text = String::new();
+            render(raw, &pieces, &mut text);
+            text
+        }
+        None => simple_unquote(raw),
+    }
+}
+
+/// Panics unless [`quoted_word_text`] gives what brush gives for `raw`, when it
+/// reads it at all; returns whether it did.
+fn same_word(raw: &str) -> bool {
+    let Some(text) = quoted_word_text(raw) else {
+        return false;
+    };
+    assert_eq!(text, brush_word_text(raw), "quoted_word_text and brush differ on {raw:?}");
+    let pieces = parse_word(raw);
+    assert!(!pieces.as_deref().is_some_and(has_substitution), "{raw:?}");
+    true
+}
+
+#[test]
+fn quoted_words_match_brush() {
+    for raw in [
+        "'a b'",
+        "\"a b\"",
+        "a\\",
+        "a\\\nb",
+        "\"a\\\nb\"",
+        "\"\\$\\`\\\"\\\\\\x\"",
+        "$HOME/x",
+        "\"$HOME\"",
+        "$env:PATH",
+        "'$(x)'",
+        "~/x",
+        "a:~b",
+        "\\$'x'",
+        "$1$$$@",
+        "$",
+        "\"é\\é\"\\é",
+        "[Net.ServicePointManager]::SecurityProtocol",
+        "@{a=1}",
+    ] {
+        assert!(same_word(raw), "{raw:?} is read without brush");
+    }
+    for raw in
+        ["'a", "\"a", "`a`", "$(a)", "\"$(a)\"", "${a}", "$'a'", "$\"a\"", "$[1]", "\"a$\"", "~1234567890123456789012"]
+    {
+        assert!(!same_word(raw), "{raw:?} is left to brush");
+    }
+}
+
 mod props {
     use super::*;
     use proptest::prelude::*;
@@ -656,6 +712,18 @@ mod props {
         }
 
         #[test]
+        fn quoted_word_soup_matches_brush(
+            raw in "([a-z0-9 é日=\\-./~:*@{}\\[\\]()<>;|&#!+\n\r\t]|[$`'\"\\\\]|\\$[a-z0-9_@*#?$!(\\['\"{-]|\\\\[$`\"\\\\\n]){0,16}"
+        ) {
+            same_word(&raw);
+        }
+
+        #[test]
+        fn quoted_words_match_brush_generated(raw in word()) {
+            same_word(&raw);
+        }
+
+        #[test]
         fn shell_soup_matches_brush(
             src in "([a-z0-9 é=\\-./~*]|[|&;<>$`'\"\\\\{}\\[\\]#\n\t!]|\\$\\{|\\}|2>&1|&&|\\|\\||sh -c |if |fi|X=){0,30}"
         ) {
@@ -691,6 +759,16 @@ fn corpus_scripts_match_brush() {
     };
     let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap_or_default();
     let (mut scripts, mut fast) = (0usize, 0usize);
+    // Every word the fallback splitter finds must read as brush reads it.
+    let (mut word_count, mut quoted) = (0usize, 0usize);
+    let mut words = |text: &str| {
+        for t in lex(text).0.iter().filter(|t| t.tok == Tok::Word) {
+            word_count += 1;
+            if same_word(text.get(t.range.clone()).unwrap_or("")) {
+                quoted += 1;
+            }
+        }
+    };
     let mut check = |text: &str| {
         scripts += 1;
         if same(text) {
@@ -708,15 +786,18 @@ fn corpus_scripts_match_brush() {
         let model = Model::build(&file, None);
         for run in model.scripts.iter().flatten() {
             check(&run.text);
+            words(&run.text);
         }
         // Rules also parse the RUN argument as written.
         for inst in file.instructions.iter().filter(|i| i.keyword == Keyword::Run) {
             if let Some(arg) = inst.args.first() {
                 check(&arg.value);
+                words(&arg.value);
             }
         }
     }
     eprintln!("corpus: {fast} of {scripts} RUN scripts took the fast path");
+    eprintln!("corpus: {quoted} of {word_count} words read without brush's word parser");
     assert!(scripts > 1000, "corpus looks truncated: {scripts} scripts");
     assert!(fast * 2 > scripts, "only {fast} of {scripts} corpus scripts took the fast path");
 }
