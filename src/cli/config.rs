@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 
+use super::dirs::DirCache;
 use crate::lint::settings::{ConfigFile, Settings};
 
 const DRYDOCK_NAMES: &[&str] = &[".drydock.yml", ".drydock.yaml", ".github/drydock.yml", ".github/drydock.yaml"];
@@ -41,11 +42,17 @@ pub struct ConfigResolver {
     canonical: PathMap<PathBuf>,
     /// Applied after any file (CLI flags).
     overrides: Box<dyn Fn(&mut Settings) + Send>,
+    /// Directory listings that answer "is there a config file here" without a `stat` per name.
+    dirs: Arc<DirCache>,
 }
 
 impl ConfigResolver {
-    /// A resolver; `explicit` is `--config`, `overrides` applies CLI flags.
-    pub fn new(explicit: Option<&Path>, overrides: Box<dyn Fn(&mut Settings) + Send>) -> Result<Self> {
+    /// A resolver; `explicit` is `--config`, `overrides` applies CLI flags, `dirs` the run's listings.
+    pub(crate) fn new(
+        explicit: Option<&Path>,
+        overrides: Box<dyn Fn(&mut Settings) + Send>,
+        dirs: Arc<DirCache>,
+    ) -> Result<Self> {
         let explicit = match explicit {
             Some(path) => {
                 let mut settings = Settings::default();
@@ -64,6 +71,7 @@ impl ConfigResolver {
             nearest_drydock: PathMap::default(),
             canonical: PathMap::default(),
             overrides,
+            dirs,
         })
     }
 
@@ -80,10 +88,10 @@ impl ConfigResolver {
             Arc::clone(s)
         } else {
             let mut settings = Settings::default();
-            if let Some(path) = nearest(&canonical, HADOLINT_NAMES, &mut self.nearest_hadolint) {
+            if let Some(path) = nearest(&canonical, HADOLINT_NAMES, &mut self.nearest_hadolint, &self.dirs) {
                 settings.apply(&load(&path, true)?);
             }
-            if let Some(path) = nearest(&canonical, DRYDOCK_NAMES, &mut self.nearest_drydock) {
+            if let Some(path) = nearest(&canonical, DRYDOCK_NAMES, &mut self.nearest_drydock, &self.dirs) {
                 settings.apply(&load(&path, false)?);
             }
             (self.overrides)(&mut settings);
@@ -112,10 +120,13 @@ impl ConfigResolver {
             // Without `.` components, so that `a/.` is `a` when asking whether it is a symlink.
             let clean: PathBuf = dir.components().collect();
             let name = clean.file_name()?.to_owned();
-            if std::fs::symlink_metadata(&clean).ok()?.file_type().is_symlink() {
+            let parent = clean.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            // The parent's listing settles most: a plain directory there is no symlink.
+            if !self.dirs.is_plain_dir_in(parent, &name)
+                && std::fs::symlink_metadata(&clean).ok()?.file_type().is_symlink()
+            {
                 return None;
             }
-            let parent = clean.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
             Some((parent.to_path_buf(), name))
         };
         let canonical = match by_parent() {
@@ -129,7 +140,7 @@ impl ConfigResolver {
 
 /// The first of `names` that is a file in `dir` or the nearest ancestor that has one, memoised in `memo` for
 /// every directory walked (siblings share their parents' answer).
-fn nearest(dir: &Path, names: &[&str], memo: &mut PathMap<Option<PathBuf>>) -> Option<PathBuf> {
+fn nearest(dir: &Path, names: &[&str], memo: &mut PathMap<Option<PathBuf>>, dirs: &DirCache) -> Option<PathBuf> {
     let mut walked = Vec::new();
     let mut found = None;
     for d in dir.ancestors() {
@@ -138,8 +149,8 @@ fn nearest(dir: &Path, names: &[&str], memo: &mut PathMap<Option<PathBuf>>) -> O
             break;
         }
         walked.push(d);
-        if let Some(path) = names.iter().map(|n| d.join(n)).find(|p| p.is_file()) {
-            found = Some(path);
+        if let Some(name) = names.iter().find(|n| dirs.is_file_at(d, Path::new(n))) {
+            found = Some(d.join(name));
             break;
         }
     }
@@ -176,7 +187,7 @@ mod tests {
     use super::*;
 
     fn resolver() -> ConfigResolver {
-        ConfigResolver::new(None, Box::new(|_| {})).unwrap()
+        ConfigResolver::new(None, Box::new(|_| {}), Arc::default()).unwrap()
     }
 
     #[test]

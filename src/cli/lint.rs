@@ -5,6 +5,7 @@
 //! the exit code is then 2. Otherwise it is 1 when a finding is at or above the
 //! failure threshold and 0 when none is.
 
+use std::ffi::OsStr;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -14,6 +15,7 @@ use rayon::prelude::*;
 
 use super::args::{LintArgs, ThresholdArg};
 use super::config::{ConfigResolver, PathMap};
+use super::dirs::DirCache;
 use crate::lint::diagnostic::apply_safe_fixes;
 use crate::lint::report::{FileReport, Format, PieceWriter, RenderOptions, file_piece};
 use crate::lint::script_check::{self, ScriptChecker};
@@ -157,7 +159,8 @@ pub fn run(args: &LintArgs) -> Result<u8> {
             s.only = Some(cli_select.iter().map(|c| c.trim().to_ascii_uppercase()).collect());
         }
     });
-    let mut configs = ConfigResolver::new(args.config.as_deref(), overrides)?;
+    let dirs = Arc::new(DirCache::default());
+    let mut configs = ConfigResolver::new(args.config.as_deref(), overrides, Arc::clone(&dirs))?;
     let mut errors = 0usize;
     let targets = collect_targets(args, &mut errors);
     let cli_threshold = match args.failure_threshold {
@@ -188,7 +191,7 @@ pub fn run(args: &LintArgs) -> Result<u8> {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
     let opts = RenderOptions { color };
-    let contexts = ContextCache::default();
+    let contexts = ContextCache { ignores: Mutex::default(), dirs };
     let fails = |settings: &Settings, d: &Diagnostic| match cli_threshold {
         Some(Some(t)) => d.severity >= t,
         Some(None) => false,
@@ -382,27 +385,30 @@ fn context_ignore(args: &LintArgs, target: &Target, contexts: &ContextCache) -> 
     {
         let mut n = name.to_os_string();
         n.push(".dockerignore");
-        let own = dir.join(n);
-        if own.is_file() {
-            return Ok(Arc::new(read_ignore(&own)?));
+        if contexts.dirs.is_file_in(dir, &n) {
+            return Ok(Arc::new(read_ignore(&dir.join(n))?));
         }
     }
     Ok(shared)
 }
 
 /// What each build context directory holds, looked up once however many Dockerfiles share it.
-#[derive(Default)]
-struct ContextCache(Mutex<PathMap<Arc<OwnedIgnore>>>);
+struct ContextCache {
+    /// Each context's `.dockerignore`, parsed.
+    ignores: Mutex<PathMap<Arc<OwnedIgnore>>>,
+    /// The run's directory listings (which `.dockerignore` files exist).
+    dirs: Arc<DirCache>,
+}
 
 impl ContextCache {
     /// `<context>/.dockerignore`: [`OwnedIgnore::Unknown`] when `context` is not a directory.
     fn ignore_of(&self, context: &Path) -> Result<Arc<OwnedIgnore>> {
-        if let Some(known) = self.0.lock().unwrap_or_else(PoisonError::into_inner).get(context.as_os_str()) {
+        if let Some(known) = self.ignores.lock().unwrap_or_else(PoisonError::into_inner).get(context.as_os_str()) {
             return Ok(Arc::clone(known));
         }
-        let found = if context.is_dir() {
+        let found = if self.dirs.is_dir(context) {
             let path = context.join(".dockerignore");
-            if path.is_file() {
+            if self.dirs.is_file_in(context, OsStr::new(".dockerignore")) {
                 // Parsed here, once for every Dockerfile of the context.
                 read_ignore(&path)?
             } else {
@@ -412,7 +418,7 @@ impl ContextCache {
             OwnedIgnore::Unknown
         };
         let found = Arc::new(found);
-        self.0
+        self.ignores
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(context.as_os_str().to_owned(), Arc::clone(&found));

@@ -5,6 +5,7 @@ pub mod args;
 pub mod config;
 #[cfg(feature = "digest")]
 pub mod digest;
+mod dirs;
 #[cfg(feature = "service")]
 pub mod healthcheck;
 pub mod lint;
