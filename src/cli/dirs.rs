@@ -27,6 +27,14 @@ enum Kind {
     Other,
 }
 
+/// What a path names, by [`DirCache::entry`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Entry {
+    File,
+    Missing,
+    Ask,
+}
+
 /// The names in one directory and their kinds.
 #[derive(Debug, Default)]
 struct Listing(PathMap<Kind>);
@@ -85,6 +93,21 @@ impl DirCache {
             Some(Some(Kind::Dir)) => true,
             Some(None | Some(Kind::File)) => false,
             Some(Some(Kind::Other)) | None => dir.join(name).is_dir(),
+        }
+    }
+
+    /// What `path` names, as far as its directory's listing tells: a plain file, nothing, or
+    /// [`Entry::Ask`] (a directory, a symlink, a path ending in `/`, `.` or `..`, an unlistable directory)
+    /// when the caller should ask the file system.
+    pub(crate) fn entry(&self, path: &Path) -> Entry {
+        let plain_name = matches!(path.components().next_back(), Some(Component::Normal(_)))
+            && !path.as_os_str().as_encoded_bytes().ends_with(b"/");
+        let (Some(name), true) = (path.file_name(), plain_name) else { return Entry::Ask };
+        let parent = path.parent().unwrap_or(Path::new(""));
+        match self.listing(parent).map(|l| l.0.get(name).copied()) {
+            Some(Some(Kind::File)) => Entry::File,
+            Some(None) => Entry::Missing,
+            Some(Some(Kind::Dir | Kind::Other)) | None => Entry::Ask,
         }
     }
 
@@ -149,6 +172,27 @@ mod tests {
                 assert_eq!(cache.is_file_at(&dir, Path::new(rel)), p.is_file(), "{}", p.display());
             }
         }
+        for path in [
+            "d/.dockerignore",
+            "d/absent",
+            "d",
+            "d/link",
+            "d/dangling",
+            "d/.dockerignore/",
+            "d/.",
+            "absent/x",
+            "real/x",
+        ] {
+            let p = r.join(path);
+            let expected = match std::fs::metadata(&p) {
+                Ok(m) if m.is_file() => [Entry::File, Entry::Ask],
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => [Entry::Missing, Entry::Ask],
+                _ => [Entry::Ask, Entry::Ask],
+            };
+            assert!(expected.contains(&cache.entry(&p)), "{path}: {:?}", cache.entry(&p));
+        }
+        assert_eq!(cache.entry(&r.join("d/.dockerignore")), Entry::File);
+        assert_eq!(cache.entry(&r.join("d/absent")), Entry::Missing);
         // A relative directory and the empty path (the current directory) are listed too.
         let here = std::env::current_dir().unwrap();
         assert_eq!(cache.is_file_in(Path::new(""), OsStr::new("Cargo.toml")), here.join("Cargo.toml").is_file());

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::args::{LintArgs, ThresholdArg};
 use super::config::{ConfigResolver, PathMap};
-use super::dirs::DirCache;
+use super::dirs::{DirCache, Entry};
 use crate::lint::diagnostic::apply_safe_fixes;
 use crate::lint::report::{FileReport, Format, PieceWriter, RenderOptions, file_piece};
 use crate::lint::script_check::{self, ScriptChecker};
@@ -162,7 +162,16 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     let dirs = Arc::new(DirCache::default());
     let mut configs = ConfigResolver::new(args.config.as_deref(), overrides, Arc::clone(&dirs))?;
     let mut errors = 0usize;
-    let targets = collect_targets(args, &mut errors);
+    // `--fix` stays sequential: a file named twice must be fixed once, then linted as fixed.
+    let threads = if args.fix { 1 } else { args.threads.map_or(0, std::num::NonZeroUsize::get) };
+    // Built once it has two things to do (a single file is linted on this thread, with no pool to start).
+    let make_pool =
+        || (threads != 1).then(|| rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok()).flatten();
+    let mut pool = if args.paths.len() >= 2 { make_pool() } else { None };
+    let targets = collect_targets(args, &dirs, pool.as_ref(), &mut errors);
+    if pool.is_none() && targets.len() >= 2 {
+        pool = make_pool();
+    }
     let cli_threshold = match args.failure_threshold {
         None => None,
         Some(ThresholdArg::None) => Some(None),
@@ -232,12 +241,7 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     let done = |index: usize, outcome: Outcome| {
         sink.lock().unwrap_or_else(PoisonError::into_inner).done(index, &targets, outcome);
     };
-    // `--fix` stays sequential: a file named twice must be fixed once, then linted as fixed.
-    let threads = if args.fix { 1 } else { args.threads.map_or(0, std::num::NonZeroUsize::get) };
-    let pool = (threads != 1 && targets.len() >= 2)
-        .then(|| rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok())
-        .flatten();
-    match pool {
+    match pool.filter(|_| targets.len() >= 2) {
         Some(pool) => pool.install(|| targets.par_iter().enumerate().for_each(|(i, t)| done(i, lint(t)))),
         None => targets.iter().enumerate().for_each(|(i, t)| done(i, lint(t))),
     }
@@ -265,9 +269,33 @@ pub fn run(args: &LintArgs) -> Result<u8> {
 }
 
 /// Expands the command-line paths into files to lint.
-fn collect_targets(args: &LintArgs, errors: &mut usize) -> Vec<Target> {
+fn collect_targets(
+    args: &LintArgs,
+    dirs: &DirCache,
+    pool: Option<&rayon::ThreadPool>,
+    errors: &mut usize,
+) -> Vec<Target> {
+    // Most paths named are files whose directory's listing says so (and is needed later anyway), which
+    // saves a `stat` each; the listings are read on the pool's threads.
+    let classify = |p: &PathBuf| if p.as_os_str() == "-" { Entry::Ask } else { dirs.entry(p) };
+    let entries: Vec<Entry> = match pool {
+        Some(pool) => pool.install(|| args.paths.par_iter().map(classify).collect()),
+        None => args.paths.iter().map(classify).collect(),
+    };
     let mut out = Vec::new();
-    for path in &args.paths {
+    for (path, entry) in args.paths.iter().zip(entries) {
+        match entry {
+            Entry::File => {
+                out.push(file_target(path, None));
+                continue;
+            }
+            Entry::Missing => {
+                eprintln!("drydock: error: `{}` does not exist", path.display());
+                *errors += 1;
+                continue;
+            }
+            Entry::Ask => {}
+        }
         if path.as_os_str() == "-" {
             let display = args.stdin_filename.as_ref().map_or_else(|| "-".to_string(), |p| p.display().to_string());
             let kind = args
