@@ -8,10 +8,10 @@
 use std::ffi::OsStr;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use anyhow::{Context as _, Result, bail};
-use rayon::prelude::*;
 
 use super::args::{LintArgs, ThresholdArg};
 use super::config::{ConfigResolver, PathMap};
@@ -163,15 +163,12 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     let mut configs = ConfigResolver::new(args.config.as_deref(), overrides, Arc::clone(&dirs))?;
     let mut errors = 0usize;
     // `--fix` stays sequential: a file named twice must be fixed once, then linted as fixed.
-    let threads = if args.fix { 1 } else { args.threads.map_or(0, std::num::NonZeroUsize::get) };
-    // Built once it has two things to do (a single file is linted on this thread, with no pool to start).
-    let make_pool =
-        || (threads != 1).then(|| rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok()).flatten();
-    let mut pool = if args.paths.len() >= 2 { make_pool() } else { None };
-    let targets = collect_targets(args, &dirs, pool.as_ref(), &mut errors);
-    if pool.is_none() && targets.len() >= 2 {
-        pool = make_pool();
-    }
+    let threads = if args.fix {
+        1
+    } else {
+        args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from)
+    };
+    let targets = collect_targets(args, &dirs, threads, &mut errors);
     let cli_threshold = match args.failure_threshold {
         None => None,
         Some(ThresholdArg::None) => Some(None),
@@ -241,10 +238,11 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     let done = |index: usize, outcome: Outcome| {
         sink.lock().unwrap_or_else(PoisonError::into_inner).done(index, &targets, outcome);
     };
-    match pool.filter(|_| targets.len() >= 2) {
-        Some(pool) => pool.install(|| targets.par_iter().enumerate().for_each(|(i, t)| done(i, lint(t)))),
-        None => targets.iter().enumerate().for_each(|(i, t)| done(i, lint(t))),
-    }
+    for_each_index(targets.len(), threads, |i| {
+        if let Some(t) = targets.get(i) {
+            done(i, lint(t));
+        }
+    });
     let sink = sink.into_inner().unwrap_or_else(PoisonError::into_inner);
     errors += sink.errors;
     let failing = sink.failing;
@@ -269,19 +267,43 @@ pub fn run(args: &LintArgs) -> Result<u8> {
 }
 
 /// Expands the command-line paths into files to lint.
-fn collect_targets(
-    args: &LintArgs,
-    dirs: &DirCache,
-    pool: Option<&rayon::ThreadPool>,
-    errors: &mut usize,
-) -> Vec<Target> {
-    // Most paths named are files whose directory's listing says so (and is needed later anyway), which
-    // saves a `stat` each; the listings are read on the pool's threads.
-    let classify = |p: &PathBuf| if p.as_os_str() == "-" { Entry::Ask } else { dirs.entry(p) };
-    let entries: Vec<Entry> = match pool {
-        Some(pool) => pool.install(|| args.paths.par_iter().map(classify).collect()),
-        None => args.paths.iter().map(classify).collect(),
+/// Runs `work(i)` for every `i` in `0..n` on up to `threads` threads, this one among them. Each thread
+/// takes the next index when it is done with the last, so work is shared however uneven, and indexes are
+/// finished nearly in order (the report, written in order, holds few pieces back). A thread the system
+/// cannot start leaves the work to the others.
+fn for_each_index(n: usize, threads: usize, work: impl Fn(usize) + Sync) {
+    let next = AtomicUsize::new(0);
+    let run = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n {
+                break;
+            }
+            work(i);
+        }
     };
+    std::thread::scope(|s| {
+        for _ in 1..threads.min(n) {
+            if std::thread::Builder::new().spawn_scoped(s, run).is_err() {
+                break;
+            }
+        }
+        run();
+    });
+}
+
+fn collect_targets(args: &LintArgs, dirs: &DirCache, threads: usize, errors: &mut usize) -> Vec<Target> {
+    // Most paths named are files whose directory's listing says so (and is needed later anyway), which
+    // saves a `stat` each; the listings are read on several threads.
+    let entries: Vec<OnceLock<Entry>> = args.paths.iter().map(|_| OnceLock::new()).collect();
+    for_each_index(args.paths.len(), threads, |i| {
+        if let (Some(p), Some(slot)) = (args.paths.get(i), entries.get(i))
+            && p.as_os_str() != "-"
+        {
+            let _ = slot.set(dirs.entry(p));
+        }
+    });
+    let entries = entries.into_iter().map(|e| e.into_inner().unwrap_or(Entry::Ask));
     let mut out = Vec::new();
     for (path, entry) in args.paths.iter().zip(entries) {
         match entry {
@@ -595,6 +617,17 @@ mod tests {
             let p = Path::new(path);
             let old = p.strip_prefix("./").unwrap_or(p).display().to_string();
             assert_eq!(file_target(p, None).display, old, "{path}");
+        }
+    }
+
+    #[test]
+    fn every_index_is_worked_once_whatever_the_threads() {
+        for (n, threads) in [(0, 1), (0, 4), (1, 8), (5, 1), (100, 2), (100, 7), (3, 16)] {
+            let seen: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
+            for_each_index(n, threads, |i| {
+                seen[i].fetch_add(1, Ordering::Relaxed);
+            });
+            assert!(seen.iter().all(|c| c.load(Ordering::Relaxed) == 1), "n={n} threads={threads}");
         }
     }
 
