@@ -51,23 +51,42 @@ pub fn parse(src: &str) -> (Dockerfile, Vec<ParseIssue>) {
     (p.file, p.issues)
 }
 
-/// One physical line: its start offset and its text including the terminator.
+/// One physical line: its start offset, its text including the terminator,
+/// and its content without it (worked out once, as most lines need both).
 #[derive(Clone, Copy)]
 struct RawLine<'a> {
     start: usize,
     text: &'a str,
+    content: &'a str,
 }
 
 impl<'a> RawLine<'a> {
+    fn new(start: usize, text: &'a str) -> Self {
+        Self { start, text, content: trim_line_end(text) }
+    }
+
     /// The line without trailing `\r`/`\n` characters (Go's `TrimRight(s, "\r\n")`).
     fn content(&self) -> &'a str {
-        self.text.trim_end_matches(['\r', '\n'])
+        self.content
     }
+}
+
+/// Go's `TrimRight(s, "\r\n")`. Both are ASCII, so the cut is a char boundary.
+fn trim_line_end(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    let mut len = bytes.len();
+    while len > 0 && matches!(bytes[len - 1], b'\r' | b'\n') {
+        len -= 1;
+    }
+    text.get(..len).unwrap_or(text)
 }
 
 struct Parser<'a> {
     src: &'a str,
     pos: usize,
+    /// Where each physical line ends (past its `\n`), found by one `memchr`
+    /// sweep up front; line `n` (1-based) ends at `line_ends[n - 1]`.
+    line_ends: Vec<usize>,
     line_no: u32,
     file: Dockerfile,
     issues: Vec<ParseIssue>,
@@ -83,6 +102,7 @@ impl<'a> Parser<'a> {
         Self {
             src,
             pos: if bom { 3 } else { 0 },
+            line_ends: Vec::new(),
             line_no: 0,
             file: Dockerfile { escape: '\\', bom, ..Dockerfile::default() },
             issues: Vec::new(),
@@ -92,13 +112,9 @@ impl<'a> Parser<'a> {
     }
 
     fn next_line(&mut self) -> Option<RawLine<'a>> {
-        if self.pos >= self.src.len() {
-            return None;
-        }
-        let rest = &self.src[self.pos..];
-        let len = rest.find('\n').map_or(rest.len(), |i| i + 1);
-        let line = RawLine { start: self.pos, text: &rest[..len] };
-        self.pos += len;
+        let end = *self.line_ends.get(self.line_no as usize)?;
+        let line = RawLine::new(self.pos, self.src.get(self.pos..end)?);
+        self.pos = end;
         self.line_no += 1;
         Some(line)
     }
@@ -115,7 +131,8 @@ impl<'a> Parser<'a> {
     }
 
     fn run(&mut self) {
-        let (instructions, comments) = estimate_counts(&self.src[self.pos..]);
+        let (line_ends, instructions, comments) = scan_lines(self.src, self.pos);
+        self.line_ends = line_ends;
         self.file.instructions.reserve(instructions);
         self.file.comments.reserve(comments);
         while let Some(line) = self.next_line() {
@@ -222,7 +239,7 @@ impl<'a> Parser<'a> {
 
     fn comment(&mut self, line: &RawLine<'_>, lead: usize) {
         let content = line.content();
-        let text = content[lead..].trim_start_matches('#').trim().to_string();
+        let text = trim_space(content[lead..].trim_start_matches('#')).to_string();
         let range = TextRange::from_usize(line.start + lead, line.start + content.len());
         self.file.comments.push(Comment { text, range, line: self.line_no });
     }
@@ -305,22 +322,37 @@ impl Heredoc {
     }
 }
 
-/// Capacity hints for the instruction and comment lists, so a large file does
-/// not regrow (and copy) them over and over: lines that start with something
-/// other than a blank or `#` (an upper bound on instructions unless they are
-/// indented), and lines whose first non-blank is `#`. Capped, as heredoc bodies
-/// and continuation lines are counted too.
-fn estimate_counts(src: &str) -> (usize, usize) {
+/// Splits `src[from..]` into physical lines in one `memchr` sweep (the ends,
+/// past each `\n`, plus the end of the file after an unterminated last line)
+/// and, from each line's first bytes, works out capacity hints for the
+/// instruction and comment lists, so a large file does not regrow (and copy)
+/// them over and over: lines that start with something other than a blank or
+/// `#` (an upper bound on instructions unless they are indented), and lines
+/// whose first non-blank is `#`. Capped, as heredoc bodies and continuation
+/// lines are counted too.
+fn scan_lines(src: &str, from: usize) -> (Vec<usize>, usize, usize) {
     const CAP: usize = 1 << 20;
+    let bytes = src.as_bytes();
+    let rest = bytes.get(from..).unwrap_or_default();
+    let mut ends = Vec::with_capacity(memchr::memchr_iter(b'\n', rest).count() + 1);
     let (mut instructions, mut comments) = (0, 0);
-    for line in src.as_bytes().split(|&b| b == b'\n') {
-        match line.iter().find(|&&b| b != b' ' && b != b'\t') {
-            Some(b'#') => comments += 1,
-            Some(b'\r') | None => {}
-            Some(_) => instructions += usize::from(matches!(line.first(), Some(b) if *b != b' ' && *b != b'\t')),
-        }
+    let mut start = from;
+    let mut count = |line: &[u8]| match line.iter().find(|&&b| b != b' ' && b != b'\t') {
+        Some(b'#') => comments += 1,
+        Some(b'\r') | None => {}
+        Some(_) => instructions += usize::from(matches!(line.first(), Some(b) if *b != b' ' && *b != b'\t')),
+    };
+    for nl in memchr::memchr_iter(b'\n', rest) {
+        let end = from + nl;
+        count(bytes.get(start..end).unwrap_or_default());
+        start = end + 1;
+        ends.push(start);
     }
-    (instructions.min(CAP), comments.min(CAP))
+    count(bytes.get(start..).unwrap_or_default());
+    if start < bytes.len() {
+        ends.push(bytes.len());
+    }
+    (ends, instructions.min(CAP), comments.min(CAP))
 }
 
 fn set_lines(inst: &mut Instruction, line: u32) {
@@ -353,9 +385,42 @@ fn join(pieces: &[(&str, usize)]) -> JoinedText {
     JoinedText { text, segments }
 }
 
-/// Length in bytes of the leading whitespace (Go's `unicode.IsSpace`).
+/// Length in bytes of the leading whitespace (Go's `unicode.IsSpace`, taken
+/// as [`char::is_whitespace`]). Nearly all text is ASCII, so bytes are looked
+/// at one by one until the first non-ASCII one, where the char-wise scan takes
+/// over.
 fn leading_space_len(s: &str) -> usize {
-    s.len() - s.trim_start_matches(char::is_whitespace).len()
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if !b.is_ascii() {
+            let rest = s.get(i..).unwrap_or_default();
+            return i + rest.len() - rest.trim_start_matches(char::is_whitespace).len();
+        }
+        if !matches!(b, b' ' | b'\t'..=b'\r') {
+            return i;
+        }
+    }
+    s.len()
+}
+
+/// Length in bytes of the trailing whitespace, as [`leading_space_len`] from the other end.
+fn trailing_space_len(s: &str) -> usize {
+    for (i, &b) in s.as_bytes().iter().enumerate().rev() {
+        if !b.is_ascii() {
+            // Every byte after `i` is ASCII, so `i + 1` is a char boundary.
+            let head = s.get(..=i).unwrap_or_default();
+            return s.len() - i - 1 + head.len() - head.trim_end_matches(char::is_whitespace).len();
+        }
+        if !matches!(b, b' ' | b'\t'..=b'\r') {
+            return s.len() - i - 1;
+        }
+    }
+    s.len()
+}
+
+/// `s` without leading and trailing whitespace ([`str::trim`], ASCII first).
+fn trim_space(s: &str) -> &str {
+    let s = s.get(leading_space_len(s)..).unwrap_or_default();
+    s.get(..s.len() - trailing_space_len(s)).unwrap_or_default()
 }
 
 /// BuildKit's `reDirectives`: `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`.
@@ -379,11 +444,33 @@ fn split_directive(line: &str) -> Option<(&str, &str)> {
 /// (plus blanks) that is not itself escaped. Returns the line without it and
 /// whether this is the end of the logical line.
 fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
+    if escape.is_ascii() {
+        return trim_continuation_ascii(line, escape as u8);
+    }
     let t = line.trim_end_matches([' ', '\t']);
     let Some(before) = t.strip_suffix(escape) else {
         return (line, true);
     };
     if before.is_empty() || !before.ends_with(escape) { (before, false) } else { (line, true) }
+}
+
+/// [`trim_continuation`] for an ASCII escape character (always, as `# escape=`
+/// takes only `\` and `` ` ``), on bytes: the blanks and escapes are ASCII,
+/// so every cut is a char boundary.
+fn trim_continuation_ascii(line: &str, escape: u8) -> (&str, bool) {
+    let bytes = line.as_bytes();
+    let mut len = bytes.len();
+    while len > 0 && matches!(bytes[len - 1], b' ' | b'\t') {
+        len -= 1;
+    }
+    if len == 0 || bytes[len - 1] != escape {
+        return (line, true);
+    }
+    let before = len - 1;
+    if before > 0 && bytes[before - 1] == escape {
+        return (line, true);
+    }
+    (line.get(..before).unwrap_or_default(), false)
 }
 
 /// `[\t\v\f\r ]`: BuildKit's `reWhitespace`.
@@ -1196,9 +1283,47 @@ mod tests {
         }
 
         #[test]
-        fn estimates_never_panic(src in "[ #a\t\r\n]{0,40}") {
-            let (i, c) = estimate_counts(&src);
+        fn line_scan_matches_the_reference(src in "[ #a\t\r\n]{0,40}", from in 0usize..3) {
+            let from = from.min(src.len());
+            let (ends, i, c) = scan_lines(&src, from);
             proptest::prop_assert!(i + c <= src.len() + 1);
+            let mut reference = Vec::new();
+            let mut pos = from;
+            while pos < src.len() {
+                pos += src[pos..].find('\n').map_or(src.len() - pos, |i| i + 1);
+                reference.push(pos);
+            }
+            proptest::prop_assert_eq!(ends, reference);
+            let (mut ri, mut rc) = (0, 0);
+            for line in src.as_bytes()[from..].split(|&b| b == b'\n') {
+                match line.iter().find(|&&b| b != b' ' && b != b'\t') {
+                    Some(b'#') => rc += 1,
+                    Some(b'\r') | None => {}
+                    Some(_) => ri += usize::from(matches!(line.first(), Some(b) if *b != b' ' && *b != b'\t')),
+                }
+            }
+            proptest::prop_assert_eq!((i, c), (ri, rc));
+        }
+
+        #[test]
+        fn byte_trims_match_the_char_trims(s in "[ a#\t\n\u{b}\u{c}\r\u{85}\u{a0}\u{3000}é]{0,16}") {
+            proptest::prop_assert_eq!(leading_space_len(&s), s.len() - s.trim_start_matches(char::is_whitespace).len());
+            proptest::prop_assert_eq!(trailing_space_len(&s), s.len() - s.trim_end_matches(char::is_whitespace).len());
+            proptest::prop_assert_eq!(trim_space(&s), s.trim());
+            proptest::prop_assert_eq!(trim_line_end(&s), s.trim_end_matches(['\r', '\n']));
+        }
+
+        #[test]
+        fn byte_continuation_matches_the_char_one(line in "[ a\t\\`é]{0,12}", backtick: bool) {
+            let escape = if backtick { '`' } else { '\\' };
+            let reference = {
+                let t = line.trim_end_matches([' ', '\t']);
+                match t.strip_suffix(escape) {
+                    Some(before) if before.is_empty() || !before.ends_with(escape) => (before, false),
+                    _ => (line.as_str(), true),
+                }
+            };
+            proptest::prop_assert_eq!(trim_continuation(&line, escape), reference);
         }
     }
 
