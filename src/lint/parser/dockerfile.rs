@@ -239,21 +239,20 @@ impl<'a> Parser<'a> {
 
     fn comment(&mut self, line: &RawLine<'_>, lead: usize) {
         let content = line.content();
-        let text = trim_space(content[lead..].trim_start_matches('#')).to_string();
+        let text = content.get(lead..).unwrap_or_default();
+        let text = trim_space(text.get(text.bytes().take_while(|&b| b == b'#').count()..).unwrap_or_default());
+        let text = text.to_string();
         let range = TextRange::from_usize(line.start + lead, line.start + content.len());
         self.file.comments.push(Comment { text, range, line: self.line_no });
     }
 
     /// Builds an instruction from its joined line (BuildKit's `newNodeFromLine`).
     fn instruction(&mut self, text: JoinedText, start_line: u32) -> Instruction {
-        let t = text.text.as_str();
-        let (node, errors) = parse_node(t, 0, self.file.escape, &text);
+        let mut errors = Vec::new();
+        let mut inst = parse_node(&text.text, 0, self.file.escape, &text, &mut errors);
         for (message, range) in errors {
             self.error(message, range);
         }
-        let mut inst = node;
-        inst.start_line = start_line;
-        inst.end_line = start_line;
         set_lines(&mut inst, start_line);
         inst.text = text;
         inst
@@ -486,16 +485,17 @@ fn is_ws_byte(b: u8) -> bool {
 /// Errors found while parsing one node, with their spans.
 type NodeErrors = Vec<(String, TextRange)>;
 
-/// Parses a joined line (or ONBUILD's rest) starting at byte `base` of `full`.
-fn parse_node(full: &str, base: usize, escape: char, map: &JoinedText) -> (Instruction, NodeErrors) {
-    let mut errors = Vec::new();
+/// Parses a joined line (or ONBUILD's rest) starting at byte `base` of `full`;
+/// errors go to `errors`, so the (large) instruction is the only thing returned.
+fn parse_node(full: &str, base: usize, escape: char, map: &JoinedText, errors: &mut NodeErrors) -> Instruction {
     let line = &full[base..];
     let lead = leading_space_len(line);
-    let trimmed_len = line.trim_end().len().max(lead);
+    let trimmed_len = (line.len() - trailing_space_len(line)).max(lead);
     let line_end = base + trimmed_len;
     let start = base + lead;
     let body = &full[start..line_end];
-    let cmd_len = body.find(is_ws).unwrap_or(body.len());
+    // `is_ws` is an ASCII class, so a byte scan finds the same place.
+    let cmd_len = body.bytes().position(is_ws_byte).unwrap_or(body.len());
     let name = &body[..cmd_len];
     let keyword = Keyword::parse(name);
     let span = |s: usize, e: usize| map.to_source_range(to_u32(s), to_u32(e));
@@ -522,9 +522,9 @@ fn parse_node(full: &str, base: usize, escape: char, map: &JoinedText) -> (Instr
         if keyword == Keyword::Unknown {
             inst.args.push(Arg { value: String::new(), range: span(line_end, line_end) });
         }
-        return (inst, errors);
+        return inst;
     }
-    let rest_start = start + cmd_len + (after_cmd.len() - after_cmd.trim_start_matches(is_ws).len());
+    let rest_start = start + cmd_len + after_cmd.bytes().take_while(|&b| is_ws_byte(b)).count();
     let (flags, args_at) = extract_flags(full, rest_start, line_end, map);
     inst.flags = flags;
     // TrimSpace of what follows the flags.
@@ -585,15 +585,13 @@ fn parse_node(full: &str, base: usize, escape: char, map: &JoinedText) -> (Instr
         }
         Keyword::Onbuild => {
             if !rest.is_empty() {
-                let (sub, sub_errors) = parse_node(full, args_start, escape, map);
-                errors.extend(sub_errors);
-                inst.sub = Some(Box::new(sub));
+                inst.sub = Some(Box::new(parse_node(full, args_start, escape, map, errors)));
             }
         }
         Keyword::Unknown => args.push(Arg { value: String::new(), range: span(line_end, line_end) }),
     }
     inst.args = args;
-    (inst, errors)
+    inst
 }
 
 /// An argument with value `value` at `start..end` of the joined text.
@@ -606,87 +604,90 @@ const NOT_STRINGS: &str = "when using JSON array syntax, arrays must be comprise
 /// BuildKit's `extractBuilderFlags`: leading `--flag[=value]` words, with quotes
 /// and `\` escapes processed. Returns the flags and where the rest begins.
 fn extract_flags(full: &str, from: usize, to: usize, map: &JoinedText) -> (Vec<Flag>, usize) {
-    #[derive(PartialEq)]
-    enum Phase {
-        Spaces,
-        Word,
-        Quote(char),
-    }
-    let line = &full[from..to];
+    let line = full.get(from..to).unwrap_or_default();
     let mut flags = Vec::new();
-    let mut phase = Phase::Spaces;
-    let mut word = String::new();
-    let mut word_start = 0;
-    let mut value_start = None;
-    let mut chars = line.char_indices().peekable();
-    let finish = |word: &str, start: usize, end: usize, value_start: Option<usize>, flags: &mut Vec<Flag>| {
-        let body = word.strip_prefix("--").unwrap_or(word);
+    let mut pos = 0;
+    loop {
+        pos += leading_space_len(line.get(pos..).unwrap_or_default());
+        if !line.get(pos..).unwrap_or_default().starts_with("--") {
+            return (flags, from + pos);
+        }
+        let (word, end, value_start) = flag_word(line, pos);
+        if word == "--" {
+            return (flags, from + end);
+        }
+        let body = word.strip_prefix("--").unwrap_or(&word);
         let (name, value) = match body.split_once('=') {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
             None => (body.to_string(), None),
         };
         let span = |s: usize, e: usize| map.to_source_range(to_u32(from + s), to_u32(from + e));
-        flags.push(Flag { name, value, range: span(start, end), value_range: value_start.map(|v| span(v, end)) });
-    };
-    loop {
-        let Some((pos, ch)) = chars.next() else {
-            if phase != Phase::Spaces && word != "--" && !word.is_empty() {
-                finish(&word, word_start, line.len(), value_start, &mut flags);
-            }
-            return (flags, to);
-        };
-        match phase {
-            Phase::Spaces => {
+        flags.push(Flag { name, value, range: span(pos, end), value_range: value_start.map(|v| span(v, end)) });
+        pos = end;
+    }
+}
+
+/// The flag word that starts at `start` of `line` (with `--`): its text with
+/// quotes and `\` escapes processed, where it ends (the blank after it or the
+/// end of the line) and where its value starts (after the first `=` outside
+/// quotes). A word of plain ASCII, as nearly every flag is, is its own text;
+/// anything else goes through [`flag_word_escaped`].
+fn flag_word(line: &str, start: usize) -> (std::borrow::Cow<'_, str>, usize, Option<usize>) {
+    let bytes = line.as_bytes();
+    let mut end = start;
+    while let Some(&b) = bytes.get(end) {
+        if matches!(b, b' ' | b'\t'..=b'\r') {
+            break;
+        }
+        if !b.is_ascii() || matches!(b, b'\'' | b'"' | b'\\') {
+            return flag_word_escaped(line, start);
+        }
+        end += 1;
+    }
+    let word = line.get(start..end).unwrap_or_default();
+    let value_start = memchr::memchr(b'=', word.as_bytes()).map(|i| start + i + 1);
+    (std::borrow::Cow::Borrowed(word), end, value_start)
+}
+
+/// [`flag_word`] char by char, as BuildKit does: quotes group blanks into the
+/// word and are dropped, `\` keeps the next character whatever it is.
+fn flag_word_escaped(line: &str, start: usize) -> (std::borrow::Cow<'_, str>, usize, Option<usize>) {
+    let mut word = String::new();
+    let mut quote = None;
+    let mut value_start = None;
+    let rest = line.get(start..).unwrap_or_default();
+    let mut chars = rest.char_indices();
+    while let Some((i, ch)) = chars.next() {
+        let pos = start + i;
+        match quote {
+            None => {
                 if ch.is_whitespace() {
-                    continue;
-                }
-                let next_is_dash = line[pos + ch.len_utf8()..].starts_with('-');
-                if ch != '-' || !next_is_dash {
-                    return (flags, from + pos);
-                }
-                phase = Phase::Word;
-                word.clear();
-                word_start = pos;
-                value_start = None;
-                word.push(ch);
-            }
-            Phase::Word => {
-                if ch.is_whitespace() {
-                    if word == "--" {
-                        return (flags, from + pos);
-                    }
-                    if !word.is_empty() {
-                        finish(&word, word_start, pos, value_start, &mut flags);
-                    }
-                    word.clear();
-                    phase = Phase::Spaces;
-                    continue;
+                    return (std::borrow::Cow::Owned(word), pos, value_start);
                 }
                 if ch == '=' && value_start.is_none() {
                     value_start = Some(pos + 1);
                 }
                 if ch == '\'' || ch == '"' {
-                    phase = Phase::Quote(ch);
+                    quote = Some(ch);
                     continue;
                 }
                 if ch == '\\' {
-                    match chars.next() {
-                        Some((_, c)) => word.push(c),
-                        None => continue,
+                    if let Some((_, c)) = chars.next() {
+                        word.push(c);
                     }
                     continue;
                 }
                 word.push(ch);
             }
-            Phase::Quote(q) => {
+            Some(q) => {
                 if ch == q {
-                    phase = Phase::Word;
+                    quote = None;
                     continue;
                 }
                 if ch == '\\' {
                     match chars.next() {
                         Some((_, c)) => word.push(c),
-                        None => phase = Phase::Word,
+                        None => quote = None,
                     }
                     continue;
                 }
@@ -694,6 +695,7 @@ fn extract_flags(full: &str, from: usize, to: usize, map: &JoinedText) -> (Vec<F
             }
         }
     }
+    (std::borrow::Cow::Owned(word), line.len(), value_start)
 }
 
 enum Json {
@@ -795,12 +797,11 @@ fn simple_json_strings<T>(text: &str, mut item: impl FnMut(usize, usize) -> T) -
 }
 
 /// `reWhitespace.Split(rest, -1)`, with spans (empty fields dropped). The
-/// separators are ASCII, so a byte scan finds them.
+/// separators are ASCII, so a byte scan finds them; one pass, as the list is
+/// short (FROM and COPY take a few words).
 fn split_whitespace(rest: &str, base: usize, map: &JoinedText) -> Vec<Arg> {
     let bytes = rest.as_bytes();
-    let words = bytes.iter().zip(bytes.iter().skip(1)).filter(|&(&a, &b)| !is_ws_byte(a) && is_ws_byte(b)).count()
-        + usize::from(bytes.last().is_some_and(|&b| !is_ws_byte(b)));
-    let mut out = Vec::with_capacity(words);
+    let mut out = Vec::new();
     let mut i = 0;
     loop {
         while i < bytes.len() && is_ws_byte(bytes[i]) {
@@ -821,21 +822,31 @@ fn split_whitespace(rest: &str, base: usize, map: &JoinedText) -> Vec<Arg> {
 /// kept. A word keeps every character it spans, except an escape character that
 /// ends the text with nothing to escape, so words are slices of `rest`; offsets
 /// are relative to `rest` (a word's span includes such a dropped escape).
+///
+/// The scan is on bytes: quotes and the escape character (`\` or `` ` ``) are
+/// ASCII, and a non-ASCII character only matters as a possible blank, so it is
+/// decoded only then.
 fn parse_words<'s>(rest: &'s str, escape: char, mut word_at: impl FnMut(&'s str, usize, usize)) {
     #[derive(PartialEq)]
     enum Phase {
         Spaces,
         Word,
-        Quote(char),
+        Quote(u8),
     }
+    // A non-ASCII escape cannot come from `# escape=`; it would match no byte.
+    let escape = u8::try_from(escape).ok().filter(u8::is_ascii);
+    let bytes = rest.as_bytes();
     let mut phase = Phase::Spaces;
     let mut start = 0;
     let mut blank_ok = false;
     let mut dropped_escape = false;
-    let mut chars = rest.char_indices();
-    while let Some((pos, ch)) = chars.next() {
+    let mut pos = 0;
+    while let Some(&b) = bytes.get(pos) {
+        let (blank, width) = char_at(rest, pos);
+        let next = pos + width;
         if phase == Phase::Spaces {
-            if ch.is_whitespace() {
+            if blank {
+                pos = next;
                 continue;
             }
             phase = Phase::Word;
@@ -844,38 +855,58 @@ fn parse_words<'s>(rest: &'s str, escape: char, mut word_at: impl FnMut(&'s str,
         match phase {
             Phase::Spaces => {}
             Phase::Word => {
-                if ch.is_whitespace() {
+                if blank {
                     // The word began with a character that is not a space, so it is not empty.
-                    word_at(&rest[start..pos], start, pos);
+                    word_at(rest.get(start..pos).unwrap_or_default(), start, pos);
                     blank_ok = false;
                     phase = Phase::Spaces;
+                    pos = next;
                     continue;
                 }
-                if ch == '\'' || ch == '"' {
-                    phase = Phase::Quote(ch);
+                if b == b'\'' || b == b'"' {
+                    phase = Phase::Quote(b);
                     blank_ok = true;
                 }
-                if ch == escape {
+                if Some(b) == escape {
                     // The escaped character is part of the word, whatever it is.
-                    dropped_escape = chars.next().is_none();
+                    dropped_escape = next == bytes.len();
+                    pos = next + char_at(rest, next).1;
+                    continue;
                 }
             }
             Phase::Quote(q) => {
-                if ch == q {
+                if b == q {
                     phase = Phase::Word;
                 }
-                if ch == escape && q != '\'' && chars.next().is_none() {
-                    phase = Phase::Word;
-                    dropped_escape = true;
+                if Some(b) == escape && q != b'\'' {
+                    if next == bytes.len() {
+                        phase = Phase::Word;
+                        dropped_escape = true;
+                    }
+                    pos = next + char_at(rest, next).1;
+                    continue;
                 }
             }
         }
+        pos = next;
     }
     if phase != Phase::Spaces {
-        let end = if dropped_escape { rest.len() - escape.len_utf8() } else { rest.len() };
-        let word = &rest[start..end];
+        let end = if dropped_escape { rest.len() - 1 } else { rest.len() };
+        let word = rest.get(start..end).unwrap_or_default();
         if blank_ok || !word.is_empty() {
             word_at(word, start, rest.len());
+        }
+    }
+}
+
+/// Whether the character at byte `pos` of `s` (a char boundary) is a blank
+/// ([`char::is_whitespace`]), and its width in bytes; `(false, 0)` at the end.
+fn char_at(s: &str, pos: usize) -> (bool, usize) {
+    match s.as_bytes().get(pos) {
+        None => (false, 0),
+        Some(&b) if b.is_ascii() => (matches!(b, b' ' | b'\t'..=b'\r'), 1),
+        Some(_) => {
+            s.get(pos..).and_then(|r| r.chars().next()).map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8()))
         }
     }
 }
@@ -885,7 +916,7 @@ fn parse_name_val(rest: &str, base: usize, escape: char, keyword: &str, map: &Jo
     // The first word decides the form; in `k=v` form every word needs a `=`.
     let mut first_has_eq = None;
     // Each `k=v` word has a `=` (values may have more): room for every pair.
-    let mut out = Vec::with_capacity(2 * rest.bytes().filter(|&b| b == b'=').count());
+    let mut out = Vec::with_capacity(2 * memchr::memchr_iter(b'=', rest.as_bytes()).count());
     let mut missing_eq = None;
     parse_words(rest, escape, |word, s, e| {
         if !*first_has_eq.get_or_insert_with(|| word.contains('=')) || missing_eq.is_some() {
@@ -929,8 +960,9 @@ struct HeredocSpec {
 fn heredoc_specs(line: &str) -> Vec<HeredocSpec> {
     let mut out = Vec::new();
     // A word is a contiguous run of the line, so one that starts `[n]<<` needs
-    // `<<` in the line.
-    if !line.contains("<<") {
+    // `<<` in the line (looked for with `memchr`, as most lines have no `<`).
+    let bytes = line.as_bytes();
+    if !memchr::memchr_iter(b'<', bytes).any(|i| bytes.get(i + 1) == Some(&b'<')) {
         return out;
     }
     for word in lex_words(line, true) {
@@ -1238,6 +1270,99 @@ mod tests {
         words
     }
 
+    /// The character-by-character `extractBuilderFlags` that [`extract_flags`]
+    /// replaced: the reference its flags and rest offset must match.
+    fn reference_extract_flags(full: &str, from: usize, to: usize, map: &JoinedText) -> (Vec<Flag>, usize) {
+        #[derive(PartialEq)]
+        enum Phase {
+            Spaces,
+            Word,
+            Quote(char),
+        }
+        let line = &full[from..to];
+        let mut flags = Vec::new();
+        let mut phase = Phase::Spaces;
+        let mut word = String::new();
+        let mut word_start = 0;
+        let mut value_start = None;
+        let mut chars = line.char_indices().peekable();
+        let finish = |word: &str, start: usize, end: usize, value_start: Option<usize>, flags: &mut Vec<Flag>| {
+            let body = word.strip_prefix("--").unwrap_or(word);
+            let (name, value) = match body.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                None => (body.to_string(), None),
+            };
+            let span = |s: usize, e: usize| map.to_source_range(to_u32(from + s), to_u32(from + e));
+            flags.push(Flag { name, value, range: span(start, end), value_range: value_start.map(|v| span(v, end)) });
+        };
+        loop {
+            let Some((pos, ch)) = chars.next() else {
+                if phase != Phase::Spaces && word != "--" && !word.is_empty() {
+                    finish(&word, word_start, line.len(), value_start, &mut flags);
+                }
+                return (flags, to);
+            };
+            match phase {
+                Phase::Spaces => {
+                    if ch.is_whitespace() {
+                        continue;
+                    }
+                    let next_is_dash = line[pos + ch.len_utf8()..].starts_with('-');
+                    if ch != '-' || !next_is_dash {
+                        return (flags, from + pos);
+                    }
+                    phase = Phase::Word;
+                    word.clear();
+                    word_start = pos;
+                    value_start = None;
+                    word.push(ch);
+                }
+                Phase::Word => {
+                    if ch.is_whitespace() {
+                        if word == "--" {
+                            return (flags, from + pos);
+                        }
+                        if !word.is_empty() {
+                            finish(&word, word_start, pos, value_start, &mut flags);
+                        }
+                        word.clear();
+                        phase = Phase::Spaces;
+                        continue;
+                    }
+                    if ch == '=' && value_start.is_none() {
+                        value_start = Some(pos + 1);
+                    }
+                    if ch == '\'' || ch == '"' {
+                        phase = Phase::Quote(ch);
+                        continue;
+                    }
+                    if ch == '\\' {
+                        match chars.next() {
+                            Some((_, c)) => word.push(c),
+                            None => continue,
+                        }
+                        continue;
+                    }
+                    word.push(ch);
+                }
+                Phase::Quote(q) => {
+                    if ch == q {
+                        phase = Phase::Word;
+                        continue;
+                    }
+                    if ch == '\\' {
+                        match chars.next() {
+                            Some((_, c)) => word.push(c),
+                            None => phase = Phase::Word,
+                        }
+                        continue;
+                    }
+                    word.push(ch);
+                }
+            }
+        }
+    }
+
     fn words_of(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
         let mut out = Vec::new();
         parse_words(rest, escape, |w, s, e| out.push((w.to_string(), s, e)));
@@ -1258,6 +1383,17 @@ mod tests {
         fn parse_words_matches_the_reference(rest in "[ a=\\\\`'\"\t\u{a0}\u{3000}é]{0,24}", backtick: bool) {
             let escape = if backtick { '`' } else { '\\' };
             proptest::prop_assert_eq!(words_of(&rest, escape), reference_parse_words(&rest, escape));
+        }
+
+        #[test]
+        fn extract_flags_matches_the_reference(text in "[ a=\\\\\\-'\"\t\u{a0}é]{0,24}", dashes: bool, from in 0usize..3) {
+            let text = if dashes { format!("--{text}") } else { text };
+            let from = (0..=from).rev().find(|&f| text.is_char_boundary(f)).unwrap_or(0);
+            let map = JoinedText { text: text.clone(), segments: Segments::one((0, 7)) };
+            proptest::prop_assert_eq!(
+                extract_flags(&text, from, text.len(), &map),
+                reference_extract_flags(&text, from, text.len(), &map)
+            );
         }
 
         #[test]
