@@ -331,6 +331,7 @@ impl std::fmt::Debug for Segments {
 
 impl JoinedText {
     /// Source offset of byte `offset` of the joined text.
+    #[inline]
     pub fn to_source(&self, offset: u32) -> u32 {
         // Most instructions are one line: one segment, no search.
         if let &[(t, s)] = &*self.segments {
@@ -342,6 +343,7 @@ impl JoinedText {
     /// Source span of `start..end` in the joined text. The end maps to just past
     /// the last covered byte, so a range ending at a line join does not swallow
     /// the escape and newline.
+    #[inline]
     pub fn to_source_range(&self, start: u32, end: u32) -> TextRange {
         if end <= start {
             return TextRange::empty(self.to_source(start));

@@ -389,16 +389,19 @@ fn join(pieces: &[(&str, usize)]) -> JoinedText {
 /// at one by one until the first non-ASCII one, where the char-wise scan takes
 /// over.
 fn leading_space_len(s: &str) -> usize {
-    for (i, &b) in s.as_bytes().iter().enumerate() {
-        if !b.is_ascii() {
-            let rest = s.get(i..).unwrap_or_default();
-            return i + rest.len() - rest.trim_start_matches(char::is_whitespace).len();
-        }
-        if !matches!(b, b' ' | b'\t'..=b'\r') {
-            return i;
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b' ' | b'\t'..=b'\r' => i += 1,
+            0..0x80 => return i,
+            _ => {
+                let rest = s.get(i..).unwrap_or_default();
+                return i + rest.len() - rest.trim_start_matches(char::is_whitespace).len();
+            }
         }
     }
-    s.len()
+    i
 }
 
 /// Length in bytes of the trailing whitespace, as [`leading_space_len`] from the other end.
@@ -822,92 +825,112 @@ fn split_whitespace(rest: &str, base: usize, map: &JoinedText) -> Vec<Arg> {
 /// kept. A word keeps every character it spans, except an escape character that
 /// ends the text with nothing to escape, so words are slices of `rest`; offsets
 /// are relative to `rest` (a word's span includes such a dropped escape).
-///
-/// The scan is on bytes: quotes and the escape character (`\` or `` ` ``) are
-/// ASCII, and a non-ASCII character only matters as a possible blank, so it is
-/// decoded only then.
 fn parse_words<'s>(rest: &'s str, escape: char, mut word_at: impl FnMut(&'s str, usize, usize)) {
-    #[derive(PartialEq)]
-    enum Phase {
-        Spaces,
-        Word,
-        Quote(u8),
-    }
-    // A non-ASCII escape cannot come from `# escape=`; it would match no byte.
+    // `# escape=` takes only `\` and `` ` ``, both ASCII, so the scan is on bytes.
     let escape = u8::try_from(escape).ok().filter(u8::is_ascii);
-    let bytes = rest.as_bytes();
-    let mut phase = Phase::Spaces;
-    let mut start = 0;
-    let mut blank_ok = false;
-    let mut dropped_escape = false;
     let mut pos = 0;
-    while let Some(&b) = bytes.get(pos) {
-        let (blank, width) = char_at(rest, pos);
-        let next = pos + width;
-        if phase == Phase::Spaces {
-            if blank {
+    loop {
+        pos += leading_space_len(rest.get(pos..).unwrap_or_default());
+        if pos >= rest.len() {
+            return;
+        }
+        let start = pos;
+        match scan_word(rest, start, escape) {
+            WordEnd::Blank { end, next } => {
+                // The word began with a character that is not a space, so it is not empty.
+                word_at(rest.get(start..end).unwrap_or_default(), start, end);
                 pos = next;
-                continue;
             }
-            phase = Phase::Word;
-            start = pos;
-        }
-        match phase {
-            Phase::Spaces => {}
-            Phase::Word => {
-                if blank {
-                    // The word began with a character that is not a space, so it is not empty.
-                    word_at(rest.get(start..pos).unwrap_or_default(), start, pos);
-                    blank_ok = false;
-                    phase = Phase::Spaces;
-                    pos = next;
-                    continue;
+            WordEnd::Text { blank_ok, dropped_escape } => {
+                let end = if dropped_escape { rest.len() - 1 } else { rest.len() };
+                let word = rest.get(start..end).unwrap_or_default();
+                if blank_ok || !word.is_empty() {
+                    word_at(word, start, rest.len());
                 }
-                if b == b'\'' || b == b'"' {
-                    phase = Phase::Quote(b);
-                    blank_ok = true;
-                }
-                if Some(b) == escape {
-                    // The escaped character is part of the word, whatever it is.
-                    dropped_escape = next == bytes.len();
-                    pos = next + char_at(rest, next).1;
-                    continue;
-                }
+                return;
             }
-            Phase::Quote(q) => {
-                if b == q {
-                    phase = Phase::Word;
-                }
-                if Some(b) == escape && q != b'\'' {
-                    if next == bytes.len() {
-                        phase = Phase::Word;
-                        dropped_escape = true;
-                    }
-                    pos = next + char_at(rest, next).1;
-                    continue;
-                }
-            }
-        }
-        pos = next;
-    }
-    if phase != Phase::Spaces {
-        let end = if dropped_escape { rest.len() - 1 } else { rest.len() };
-        let word = rest.get(start..end).unwrap_or_default();
-        if blank_ok || !word.is_empty() {
-            word_at(word, start, rest.len());
         }
     }
 }
 
-/// Whether the character at byte `pos` of `s` (a char boundary) is a blank
-/// ([`char::is_whitespace`]), and its width in bytes; `(false, 0)` at the end.
-fn char_at(s: &str, pos: usize) -> (bool, usize) {
-    match s.as_bytes().get(pos) {
-        None => (false, 0),
-        Some(&b) if b.is_ascii() => (matches!(b, b' ' | b'\t'..=b'\r'), 1),
-        Some(_) => {
-            s.get(pos..).and_then(|r| r.chars().next()).map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8()))
+/// How a word of [`parse_words`] ends.
+enum WordEnd {
+    /// At a blank outside quotes: the word is `start..end`, the next one is looked for from `next`.
+    Blank { end: usize, next: usize },
+    /// At the end of the text: `blank_ok` once a quote was seen (so an empty word counts),
+    /// `dropped_escape` if the text ends in an escape character with nothing to escape.
+    Text { blank_ok: bool, dropped_escape: bool },
+}
+
+/// Scans one word of [`parse_words`] from `start` (not a blank). Runs of plain
+/// ASCII are skipped a byte at a time, quoted text with `memchr`; a non-ASCII
+/// character only matters as a possible blank, so it is decoded only then.
+fn scan_word(rest: &str, start: usize, escape: Option<u8>) -> WordEnd {
+    let bytes = rest.as_bytes();
+    // `#` to DEL holds no blank or `"`: one range test passes over most bytes.
+    let e = escape.unwrap_or(0);
+    let plain = |b: u8| (b'#'..0x80).contains(&b) && b != b'\'' && b != e;
+    let mut pos = start;
+    let mut blank_ok = false;
+    let mut dropped_escape = false;
+    loop {
+        while bytes.get(pos).is_some_and(|&b| plain(b)) {
+            pos += 1;
         }
+        let Some(&b) = bytes.get(pos) else { return WordEnd::Text { blank_ok, dropped_escape } };
+        if !b.is_ascii() {
+            let c = rest.get(pos..).and_then(|r| r.chars().next());
+            let width = c.map_or(1, char::len_utf8);
+            if c.is_some_and(char::is_whitespace) {
+                return WordEnd::Blank { end: pos, next: pos + width };
+            }
+            pos += width;
+        } else if matches!(b, b' ' | b'\t'..=b'\r') {
+            return WordEnd::Blank { end: pos, next: pos + 1 };
+        } else if b != b'\'' && b != b'"' && Some(b) != escape {
+            // `!` or a control character that is not a blank.
+            pos += 1;
+        } else if b == b'\'' || b == b'"' {
+            blank_ok = true;
+            // Inside quotes only the closing quote matters, and in double quotes
+            // the escape character, which escapes whatever follows it.
+            pos += 1;
+            loop {
+                let tail = bytes.get(pos..).unwrap_or_default();
+                let found = match escape {
+                    Some(e) if b == b'"' => memchr::memchr2(b, e, tail),
+                    _ => memchr::memchr(b, tail),
+                };
+                let Some(i) = found else { return WordEnd::Text { blank_ok, dropped_escape } };
+                pos += i + 1;
+                if bytes.get(pos - 1) == Some(&b) {
+                    break;
+                }
+                if pos == bytes.len() {
+                    // A trailing escape in quotes closes them and is dropped.
+                    dropped_escape = true;
+                    break;
+                }
+                pos += char_width(bytes, pos);
+            }
+        } else {
+            // The escape character: the next character is part of the word, whatever it is.
+            pos += 1;
+            dropped_escape = pos == bytes.len();
+            pos += char_width(bytes, pos);
+        }
+    }
+}
+
+/// Width in bytes of the UTF-8 character starting at `bytes[pos]` (a char
+/// boundary), from its first byte; 0 at the end.
+fn char_width(bytes: &[u8], pos: usize) -> usize {
+    match bytes.get(pos) {
+        None => 0,
+        Some(0..0x80) => 1,
+        Some(0xf0..) => 4,
+        Some(0xe0..) => 3,
+        Some(_) => 2,
     }
 }
 
@@ -1380,7 +1403,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn parse_words_matches_the_reference(rest in "[ a=\\\\`'\"\t\u{a0}\u{3000}é]{0,24}", backtick: bool) {
+        fn parse_words_matches_the_reference(rest in "[ a=\\\\`'\"\t\u{a0}\u{3000}é\u{1f600}]{0,24}", backtick: bool) {
             let escape = if backtick { '`' } else { '\\' };
             proptest::prop_assert_eq!(words_of(&rest, escape), reference_parse_words(&rest, escape));
         }
@@ -1394,6 +1417,13 @@ mod tests {
                 extract_flags(&text, from, text.len(), &map),
                 reference_extract_flags(&text, from, text.len(), &map)
             );
+        }
+
+        #[test]
+        fn char_width_is_the_utf8_length(c: char, prefix in "[aé]{0,2}") {
+            let s = format!("{prefix}{c}");
+            proptest::prop_assert_eq!(char_width(s.as_bytes(), prefix.len()), c.len_utf8());
+            proptest::prop_assert_eq!(char_width(s.as_bytes(), s.len()), 0);
         }
 
         #[test]
@@ -1442,7 +1472,9 @@ mod tests {
         }
 
         #[test]
-        fn byte_trims_match_the_char_trims(s in "[ a#\t\n\u{b}\u{c}\r\u{85}\u{a0}\u{3000}é]{0,16}") {
+        fn byte_trims_match_the_char_trims(indent in 0usize..20, s in "[ a#\t\n\u{b}\u{c}\r\u{85}\u{a0}\u{3000}é]{0,16}") {
+            // Indents of eight spaces and more take the chunked path.
+            let s = format!("{}{s}", " ".repeat(indent));
             proptest::prop_assert_eq!(leading_space_len(&s), s.len() - s.trim_start_matches(char::is_whitespace).len());
             proptest::prop_assert_eq!(trailing_space_len(&s), s.len() - s.trim_end_matches(char::is_whitespace).len());
             proptest::prop_assert_eq!(trim_space(&s), s.trim());
