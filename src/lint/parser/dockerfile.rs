@@ -814,7 +814,8 @@ fn split_whitespace(rest: &str, base: usize, map: &JoinedText) -> Vec<Arg> {
             return out;
         }
         let s = i;
-        while i < bytes.len() && !is_ws_byte(bytes[i]) {
+        // Every separator is at most a space: one comparison passes over most bytes.
+        while i < bytes.len() && (bytes[i] > b' ' || !is_ws_byte(bytes[i])) {
             i += 1;
         }
         out.push(arg(map, &rest[s..i], base + s, base + i));
