@@ -331,25 +331,36 @@ impl std::fmt::Debug for Segments {
 
 impl JoinedText {
     /// Source offset of byte `offset` of the joined text.
+    #[inline]
     pub fn to_source(&self, offset: u32) -> u32 {
-        let i = match self.segments.binary_search_by_key(&offset, |s| s.0) {
-            Ok(i) => i,
-            Err(0) => return offset,
-            Err(i) => i - 1,
-        };
-        let (t, s) = self.segments[i];
-        s + (offset - t)
+        // Most instructions are one line: one segment, no search.
+        if let &[(t, s)] = &*self.segments {
+            return if offset < t { offset } else { s + (offset - t) };
+        }
+        search_source(&self.segments, offset)
     }
 
     /// Source span of `start..end` in the joined text. The end maps to just past
     /// the last covered byte, so a range ending at a line join does not swallow
     /// the escape and newline.
+    #[inline]
     pub fn to_source_range(&self, start: u32, end: u32) -> TextRange {
         if end <= start {
             return TextRange::empty(self.to_source(start));
         }
         TextRange::new(self.to_source(start), self.to_source(end - 1) + 1)
     }
+}
+
+/// [`JoinedText::to_source`] by binary search over `segments`.
+fn search_source(segments: &[(u32, u32)], offset: u32) -> u32 {
+    let i = match segments.binary_search_by_key(&offset, |s| s.0) {
+        Ok(i) => i,
+        Err(0) => return offset,
+        Err(i) => i - 1,
+    };
+    let (t, s) = segments[i];
+    s + (offset - t)
 }
 
 #[cfg(test)]
@@ -371,6 +382,14 @@ mod tests {
         }
         for other in ["", "UNKNOWN", "HEALTHCHECKS", "\u{17f}hell", "ＲＵＮ", "r\u{fc}n"] {
             assert_eq!(Keyword::parse(other), Keyword::Unknown, "{other:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_segment_maps_as_the_search_does(t in 0u32..40, s in 0u32..40, offset in 0u32..80) {
+            let map = JoinedText { text: String::new(), segments: Segments::one((t, s)) };
+            proptest::prop_assert_eq!(map.to_source(offset), search_source(&[(t, s)], offset));
         }
     }
 }

@@ -51,23 +51,42 @@ pub fn parse(src: &str) -> (Dockerfile, Vec<ParseIssue>) {
     (p.file, p.issues)
 }
 
-/// One physical line: its start offset and its text including the terminator.
+/// One physical line: its start offset, its text including the terminator,
+/// and its content without it (worked out once, as most lines need both).
 #[derive(Clone, Copy)]
 struct RawLine<'a> {
     start: usize,
     text: &'a str,
+    content: &'a str,
 }
 
 impl<'a> RawLine<'a> {
+    fn new(start: usize, text: &'a str) -> Self {
+        Self { start, text, content: trim_line_end(text) }
+    }
+
     /// The line without trailing `\r`/`\n` characters (Go's `TrimRight(s, "\r\n")`).
     fn content(&self) -> &'a str {
-        self.text.trim_end_matches(['\r', '\n'])
+        self.content
     }
+}
+
+/// Go's `TrimRight(s, "\r\n")`. Both are ASCII, so the cut is a char boundary.
+fn trim_line_end(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    let mut len = bytes.len();
+    while len > 0 && matches!(bytes[len - 1], b'\r' | b'\n') {
+        len -= 1;
+    }
+    text.get(..len).unwrap_or(text)
 }
 
 struct Parser<'a> {
     src: &'a str,
     pos: usize,
+    /// Where each physical line ends (past its `\n`), found by one `memchr`
+    /// sweep up front; line `n` (1-based) ends at `line_ends[n - 1]`.
+    line_ends: Vec<usize>,
     line_no: u32,
     file: Dockerfile,
     issues: Vec<ParseIssue>,
@@ -83,6 +102,7 @@ impl<'a> Parser<'a> {
         Self {
             src,
             pos: if bom { 3 } else { 0 },
+            line_ends: Vec::new(),
             line_no: 0,
             file: Dockerfile { escape: '\\', bom, ..Dockerfile::default() },
             issues: Vec::new(),
@@ -92,13 +112,9 @@ impl<'a> Parser<'a> {
     }
 
     fn next_line(&mut self) -> Option<RawLine<'a>> {
-        if self.pos >= self.src.len() {
-            return None;
-        }
-        let rest = &self.src[self.pos..];
-        let len = rest.find('\n').map_or(rest.len(), |i| i + 1);
-        let line = RawLine { start: self.pos, text: &rest[..len] };
-        self.pos += len;
+        let end = *self.line_ends.get(self.line_no as usize)?;
+        let line = RawLine::new(self.pos, self.src.get(self.pos..end)?);
+        self.pos = end;
         self.line_no += 1;
         Some(line)
     }
@@ -115,7 +131,8 @@ impl<'a> Parser<'a> {
     }
 
     fn run(&mut self) {
-        let (instructions, comments) = estimate_counts(&self.src[self.pos..]);
+        let (line_ends, instructions, comments) = scan_lines(self.src, self.pos);
+        self.line_ends = line_ends;
         self.file.instructions.reserve(instructions);
         self.file.comments.reserve(comments);
         while let Some(line) = self.next_line() {
@@ -222,21 +239,20 @@ impl<'a> Parser<'a> {
 
     fn comment(&mut self, line: &RawLine<'_>, lead: usize) {
         let content = line.content();
-        let text = content[lead..].trim_start_matches('#').trim().to_string();
+        let text = content.get(lead..).unwrap_or_default();
+        let text = trim_space(text.get(text.bytes().take_while(|&b| b == b'#').count()..).unwrap_or_default());
+        let text = text.to_string();
         let range = TextRange::from_usize(line.start + lead, line.start + content.len());
         self.file.comments.push(Comment { text, range, line: self.line_no });
     }
 
     /// Builds an instruction from its joined line (BuildKit's `newNodeFromLine`).
     fn instruction(&mut self, text: JoinedText, start_line: u32) -> Instruction {
-        let t = text.text.as_str();
-        let (node, errors) = parse_node(t, 0, self.file.escape, &text);
+        let mut errors = Vec::new();
+        let mut inst = parse_node(&text.text, 0, self.file.escape, &text, &mut errors);
         for (message, range) in errors {
             self.error(message, range);
         }
-        let mut inst = node;
-        inst.start_line = start_line;
-        inst.end_line = start_line;
         set_lines(&mut inst, start_line);
         inst.text = text;
         inst
@@ -305,22 +321,37 @@ impl Heredoc {
     }
 }
 
-/// Capacity hints for the instruction and comment lists, so a large file does
-/// not regrow (and copy) them over and over: lines that start with something
-/// other than a blank or `#` (an upper bound on instructions unless they are
-/// indented), and lines whose first non-blank is `#`. Capped, as heredoc bodies
-/// and continuation lines are counted too.
-fn estimate_counts(src: &str) -> (usize, usize) {
+/// Splits `src[from..]` into physical lines in one `memchr` sweep (the ends,
+/// past each `\n`, plus the end of the file after an unterminated last line)
+/// and, from each line's first bytes, works out capacity hints for the
+/// instruction and comment lists, so a large file does not regrow (and copy)
+/// them over and over: lines that start with something other than a blank or
+/// `#` (an upper bound on instructions unless they are indented), and lines
+/// whose first non-blank is `#`. Capped, as heredoc bodies and continuation
+/// lines are counted too.
+fn scan_lines(src: &str, from: usize) -> (Vec<usize>, usize, usize) {
     const CAP: usize = 1 << 20;
+    let bytes = src.as_bytes();
+    let rest = bytes.get(from..).unwrap_or_default();
+    let mut ends = Vec::with_capacity(memchr::memchr_iter(b'\n', rest).count() + 1);
     let (mut instructions, mut comments) = (0, 0);
-    for line in src.as_bytes().split(|&b| b == b'\n') {
-        match line.iter().find(|&&b| b != b' ' && b != b'\t') {
-            Some(b'#') => comments += 1,
-            Some(b'\r') | None => {}
-            Some(_) => instructions += usize::from(matches!(line.first(), Some(b) if *b != b' ' && *b != b'\t')),
-        }
+    let mut start = from;
+    let mut count = |line: &[u8]| match line.iter().find(|&&b| b != b' ' && b != b'\t') {
+        Some(b'#') => comments += 1,
+        Some(b'\r') | None => {}
+        Some(_) => instructions += usize::from(matches!(line.first(), Some(b) if *b != b' ' && *b != b'\t')),
+    };
+    for nl in memchr::memchr_iter(b'\n', rest) {
+        let end = from + nl;
+        count(bytes.get(start..end).unwrap_or_default());
+        start = end + 1;
+        ends.push(start);
     }
-    (instructions.min(CAP), comments.min(CAP))
+    count(bytes.get(start..).unwrap_or_default());
+    if start < bytes.len() {
+        ends.push(bytes.len());
+    }
+    (ends, instructions.min(CAP), comments.min(CAP))
 }
 
 fn set_lines(inst: &mut Instruction, line: u32) {
@@ -353,9 +384,45 @@ fn join(pieces: &[(&str, usize)]) -> JoinedText {
     JoinedText { text, segments }
 }
 
-/// Length in bytes of the leading whitespace (Go's `unicode.IsSpace`).
+/// Length in bytes of the leading whitespace (Go's `unicode.IsSpace`, taken
+/// as [`char::is_whitespace`]). Nearly all text is ASCII, so bytes are looked
+/// at one by one until the first non-ASCII one, where the char-wise scan takes
+/// over.
 fn leading_space_len(s: &str) -> usize {
-    s.len() - s.trim_start_matches(char::is_whitespace).len()
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b' ' | b'\t'..=b'\r' => i += 1,
+            0..0x80 => return i,
+            _ => {
+                let rest = s.get(i..).unwrap_or_default();
+                return i + rest.len() - rest.trim_start_matches(char::is_whitespace).len();
+            }
+        }
+    }
+    i
+}
+
+/// Length in bytes of the trailing whitespace, as [`leading_space_len`] from the other end.
+fn trailing_space_len(s: &str) -> usize {
+    for (i, &b) in s.as_bytes().iter().enumerate().rev() {
+        if !b.is_ascii() {
+            // Every byte after `i` is ASCII, so `i + 1` is a char boundary.
+            let head = s.get(..=i).unwrap_or_default();
+            return s.len() - i - 1 + head.len() - head.trim_end_matches(char::is_whitespace).len();
+        }
+        if !matches!(b, b' ' | b'\t'..=b'\r') {
+            return s.len() - i - 1;
+        }
+    }
+    s.len()
+}
+
+/// `s` without leading and trailing whitespace ([`str::trim`], ASCII first).
+fn trim_space(s: &str) -> &str {
+    let s = s.get(leading_space_len(s)..).unwrap_or_default();
+    s.get(..s.len() - trailing_space_len(s)).unwrap_or_default()
 }
 
 /// BuildKit's `reDirectives`: `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`.
@@ -379,11 +446,33 @@ fn split_directive(line: &str) -> Option<(&str, &str)> {
 /// (plus blanks) that is not itself escaped. Returns the line without it and
 /// whether this is the end of the logical line.
 fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
+    if escape.is_ascii() {
+        return trim_continuation_ascii(line, escape as u8);
+    }
     let t = line.trim_end_matches([' ', '\t']);
     let Some(before) = t.strip_suffix(escape) else {
         return (line, true);
     };
     if before.is_empty() || !before.ends_with(escape) { (before, false) } else { (line, true) }
+}
+
+/// [`trim_continuation`] for an ASCII escape character (always, as `# escape=`
+/// takes only `\` and `` ` ``), on bytes: the blanks and escapes are ASCII,
+/// so every cut is a char boundary.
+fn trim_continuation_ascii(line: &str, escape: u8) -> (&str, bool) {
+    let bytes = line.as_bytes();
+    let mut len = bytes.len();
+    while len > 0 && matches!(bytes[len - 1], b' ' | b'\t') {
+        len -= 1;
+    }
+    if len == 0 || bytes[len - 1] != escape {
+        return (line, true);
+    }
+    let before = len - 1;
+    if before > 0 && bytes[before - 1] == escape {
+        return (line, true);
+    }
+    (line.get(..before).unwrap_or_default(), false)
 }
 
 /// `[\t\v\f\r ]`: BuildKit's `reWhitespace`.
@@ -399,16 +488,17 @@ fn is_ws_byte(b: u8) -> bool {
 /// Errors found while parsing one node, with their spans.
 type NodeErrors = Vec<(String, TextRange)>;
 
-/// Parses a joined line (or ONBUILD's rest) starting at byte `base` of `full`.
-fn parse_node(full: &str, base: usize, escape: char, map: &JoinedText) -> (Instruction, NodeErrors) {
-    let mut errors = Vec::new();
+/// Parses a joined line (or ONBUILD's rest) starting at byte `base` of `full`;
+/// errors go to `errors`, so the (large) instruction is the only thing returned.
+fn parse_node(full: &str, base: usize, escape: char, map: &JoinedText, errors: &mut NodeErrors) -> Instruction {
     let line = &full[base..];
     let lead = leading_space_len(line);
-    let trimmed_len = line.trim_end().len().max(lead);
+    let trimmed_len = (line.len() - trailing_space_len(line)).max(lead);
     let line_end = base + trimmed_len;
     let start = base + lead;
     let body = &full[start..line_end];
-    let cmd_len = body.find(is_ws).unwrap_or(body.len());
+    // `is_ws` is an ASCII class, so a byte scan finds the same place.
+    let cmd_len = body.bytes().position(is_ws_byte).unwrap_or(body.len());
     let name = &body[..cmd_len];
     let keyword = Keyword::parse(name);
     let span = |s: usize, e: usize| map.to_source_range(to_u32(s), to_u32(e));
@@ -435,9 +525,9 @@ fn parse_node(full: &str, base: usize, escape: char, map: &JoinedText) -> (Instr
         if keyword == Keyword::Unknown {
             inst.args.push(Arg { value: String::new(), range: span(line_end, line_end) });
         }
-        return (inst, errors);
+        return inst;
     }
-    let rest_start = start + cmd_len + (after_cmd.len() - after_cmd.trim_start_matches(is_ws).len());
+    let rest_start = start + cmd_len + after_cmd.bytes().take_while(|&b| is_ws_byte(b)).count();
     let (flags, args_at) = extract_flags(full, rest_start, line_end, map);
     inst.flags = flags;
     // TrimSpace of what follows the flags.
@@ -498,15 +588,13 @@ fn parse_node(full: &str, base: usize, escape: char, map: &JoinedText) -> (Instr
         }
         Keyword::Onbuild => {
             if !rest.is_empty() {
-                let (sub, sub_errors) = parse_node(full, args_start, escape, map);
-                errors.extend(sub_errors);
-                inst.sub = Some(Box::new(sub));
+                inst.sub = Some(Box::new(parse_node(full, args_start, escape, map, errors)));
             }
         }
         Keyword::Unknown => args.push(Arg { value: String::new(), range: span(line_end, line_end) }),
     }
     inst.args = args;
-    (inst, errors)
+    inst
 }
 
 /// An argument with value `value` at `start..end` of the joined text.
@@ -519,87 +607,90 @@ const NOT_STRINGS: &str = "when using JSON array syntax, arrays must be comprise
 /// BuildKit's `extractBuilderFlags`: leading `--flag[=value]` words, with quotes
 /// and `\` escapes processed. Returns the flags and where the rest begins.
 fn extract_flags(full: &str, from: usize, to: usize, map: &JoinedText) -> (Vec<Flag>, usize) {
-    #[derive(PartialEq)]
-    enum Phase {
-        Spaces,
-        Word,
-        Quote(char),
-    }
-    let line = &full[from..to];
+    let line = full.get(from..to).unwrap_or_default();
     let mut flags = Vec::new();
-    let mut phase = Phase::Spaces;
-    let mut word = String::new();
-    let mut word_start = 0;
-    let mut value_start = None;
-    let mut chars = line.char_indices().peekable();
-    let finish = |word: &str, start: usize, end: usize, value_start: Option<usize>, flags: &mut Vec<Flag>| {
-        let body = word.strip_prefix("--").unwrap_or(word);
+    let mut pos = 0;
+    loop {
+        pos += leading_space_len(line.get(pos..).unwrap_or_default());
+        if !line.get(pos..).unwrap_or_default().starts_with("--") {
+            return (flags, from + pos);
+        }
+        let (word, end, value_start) = flag_word(line, pos);
+        if word == "--" {
+            return (flags, from + end);
+        }
+        let body = word.strip_prefix("--").unwrap_or(&word);
         let (name, value) = match body.split_once('=') {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
             None => (body.to_string(), None),
         };
         let span = |s: usize, e: usize| map.to_source_range(to_u32(from + s), to_u32(from + e));
-        flags.push(Flag { name, value, range: span(start, end), value_range: value_start.map(|v| span(v, end)) });
-    };
-    loop {
-        let Some((pos, ch)) = chars.next() else {
-            if phase != Phase::Spaces && word != "--" && !word.is_empty() {
-                finish(&word, word_start, line.len(), value_start, &mut flags);
-            }
-            return (flags, to);
-        };
-        match phase {
-            Phase::Spaces => {
+        flags.push(Flag { name, value, range: span(pos, end), value_range: value_start.map(|v| span(v, end)) });
+        pos = end;
+    }
+}
+
+/// The flag word that starts at `start` of `line` (with `--`): its text with
+/// quotes and `\` escapes processed, where it ends (the blank after it or the
+/// end of the line) and where its value starts (after the first `=` outside
+/// quotes). A word of plain ASCII, as nearly every flag is, is its own text;
+/// anything else goes through [`flag_word_escaped`].
+fn flag_word(line: &str, start: usize) -> (std::borrow::Cow<'_, str>, usize, Option<usize>) {
+    let bytes = line.as_bytes();
+    let mut end = start;
+    while let Some(&b) = bytes.get(end) {
+        if matches!(b, b' ' | b'\t'..=b'\r') {
+            break;
+        }
+        if !b.is_ascii() || matches!(b, b'\'' | b'"' | b'\\') {
+            return flag_word_escaped(line, start);
+        }
+        end += 1;
+    }
+    let word = line.get(start..end).unwrap_or_default();
+    let value_start = memchr::memchr(b'=', word.as_bytes()).map(|i| start + i + 1);
+    (std::borrow::Cow::Borrowed(word), end, value_start)
+}
+
+/// [`flag_word`] char by char, as BuildKit does: quotes group blanks into the
+/// word and are dropped, `\` keeps the next character whatever it is.
+fn flag_word_escaped(line: &str, start: usize) -> (std::borrow::Cow<'_, str>, usize, Option<usize>) {
+    let mut word = String::new();
+    let mut quote = None;
+    let mut value_start = None;
+    let rest = line.get(start..).unwrap_or_default();
+    let mut chars = rest.char_indices();
+    while let Some((i, ch)) = chars.next() {
+        let pos = start + i;
+        match quote {
+            None => {
                 if ch.is_whitespace() {
-                    continue;
-                }
-                let next_is_dash = line[pos + ch.len_utf8()..].starts_with('-');
-                if ch != '-' || !next_is_dash {
-                    return (flags, from + pos);
-                }
-                phase = Phase::Word;
-                word.clear();
-                word_start = pos;
-                value_start = None;
-                word.push(ch);
-            }
-            Phase::Word => {
-                if ch.is_whitespace() {
-                    if word == "--" {
-                        return (flags, from + pos);
-                    }
-                    if !word.is_empty() {
-                        finish(&word, word_start, pos, value_start, &mut flags);
-                    }
-                    word.clear();
-                    phase = Phase::Spaces;
-                    continue;
+                    return (std::borrow::Cow::Owned(word), pos, value_start);
                 }
                 if ch == '=' && value_start.is_none() {
                     value_start = Some(pos + 1);
                 }
                 if ch == '\'' || ch == '"' {
-                    phase = Phase::Quote(ch);
+                    quote = Some(ch);
                     continue;
                 }
                 if ch == '\\' {
-                    match chars.next() {
-                        Some((_, c)) => word.push(c),
-                        None => continue,
+                    if let Some((_, c)) = chars.next() {
+                        word.push(c);
                     }
                     continue;
                 }
                 word.push(ch);
             }
-            Phase::Quote(q) => {
+            Some(q) => {
                 if ch == q {
-                    phase = Phase::Word;
+                    quote = None;
                     continue;
                 }
                 if ch == '\\' {
                     match chars.next() {
                         Some((_, c)) => word.push(c),
-                        None => phase = Phase::Word,
+                        None => quote = None,
                     }
                     continue;
                 }
@@ -607,6 +698,7 @@ fn extract_flags(full: &str, from: usize, to: usize, map: &JoinedText) -> (Vec<F
             }
         }
     }
+    (std::borrow::Cow::Owned(word), line.len(), value_start)
 }
 
 enum Json {
@@ -708,12 +800,11 @@ fn simple_json_strings<T>(text: &str, mut item: impl FnMut(usize, usize) -> T) -
 }
 
 /// `reWhitespace.Split(rest, -1)`, with spans (empty fields dropped). The
-/// separators are ASCII, so a byte scan finds them.
+/// separators are ASCII, so a byte scan finds them; one pass, as the list is
+/// short (FROM and COPY take a few words).
 fn split_whitespace(rest: &str, base: usize, map: &JoinedText) -> Vec<Arg> {
     let bytes = rest.as_bytes();
-    let words = bytes.iter().zip(bytes.iter().skip(1)).filter(|&(&a, &b)| !is_ws_byte(a) && is_ws_byte(b)).count()
-        + usize::from(bytes.last().is_some_and(|&b| !is_ws_byte(b)));
-    let mut out = Vec::with_capacity(words);
+    let mut out = Vec::new();
     let mut i = 0;
     loop {
         while i < bytes.len() && is_ws_byte(bytes[i]) {
@@ -723,7 +814,8 @@ fn split_whitespace(rest: &str, base: usize, map: &JoinedText) -> Vec<Arg> {
             return out;
         }
         let s = i;
-        while i < bytes.len() && !is_ws_byte(bytes[i]) {
+        // Every separator is at most a space: one comparison passes over most bytes.
+        while i < bytes.len() && (bytes[i] > b' ' || !is_ws_byte(bytes[i])) {
             i += 1;
         }
         out.push(arg(map, &rest[s..i], base + s, base + i));
@@ -735,61 +827,111 @@ fn split_whitespace(rest: &str, base: usize, map: &JoinedText) -> Vec<Arg> {
 /// ends the text with nothing to escape, so words are slices of `rest`; offsets
 /// are relative to `rest` (a word's span includes such a dropped escape).
 fn parse_words<'s>(rest: &'s str, escape: char, mut word_at: impl FnMut(&'s str, usize, usize)) {
-    #[derive(PartialEq)]
-    enum Phase {
-        Spaces,
-        Word,
-        Quote(char),
+    // `# escape=` takes only `\` and `` ` ``, both ASCII, so the scan is on bytes.
+    let escape = u8::try_from(escape).ok().filter(u8::is_ascii);
+    let mut pos = 0;
+    loop {
+        pos += leading_space_len(rest.get(pos..).unwrap_or_default());
+        if pos >= rest.len() {
+            return;
+        }
+        let start = pos;
+        match scan_word(rest, start, escape) {
+            WordEnd::Blank { end, next } => {
+                // The word began with a character that is not a space, so it is not empty.
+                word_at(rest.get(start..end).unwrap_or_default(), start, end);
+                pos = next;
+            }
+            WordEnd::Text { blank_ok, dropped_escape } => {
+                let end = if dropped_escape { rest.len() - 1 } else { rest.len() };
+                let word = rest.get(start..end).unwrap_or_default();
+                if blank_ok || !word.is_empty() {
+                    word_at(word, start, rest.len());
+                }
+                return;
+            }
+        }
     }
-    let mut phase = Phase::Spaces;
-    let mut start = 0;
+}
+
+/// How a word of [`parse_words`] ends.
+enum WordEnd {
+    /// At a blank outside quotes: the word is `start..end`, the next one is looked for from `next`.
+    Blank { end: usize, next: usize },
+    /// At the end of the text: `blank_ok` once a quote was seen (so an empty word counts),
+    /// `dropped_escape` if the text ends in an escape character with nothing to escape.
+    Text { blank_ok: bool, dropped_escape: bool },
+}
+
+/// Scans one word of [`parse_words`] from `start` (not a blank). Runs of plain
+/// ASCII are skipped a byte at a time, quoted text with `memchr`; a non-ASCII
+/// character only matters as a possible blank, so it is decoded only then.
+fn scan_word(rest: &str, start: usize, escape: Option<u8>) -> WordEnd {
+    let bytes = rest.as_bytes();
+    // `#` to DEL holds no blank or `"`: one range test passes over most bytes.
+    let e = escape.unwrap_or(0);
+    let plain = |b: u8| (b'#'..0x80).contains(&b) && b != b'\'' && b != e;
+    let mut pos = start;
     let mut blank_ok = false;
     let mut dropped_escape = false;
-    let mut chars = rest.char_indices();
-    while let Some((pos, ch)) = chars.next() {
-        if phase == Phase::Spaces {
-            if ch.is_whitespace() {
-                continue;
-            }
-            phase = Phase::Word;
-            start = pos;
+    loop {
+        while bytes.get(pos).is_some_and(|&b| plain(b)) {
+            pos += 1;
         }
-        match phase {
-            Phase::Spaces => {}
-            Phase::Word => {
-                if ch.is_whitespace() {
-                    // The word began with a character that is not a space, so it is not empty.
-                    word_at(&rest[start..pos], start, pos);
-                    blank_ok = false;
-                    phase = Phase::Spaces;
-                    continue;
-                }
-                if ch == '\'' || ch == '"' {
-                    phase = Phase::Quote(ch);
-                    blank_ok = true;
-                }
-                if ch == escape {
-                    // The escaped character is part of the word, whatever it is.
-                    dropped_escape = chars.next().is_none();
-                }
+        let Some(&b) = bytes.get(pos) else { return WordEnd::Text { blank_ok, dropped_escape } };
+        if !b.is_ascii() {
+            let c = rest.get(pos..).and_then(|r| r.chars().next());
+            let width = c.map_or(1, char::len_utf8);
+            if c.is_some_and(char::is_whitespace) {
+                return WordEnd::Blank { end: pos, next: pos + width };
             }
-            Phase::Quote(q) => {
-                if ch == q {
-                    phase = Phase::Word;
+            pos += width;
+        } else if matches!(b, b' ' | b'\t'..=b'\r') {
+            return WordEnd::Blank { end: pos, next: pos + 1 };
+        } else if b != b'\'' && b != b'"' && Some(b) != escape {
+            // `!` or a control character that is not a blank.
+            pos += 1;
+        } else if b == b'\'' || b == b'"' {
+            blank_ok = true;
+            // Inside quotes only the closing quote matters, and in double quotes
+            // the escape character, which escapes whatever follows it.
+            pos += 1;
+            loop {
+                let tail = bytes.get(pos..).unwrap_or_default();
+                let found = match escape {
+                    Some(e) if b == b'"' => memchr::memchr2(b, e, tail),
+                    _ => memchr::memchr(b, tail),
+                };
+                let Some(i) = found else { return WordEnd::Text { blank_ok, dropped_escape } };
+                pos += i + 1;
+                if bytes.get(pos - 1) == Some(&b) {
+                    break;
                 }
-                if ch == escape && q != '\'' && chars.next().is_none() {
-                    phase = Phase::Word;
+                if pos == bytes.len() {
+                    // A trailing escape in quotes closes them and is dropped.
                     dropped_escape = true;
+                    break;
                 }
+                pos += char_width(bytes, pos);
             }
+        } else {
+            // The escape character: the next character is part of the word, whatever it is.
+            pos += 1;
+            dropped_escape = pos == bytes.len();
+            pos += char_width(bytes, pos);
         }
     }
-    if phase != Phase::Spaces {
-        let end = if dropped_escape { rest.len() - escape.len_utf8() } else { rest.len() };
-        let word = &rest[start..end];
-        if blank_ok || !word.is_empty() {
-            word_at(word, start, rest.len());
-        }
+}
+
+/// Width in bytes of the UTF-8 character starting at `bytes[pos]` (a char
+/// boundary), from its first byte; 0 at the end.
+fn char_width(bytes: &[u8], pos: usize) -> usize {
+    match bytes.get(pos) {
+        None => 0,
+        Some(0..0x80) => 1,
+        Some(0xf0..) => 4,
+        Some(0xe0..) => 3,
+        Some(_) => 2,
     }
 }
 
@@ -798,7 +940,7 @@ fn parse_name_val(rest: &str, base: usize, escape: char, keyword: &str, map: &Jo
     // The first word decides the form; in `k=v` form every word needs a `=`.
     let mut first_has_eq = None;
     // Each `k=v` word has a `=` (values may have more): room for every pair.
-    let mut out = Vec::with_capacity(2 * rest.bytes().filter(|&b| b == b'=').count());
+    let mut out = Vec::with_capacity(2 * memchr::memchr_iter(b'=', rest.as_bytes()).count());
     let mut missing_eq = None;
     parse_words(rest, escape, |word, s, e| {
         if !*first_has_eq.get_or_insert_with(|| word.contains('=')) || missing_eq.is_some() {
@@ -842,8 +984,9 @@ struct HeredocSpec {
 fn heredoc_specs(line: &str) -> Vec<HeredocSpec> {
     let mut out = Vec::new();
     // A word is a contiguous run of the line, so one that starts `[n]<<` needs
-    // `<<` in the line.
-    if !line.contains("<<") {
+    // `<<` in the line (looked for with `memchr`, as most lines have no `<`).
+    let bytes = line.as_bytes();
+    if !memchr::memchr_iter(b'<', bytes).any(|i| bytes.get(i + 1) == Some(&b'<')) {
         return out;
     }
     for word in lex_words(line, true) {
@@ -1151,6 +1294,99 @@ mod tests {
         words
     }
 
+    /// The character-by-character `extractBuilderFlags` that [`extract_flags`]
+    /// replaced: the reference its flags and rest offset must match.
+    fn reference_extract_flags(full: &str, from: usize, to: usize, map: &JoinedText) -> (Vec<Flag>, usize) {
+        #[derive(PartialEq)]
+        enum Phase {
+            Spaces,
+            Word,
+            Quote(char),
+        }
+        let line = &full[from..to];
+        let mut flags = Vec::new();
+        let mut phase = Phase::Spaces;
+        let mut word = String::new();
+        let mut word_start = 0;
+        let mut value_start = None;
+        let mut chars = line.char_indices().peekable();
+        let finish = |word: &str, start: usize, end: usize, value_start: Option<usize>, flags: &mut Vec<Flag>| {
+            let body = word.strip_prefix("--").unwrap_or(word);
+            let (name, value) = match body.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                None => (body.to_string(), None),
+            };
+            let span = |s: usize, e: usize| map.to_source_range(to_u32(from + s), to_u32(from + e));
+            flags.push(Flag { name, value, range: span(start, end), value_range: value_start.map(|v| span(v, end)) });
+        };
+        loop {
+            let Some((pos, ch)) = chars.next() else {
+                if phase != Phase::Spaces && word != "--" && !word.is_empty() {
+                    finish(&word, word_start, line.len(), value_start, &mut flags);
+                }
+                return (flags, to);
+            };
+            match phase {
+                Phase::Spaces => {
+                    if ch.is_whitespace() {
+                        continue;
+                    }
+                    let next_is_dash = line[pos + ch.len_utf8()..].starts_with('-');
+                    if ch != '-' || !next_is_dash {
+                        return (flags, from + pos);
+                    }
+                    phase = Phase::Word;
+                    word.clear();
+                    word_start = pos;
+                    value_start = None;
+                    word.push(ch);
+                }
+                Phase::Word => {
+                    if ch.is_whitespace() {
+                        if word == "--" {
+                            return (flags, from + pos);
+                        }
+                        if !word.is_empty() {
+                            finish(&word, word_start, pos, value_start, &mut flags);
+                        }
+                        word.clear();
+                        phase = Phase::Spaces;
+                        continue;
+                    }
+                    if ch == '=' && value_start.is_none() {
+                        value_start = Some(pos + 1);
+                    }
+                    if ch == '\'' || ch == '"' {
+                        phase = Phase::Quote(ch);
+                        continue;
+                    }
+                    if ch == '\\' {
+                        match chars.next() {
+                            Some((_, c)) => word.push(c),
+                            None => continue,
+                        }
+                        continue;
+                    }
+                    word.push(ch);
+                }
+                Phase::Quote(q) => {
+                    if ch == q {
+                        phase = Phase::Word;
+                        continue;
+                    }
+                    if ch == '\\' {
+                        match chars.next() {
+                            Some((_, c)) => word.push(c),
+                            None => phase = Phase::Word,
+                        }
+                        continue;
+                    }
+                    word.push(ch);
+                }
+            }
+        }
+    }
+
     fn words_of(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
         let mut out = Vec::new();
         parse_words(rest, escape, |w, s, e| out.push((w.to_string(), s, e)));
@@ -1168,9 +1404,27 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn parse_words_matches_the_reference(rest in "[ a=\\\\`'\"\t\u{a0}\u{3000}é]{0,24}", backtick: bool) {
+        fn parse_words_matches_the_reference(rest in "[ a=\\\\`'\"\t\u{a0}\u{3000}é\u{1f600}]{0,24}", backtick: bool) {
             let escape = if backtick { '`' } else { '\\' };
             proptest::prop_assert_eq!(words_of(&rest, escape), reference_parse_words(&rest, escape));
+        }
+
+        #[test]
+        fn extract_flags_matches_the_reference(text in "[ a=\\\\\\-'\"\t\u{a0}é]{0,24}", dashes: bool, from in 0usize..3) {
+            let text = if dashes { format!("--{text}") } else { text };
+            let from = (0..=from).rev().find(|&f| text.is_char_boundary(f)).unwrap_or(0);
+            let map = JoinedText { text: text.clone(), segments: Segments::one((0, 7)) };
+            proptest::prop_assert_eq!(
+                extract_flags(&text, from, text.len(), &map),
+                reference_extract_flags(&text, from, text.len(), &map)
+            );
+        }
+
+        #[test]
+        fn char_width_is_the_utf8_length(c: char, prefix in "[aé]{0,2}") {
+            let s = format!("{prefix}{c}");
+            proptest::prop_assert_eq!(char_width(s.as_bytes(), prefix.len()), c.len_utf8());
+            proptest::prop_assert_eq!(char_width(s.as_bytes(), s.len()), 0);
         }
 
         #[test]
@@ -1196,9 +1450,49 @@ mod tests {
         }
 
         #[test]
-        fn estimates_never_panic(src in "[ #a\t\r\n]{0,40}") {
-            let (i, c) = estimate_counts(&src);
+        fn line_scan_matches_the_reference(src in "[ #a\t\r\n]{0,40}", from in 0usize..3) {
+            let from = from.min(src.len());
+            let (ends, i, c) = scan_lines(&src, from);
             proptest::prop_assert!(i + c <= src.len() + 1);
+            let mut reference = Vec::new();
+            let mut pos = from;
+            while pos < src.len() {
+                pos += src[pos..].find('\n').map_or(src.len() - pos, |i| i + 1);
+                reference.push(pos);
+            }
+            proptest::prop_assert_eq!(ends, reference);
+            let (mut ri, mut rc) = (0, 0);
+            for line in src.as_bytes()[from..].split(|&b| b == b'\n') {
+                match line.iter().find(|&&b| b != b' ' && b != b'\t') {
+                    Some(b'#') => rc += 1,
+                    Some(b'\r') | None => {}
+                    Some(_) => ri += usize::from(matches!(line.first(), Some(b) if *b != b' ' && *b != b'\t')),
+                }
+            }
+            proptest::prop_assert_eq!((i, c), (ri, rc));
+        }
+
+        #[test]
+        fn byte_trims_match_the_char_trims(indent in 0usize..20, s in "[ a#\t\n\u{b}\u{c}\r\u{85}\u{a0}\u{3000}é]{0,16}") {
+            // Indents of eight spaces and more take the chunked path.
+            let s = format!("{}{s}", " ".repeat(indent));
+            proptest::prop_assert_eq!(leading_space_len(&s), s.len() - s.trim_start_matches(char::is_whitespace).len());
+            proptest::prop_assert_eq!(trailing_space_len(&s), s.len() - s.trim_end_matches(char::is_whitespace).len());
+            proptest::prop_assert_eq!(trim_space(&s), s.trim());
+            proptest::prop_assert_eq!(trim_line_end(&s), s.trim_end_matches(['\r', '\n']));
+        }
+
+        #[test]
+        fn byte_continuation_matches_the_char_one(line in "[ a\t\\`é]{0,12}", backtick: bool) {
+            let escape = if backtick { '`' } else { '\\' };
+            let reference = {
+                let t = line.trim_end_matches([' ', '\t']);
+                match t.strip_suffix(escape) {
+                    Some(before) if before.is_empty() || !before.ends_with(escape) => (before, false),
+                    _ => (line.as_str(), true),
+                }
+            };
+            proptest::prop_assert_eq!(trim_continuation(&line, escape), reference);
         }
     }
 
