@@ -266,7 +266,6 @@ pub fn run(args: &LintArgs) -> Result<u8> {
     Ok(u8::from(failing))
 }
 
-/// Expands the command-line paths into files to lint.
 /// Runs `work(i)` for every `i` in `0..n` on up to `threads` threads, this one among them. Each thread
 /// takes the next index when it is done with the last, so work is shared however uneven, and indexes are
 /// finished nearly in order (the report, written in order, holds few pieces back). A thread the system
@@ -292,6 +291,7 @@ fn for_each_index(n: usize, threads: usize, work: impl Fn(usize) + Sync) {
     });
 }
 
+/// Expands the command-line paths into files to lint.
 fn collect_targets(args: &LintArgs, dirs: &DirCache, threads: usize, errors: &mut usize) -> Vec<Target> {
     // Most paths named are files whose directory's listing says so (and is needed later anyway), which
     // saves a `stat` each; the listings are read on several threads.
