@@ -173,10 +173,17 @@ pub(crate) fn package_manager_operands<'w>(name: &str, args: &'w [Word]) -> Vec<
     parse_args(args, spec).operands.into_iter().map(|w| w.text.as_str()).collect()
 }
 
+/// The subcommand of a package-manager command: the first of [`package_manager_operands`].
+pub(crate) fn package_manager_subcommand<'w>(name: &str, args: &'w [Word]) -> Option<&'w str> {
+    let spec = for_package_manager(name).unwrap_or(OptSpec { short: "", long: &[] });
+    super::commands::first_operand(args, spec).map(|w| w.text.as_str())
+}
+
 /// Whether `text` sets the repository key `key` (lowercase) to off anywhere: `key=0`, `key = false`,
 /// `*.key=no`, quotes allowed, letters in any case (`sslverify=False` in a yum repo file written by `echo`).
 pub(crate) fn repo_key_off(text: &str, key: &str) -> bool {
-    if !crate::lint::source::contains_ignore_ascii_case(text, key) {
+    // A key is only off with a `=` after it, and most words have none: one byte search settles them.
+    if !text.as_bytes().contains(&b'=') || !crate::lint::source::contains_ignore_ascii_case(text, key) {
         return false;
     }
     let lower = text.to_ascii_lowercase();
