@@ -61,27 +61,96 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
     // Every secret word and joined spelling contains one of these: an ASCII name without any of them is
     // not secret-looking, and most names are ASCII and not secret-looking (checked for every ARG, ENV and
     // assignment).
-    if name.is_ascii() && !has_secret_stem(name.as_bytes()) {
-        return false;
+    if name.is_ascii() {
+        if !has_secret_stem(name.as_bytes()) {
+            return false;
+        }
+        if let Some(hit) = ascii_secret_name(name.as_bytes()) {
+            return hit;
+        }
     }
     let ws = words(name);
     let joined = ws.concat();
-    let hit = ws.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
-        || ["apikey", "accesskey", "secretkey", "privatekey", "authtoken", "password"]
-            .iter()
-            .any(|k| joined.contains(k));
+    let hit = ws.iter().any(|w| SECRET_WORDS.contains(&w.as_str())) || JOINED.iter().any(|k| joined.contains(k));
     hit && !ws.iter().any(|w| REFERENCE_WORDS.contains(&w.as_str()))
 }
 
-/// Stems one of which every secret word and joined spelling holds, in any case.
+/// Spellings that make a name secret-looking wherever they are in its joined words.
+const JOINED: &[&str] = &["apikey", "accesskey", "secretkey", "privatekey", "authtoken", "password"];
+
+/// Longest ASCII name [`ascii_secret_name`] splits on the stack.
+const SHORT_NAME: usize = 128;
+
+/// [`is_secret_name`]'s word check for an ASCII name of at most [`SHORT_NAME`] bytes, without allocating:
+/// the words of [`words`] are runs of one lowercase buffer (their concatenation). `None` for longer names.
+fn ascii_secret_name(name: &[u8]) -> Option<bool> {
+    if name.len() > SHORT_NAME {
+        return None;
+    }
+    let mut joined = [0u8; SHORT_NAME];
+    // Where each word ends in `joined` (a word is at least one byte, so there are at most as many).
+    let mut ends = [0u8; SHORT_NAME];
+    let (mut len, mut words) = (0usize, 0usize);
+    let mut prev_lower = false;
+    for &c in name {
+        if matches!(c, b'_' | b'-' | b'.') {
+            if len > ends_at(&ends, words) {
+                *ends.get_mut(words)? = u8::try_from(len).ok()?;
+                words += 1;
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && len > ends_at(&ends, words) {
+            *ends.get_mut(words)? = u8::try_from(len).ok()?;
+            words += 1;
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        *joined.get_mut(len)? = c.to_ascii_lowercase();
+        len += 1;
+    }
+    if len > ends_at(&ends, words) {
+        *ends.get_mut(words)? = u8::try_from(len).ok()?;
+        words += 1;
+    }
+    let joined = joined.get(..len)?;
+    let mut start = 0;
+    let (mut secret, mut reference) = (false, false);
+    for &end in ends.get(..words)? {
+        let w = joined.get(start..usize::from(end))?;
+        start = usize::from(end);
+        secret = secret || SECRET_WORDS.iter().any(|s| s.as_bytes() == w);
+        reference = reference || REFERENCE_WORDS.iter().any(|r| r.as_bytes() == w);
+    }
+    let hit = secret || JOINED.iter().any(|k| joined.windows(k.len()).any(|w| w == k.as_bytes()));
+    Some(hit && !reference)
+}
+
+/// Where the words before word `n` end (0 for the first word).
+fn ends_at(ends: &[u8], n: usize) -> usize {
+    n.checked_sub(1).and_then(|k| ends.get(k)).map_or(0, |&e| usize::from(e))
+}
+
+/// Stems one of which every secret word and joined spelling holds, in any case ([`has_secret_stem`]
+/// lists them by first letter).
+#[cfg(test)]
 const STEMS: &[&[u8]] = &[b"key", b"pass", b"pword", b"secret", b"token", b"auth", b"credential"];
 
-/// Whether `name` holds one of [`STEMS`], ignoring ASCII case. One pass that looks further only at
-/// letters a stem starts with (most bytes of most names are not).
+/// Whether `name` holds one of the stems (`STEMS`), ignoring ASCII case. One pass that looks further only at
+/// letters a stem starts with (most bytes of most names are not), and there only at the stems that start
+/// with that letter.
 fn has_secret_stem(name: &[u8]) -> bool {
     (0..name.len()).any(|i| {
-        matches!(name[i] | 0x20, b'k' | b'p' | b's' | b't' | b'a' | b'c')
-            && STEMS.iter().any(|stem| name.get(i..i + stem.len()).is_some_and(|w| w.eq_ignore_ascii_case(stem)))
+        let stems: &[&[u8]] = match name[i] | 0x20 {
+            b'k' => &[b"key"],
+            b'p' => &[b"pass", b"pword"],
+            b's' => &[b"secret"],
+            b't' => &[b"token"],
+            b'a' => &[b"auth"],
+            b'c' => &[b"credential"],
+            _ => return false,
+        };
+        stems.iter().any(|stem| name.get(i..i + stem.len()).is_some_and(|w| w.eq_ignore_ascii_case(stem)))
     })
 }
 
@@ -238,7 +307,34 @@ pub(crate) fn is_secret_file(path: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// [`is_secret_name`] as it was before its allocation-free ASCII path: the reference it must agree with.
+    fn is_secret_name_by_words(name: &str) -> bool {
+        let ws = words(name);
+        let joined = ws.concat();
+        let hit = ws.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
+            || ["apikey", "accesskey", "secretkey", "privatekey", "authtoken", "password"]
+                .iter()
+                .any(|k| joined.contains(k));
+        hit && !ws.iter().any(|w| REFERENCE_WORDS.contains(&w.as_str()))
+    }
+
     proptest::proptest! {
+        /// The allocation-free ASCII word check agrees with the word split, on names built from secret and
+        /// reference words, separators and case changes, and on any short or long name.
+        #[test]
+        fn ascii_secret_names_agree_with_the_word_split(
+            parts in proptest::collection::vec("(?i:apikey|auth|key|pass|password|passwd|pword|secret|token|credentials?|privatekey|access|file|path|dir|id|name|pub|gpg|url|ttl|my|db|x)|[A-Za-z0-9]{1,4}", 0..8),
+            seps in proptest::collection::vec("[_.-]{0,2}|", 8),
+        ) {
+            let name: String = parts.iter().zip(&seps).flat_map(|(p, s)| [p.as_str(), s.as_str()]).collect();
+            proptest::prop_assert_eq!(is_secret_name(&name), is_secret_name_by_words(&name), "{}", name);
+        }
+
+        #[test]
+        fn any_name_agrees_with_the_word_split(name in ".{0,40}|[A-Za-z_.-]{100,140}(?i:token|key)[A-Za-z_]{0,10}") {
+            proptest::prop_assert_eq!(is_secret_name(&name), is_secret_name_by_words(&name), "{}", name);
+        }
+
         /// The one-pass stem search finds what a search of every window for every stem finds.
         #[test]
         fn stem_search_agrees_with_every_window(name in "[a-zA-Z_0-9@`{}-]{0,24}|.*(?i:key|pass|pword|secret|token|auth|credential).*") {
