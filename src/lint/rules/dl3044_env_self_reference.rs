@@ -34,7 +34,26 @@ declare_rule! {
 /// Whether `text` uses the variable `name` as `${name…}` or as `$name` not
 /// followed by another name character.
 fn references(text: &str, name: &str) -> bool {
-    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    // Each use starts at a `$`: most values have none, and the others few. A name holding a `$` (or none)
+    // could match overlapping itself, which the searches below, non-overlapping, would not count: those take
+    // them.
+    if name.is_empty() || name.contains('$') {
+        return references_by_search(text, name);
+    }
+    memchr::memchr_iter(b'$', text.as_bytes()).any(|i| {
+        let rest = text.get(i + 1..).unwrap_or_default();
+        let braced = rest.strip_prefix('{').and_then(|r| r.strip_prefix(name));
+        braced.is_some_and(|r| r.starts_with(['}', ':']))
+            || rest.strip_prefix(name).is_some_and(|r| r.chars().next().is_none_or(|c| !is_name_char(c)))
+    })
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// [`references`] by searching for `${name` and `$name` (the form it had first).
+fn references_by_search(text: &str, name: &str) -> bool {
     let braced = format!("${{{name}");
     let bare = format!("${name}");
     text.match_indices(&braced)
@@ -83,7 +102,15 @@ impl Rule for EnvSelfReference {
 
 #[cfg(test)]
 mod tests {
-    use super::references;
+    use super::{references, references_by_search};
+
+    proptest::proptest! {
+        /// The `$`-by-`$` scan finds what the two searches find.
+        #[test]
+        fn scan_agrees_with_search(text in "([a-zA-Z_:}{$/-]|A|AB|\\$\\{A)*", name in "A|AB|B|A\\$|\\$|a_1|") {
+            proptest::prop_assert_eq!(references(&text, &name), references_by_search(&text, &name));
+        }
+    }
 
     #[test]
     fn variable_references() {
