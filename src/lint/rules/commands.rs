@@ -273,6 +273,25 @@ pub(crate) fn first_operand<'w>(args: &'w [Word], spec: OptSpec<'_>) -> Option<&
     first
 }
 
+/// The first `N` operands of `args`, as [`parse_args`] splits them (without collecting the rest).
+pub(crate) fn first_operands<'w, const N: usize>(args: &'w [Word], spec: OptSpec<'_>) -> [Option<&'w Word>; N] {
+    let mut out = [None; N];
+    let mut n = 0;
+    split_args(
+        args,
+        spec,
+        |_| {},
+        |w| {
+            if let Some(slot) = out.get_mut(n) {
+                *slot = Some(w);
+            }
+            n += 1;
+            n < N
+        },
+    );
+    out
+}
+
 /// [`parse_args`]'s reader: hands each option to `opt` and each operand to `operand`, in order, until
 /// `operand` returns `false`.
 fn split_args<'w>(
@@ -466,6 +485,9 @@ mod tests {
             let spec = OptSpec { short: "t\u{e9}", long: &["ab", "c"] };
             let parsed = parse_args(&w, spec);
             proptest::prop_assert_eq!(first_operand(&w, spec).map(|w| &w.text), parsed.operands.first().map(|w| &w.text));
+            let [a, b] = first_operands::<2>(&w, spec);
+            proptest::prop_assert_eq!(a.map(|w| &w.text), parsed.operands.first().map(|w| &w.text));
+            proptest::prop_assert_eq!(b.map(|w| &w.text), parsed.operands.get(1).map(|w| &w.text));
             let none = OptSpec { short: "", long: &[] };
             proptest::prop_assert_eq!(first_operand(&w, none).map(|w| &w.text), parse_args(&w, none).operands.first().map(|w| &w.text));
         }

@@ -168,7 +168,8 @@ impl Rule for NonMinimalFinalBase {
         let Some(final_stage) = cx.model.final_stage() else { return };
         let Base::Image(img) = cx.model.root_base(final_stage.index) else { return };
         let Some(r) = &img.reference else { return };
-        if is_minimal(r) || !is_full(r) || allowed(r, &img.expanded, &cx.settings.allowed_bases) {
+        // The cheap list lookup first: most final bases are not in it.
+        if !is_full(r) || is_minimal(r) || allowed(r, &img.expanded, &cx.settings.allowed_bases) {
             return;
         }
         let Some(from) = cx.file.instructions.get(final_stage.from) else { return };

@@ -115,10 +115,12 @@ fn check_command(c: &RunCmd<'_>) -> Option<(TextRange, String, &'static str)> {
             rpm_help,
         ));
     }
-    // `[trusted=yes]` holds a `=`, and most words have none: one byte search settles them.
-    if let Some(w) =
-        args.iter().find(|w| w.text.as_bytes().contains(&b'=') && contains_ignore_ascii_case(&w.text, "[trusted=yes]"))
-    {
+    // Most words are shorter than `[trusted=yes]`, and most others have no `=`.
+    if let Some(w) = args.iter().find(|w| {
+        w.text.len() >= "[trusted=yes]".len()
+            && memchr::memchr(b'=', w.text.as_bytes()).is_some()
+            && contains_ignore_ascii_case(&w.text, "[trusted=yes]")
+    }) {
         return Some((
             c.word_range(w),
             "`[trusted=yes]` makes apt install from this source without checking signatures".into(),

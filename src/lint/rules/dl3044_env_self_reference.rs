@@ -1,5 +1,3 @@
-use crate::lint::HashSet;
-
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::parser::Keyword;
@@ -66,14 +64,17 @@ fn references_by_search(text: &str, name: &str) -> bool {
 impl Rule for EnvSelfReference {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
-        let mut defined: HashSet<&str> = HashSet::default();
+        // Names set so far: looked up only for an ENV that can report (few), so a list is cheaper than a set.
+        let mut defined: Vec<&str> = Vec::new();
         for (i, inst) in file.instructions.iter().enumerate() {
             match inst.keyword {
                 Keyword::Arg => defined.extend(model.args_of(i).iter().map(|d| d.name.as_str())),
                 Keyword::Env => {
                     let pairs: Vec<_> = inst.args.chunks(2).filter_map(|p| Some((p.first()?, p.get(1)?))).collect();
-                    for (k, (key, _)) in pairs.iter().enumerate() {
-                        if defined.contains(key.value.as_str()) {
+                    // A use is a `$` in another pair's value.
+                    let may_use = pairs.len() > 1 && pairs.iter().any(|(_, v)| v.value.contains('$'));
+                    for (k, (key, _)) in pairs.iter().enumerate().filter(|_| may_use) {
+                        if defined.contains(&key.value.as_str()) {
                             continue;
                         }
                         let user = pairs

@@ -1,5 +1,3 @@
-use crate::lint::HashMap;
-
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::model::shell::{Nesting, SimpleCommand};
@@ -55,12 +53,18 @@ fn written_commands<'c>(cmds: impl IntoIterator<Item = &'c SimpleCommand>) -> us
 impl Rule for ConsecutiveRuns {
     fn check_file(&self, cx: &mut Context<'_>) {
         let file = cx.file;
-        let counts: HashMap<usize, usize> = cx
-            .run_scripts()
+        // Commands per instruction (by index; a later entry wins, as in a map built in this order).
+        let mut counts: Vec<Option<usize>> = vec![None; file.instructions.len()];
+        let (runs, split) = (cx.run_scripts(), cx.word_split_runs());
+        let counted = runs
             .iter()
             .map(|s| (s.inst, written_commands(s.commands().iter().map(|c| c.cmd))))
-            .chain(cx.word_split_runs().iter().map(|(i, script)| (*i, written_commands(&script.commands))))
-            .collect();
+            .chain(split.iter().map(|(i, script)| (*i, written_commands(&script.commands))));
+        for (i, n) in counted {
+            if let Some(slot) = counts.get_mut(i) {
+                *slot = Some(n);
+            }
+        }
         // The previous RUN (flags, command count, line), when nothing else came between.
         let mut previous: Option<(Vec<String>, usize, u32)> = None;
         for (i, inst) in file.instructions.iter().enumerate() {
@@ -72,7 +76,7 @@ impl Rule for ConsecutiveRuns {
             // A RUN in a stage whose shell is not POSIX (PowerShell, cmd) has no
             // parsed script: its commands are counted as shell words split them,
             // as hadolint does.
-            let count = counts.get(&i).copied().unwrap_or(1);
+            let count = counts.get(i).copied().flatten().unwrap_or(1);
             if let Some((prev_flags, prev_count, line)) = &previous
                 && *prev_flags == flags
                 && count <= 1
