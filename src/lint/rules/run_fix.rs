@@ -140,16 +140,21 @@ impl CacheCleanup<'_> {
         &self,
         cx: &crate::lint::context::Context<'_>,
     ) -> Vec<(crate::lint::source::TextRange, String)> {
-        let in_image = self.only_in_image.then(|| super::dl3009_apt_lists_not_deleted::InImage::new(cx.model));
+        // Which stages end up in an image, read only once a RUN installs (most files have none).
+        let mut in_image = None;
         let mut out = Vec::new();
         for run in cx.run_scripts().iter() {
             let Some(inst) = cx.file.instructions.get(run.inst) else { continue };
-            if in_image.as_ref().is_some_and(|m| !m.holds(run.inst)) {
+            let cmds = run.commands();
+            // Stages and mounts are looked at only for RUNs that install (most do not).
+            let Some(at) = cmds.iter().position(|c| (self.install)(c)) else { continue };
+            if self.only_in_image
+                && !in_image
+                    .get_or_insert_with(|| super::dl3009_apt_lists_not_deleted::InImage::new(cx.model))
+                    .holds(run.inst)
+            {
                 continue;
             }
-            let cmds = run.commands();
-            // Mounts are read only for RUNs that install (most do not).
-            let Some(at) = cmds.iter().position(|c| (self.install)(c)) else { continue };
             if (self.mounted)(inst) {
                 continue;
             }
