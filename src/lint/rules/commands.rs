@@ -35,9 +35,20 @@ pub(crate) struct RunCmd<'s> {
     pub script: &'s RunScript,
     /// The command.
     pub cmd: &'s SimpleCommand,
+    /// [`Self::name`], [`Self::args`] and [`Self::pip_args`], read once when the commands are gathered:
+    /// most rules ask each command for its name, several for its pip arguments.
+    name: &'s str,
+    args: &'s [Word],
+    pip: Option<&'s [Word]>,
 }
 
 impl<'s> RunCmd<'s> {
+    /// The command `cmd` of `script`.
+    pub fn new(script: &'s RunScript, cmd: &'s SimpleCommand) -> Self {
+        let (name, args) = (cmd.effective_name(), cmd.effective_args());
+        Self { script, cmd, name, args, pip: pip_args(name, args) }
+    }
+
     /// Source span of the whole command.
     pub fn range(&self) -> TextRange {
         self.script.source_range(self.cmd.range)
@@ -48,16 +59,6 @@ impl<'s> RunCmd<'s> {
         self.script.source_range(word.range)
     }
 
-    /// Basename of the command that actually runs (after `sudo`, `env` and the like).
-    pub fn name(&self) -> &'s str {
-        self.cmd.effective_name()
-    }
-
-    /// Arguments of the command that actually runs.
-    pub fn args(&self) -> &'s [Word] {
-        self.cmd.effective_args()
-    }
-
     /// Source span from the command name that actually runs to `last` (one of
     /// its words): `npm install` in `sudo npm install -g x`.
     pub fn span_to(&self, last: Option<&Word>) -> TextRange {
@@ -66,35 +67,20 @@ impl<'s> RunCmd<'s> {
         last.map_or(start, |w| start.cover(self.word_range(w)))
     }
 
+    /// Basename of the command that actually runs (after `sudo`, `env` and the like).
+    pub fn name(&self) -> &'s str {
+        self.name
+    }
+
+    /// Arguments of the command that actually runs.
+    pub fn args(&self) -> &'s [Word] {
+        self.args
+    }
+
     /// The arguments after `pip` when the command runs pip: `pip`, `pip3`,
     /// `pip3.12`, `python -m pip`, `python3 -m pip` or `uv pip`.
     pub fn pip_args(&self) -> Option<&'s [Word]> {
-        let name = self.name();
-        let args = self.args();
-        if is_pip(name) {
-            return Some(args);
-        }
-        if name == "uv" {
-            return args.first().filter(|w| w.text == "pip").map(|_| args.get(1..).unwrap_or_default());
-        }
-        if is_python(name) {
-            // `python [-u -B -W x …] -m pip …`
-            let mut i = 0;
-            while let Some(w) = args.get(i) {
-                let t = w.text.as_str();
-                if t == "-m" {
-                    return args.get(i + 1).filter(|m| is_pip(&m.text)).map(|_| args.get(i + 2..).unwrap_or_default());
-                }
-                if let Some(m) = t.strip_prefix("-m") {
-                    return is_pip(m).then(|| args.get(i + 1..).unwrap_or_default());
-                }
-                if !t.starts_with('-') || t == "-c" {
-                    return None;
-                }
-                i += if matches!(t, "-W" | "-X") { 2 } else { 1 };
-            }
-        }
-        None
+        self.pip
     }
 
     /// Whether a `NAME=value` assignment before the command (or inside an `env`
@@ -125,7 +111,7 @@ impl<'a> InstScripts<'a> {
 fn gather(scripts: &[RunScript]) -> Vec<RunCmd<'_>> {
     if let [script] = scripts {
         // One script: nothing to deduplicate.
-        return script.script.commands.iter().map(|cmd| RunCmd { script, cmd }).collect();
+        return script.script.commands.iter().map(|cmd| RunCmd::new(script, cmd)).collect();
     }
     let mut seen: HashSet<(TextRange, Vec<&str>)> = HashSet::default();
     let mut out = Vec::new();
@@ -135,7 +121,7 @@ fn gather(scripts: &[RunScript]) -> Vec<RunCmd<'_>> {
             if !seen.insert(key) && si > 0 {
                 continue;
             }
-            out.push(RunCmd { script, cmd });
+            out.push(RunCmd::new(script, cmd));
         }
     }
     out
@@ -257,14 +243,79 @@ impl Parsed<'_> {
 /// Splits `args` GNU-style: `--name[=value]`, clustered short options (`-yq`,
 /// `-tVALUE`, `-t VALUE`), `--` ending the options, and `-` as an operand.
 pub(crate) fn parse_args<'w>(args: &'w [Word], spec: OptSpec<'_>) -> Parsed<'w> {
-    let mut out = Parsed::default();
+    // Every word but an option's value is an operand at most: one allocation instead of growing.
+    let mut out = Parsed { opts: Vec::new(), operands: Vec::with_capacity(args.len()) };
+    split_args(
+        args,
+        spec,
+        |o| out.opts.push(o),
+        |w| {
+            out.operands.push(w);
+            true
+        },
+    );
+    out
+}
+
+/// The first operand of `args`, as [`parse_args`] splits them (without collecting the rest): a
+/// subcommand.
+pub(crate) fn first_operand<'w>(args: &'w [Word], spec: OptSpec<'_>) -> Option<&'w Word> {
+    let mut first = None;
+    split_args(
+        args,
+        spec,
+        |_| {},
+        |w| {
+            first = Some(w);
+            false
+        },
+    );
+    first
+}
+
+/// The first `N` operands of `args`, as [`parse_args`] splits them (without collecting the rest).
+pub(crate) fn first_operands<'w, const N: usize>(args: &'w [Word], spec: OptSpec<'_>) -> [Option<&'w Word>; N] {
+    let mut out = [None; N];
+    let mut n = 0;
+    split_args(
+        args,
+        spec,
+        |_| {},
+        |w| {
+            if let Some(slot) = out.get_mut(n) {
+                *slot = Some(w);
+            }
+            n += 1;
+            n < N
+        },
+    );
+    out
+}
+
+/// [`parse_args`]'s reader: hands each option to `opt` and each operand to `operand`, in order, until
+/// `operand` returns `false`.
+fn split_args<'w>(
+    args: &'w [Word],
+    spec: OptSpec<'_>,
+    mut opt: impl FnMut(Opt<'w>),
+    mut operand: impl FnMut(&'w Word) -> bool,
+) {
+    // Whether the short option `c` takes a value (the spec's letters are ASCII; a byte search is cheaper).
+    let takes_value = |c: char| match u8::try_from(c) {
+        Ok(b) if b.is_ascii() => spec.short.as_bytes().contains(&b),
+        _ => spec.short.contains(c),
+    };
     let mut i = 0;
     while let Some(w) = args.get(i) {
         i += 1;
         let t = w.text.as_str();
         if t == "--" {
-            out.operands.extend(args.get(i..).unwrap_or_default());
-            break;
+            for w in args.get(i..).unwrap_or_default() {
+                if !operand(w) {
+                    return;
+                }
+            }
+            return;
         }
         if let Some(long) = t.strip_prefix("--") {
             let (name, value) = match long.split_once('=') {
@@ -276,11 +327,13 @@ pub(crate) fn parse_args<'w>(args: &'w [Word], spec: OptSpec<'_>) -> Parsed<'w> 
                 }
                 None => (long, None),
             };
-            out.opts.push(Opt { name, value, word: w });
+            opt(Opt { name, value, word: w });
             continue;
         }
         let Some(cluster) = t.strip_prefix('-').filter(|c| !c.is_empty()) else {
-            out.operands.push(w);
+            if !operand(w) {
+                return;
+            }
             continue;
         };
         for (at, c) in cluster.char_indices() {
@@ -289,25 +342,56 @@ pub(crate) fn parse_args<'w>(args: &'w [Word], spec: OptSpec<'_>) -> Parsed<'w> 
             if c == '=' {
                 break;
             }
-            if spec.short.contains(c) || rest.starts_with('=') {
+            if takes_value(c) || rest.starts_with('=') {
                 let value = if let Some(v) = rest.strip_prefix('=') {
                     Some(v)
                 } else if !rest.is_empty() {
                     Some(rest)
-                } else if spec.short.contains(c) {
+                } else if takes_value(c) {
                     let v = args.get(i).map(|n| n.text.as_str());
                     i += 1;
                     v
                 } else {
                     None
                 };
-                out.opts.push(Opt { name, value, word: w });
+                opt(Opt { name, value, word: w });
                 break;
             }
-            out.opts.push(Opt { name, value: None, word: w });
+            opt(Opt { name, value: None, word: w });
         }
     }
-    out
+}
+
+/// The arguments after `pip` when the command `name args` runs pip (see [`RunCmd::pip_args`]).
+fn pip_args<'w>(name: &str, args: &'w [Word]) -> Option<&'w [Word]> {
+    // Every name that runs pip starts with `p` or `u`; most commands do not.
+    if !matches!(name.as_bytes().first(), Some(b'p' | b'u')) {
+        return None;
+    }
+    if is_pip(name) {
+        return Some(args);
+    }
+    if name == "uv" {
+        return args.first().filter(|w| w.text == "pip").map(|_| args.get(1..).unwrap_or_default());
+    }
+    if is_python(name) {
+        // `python [-u -B -W x …] -m pip …`
+        let mut i = 0;
+        while let Some(w) = args.get(i) {
+            let t = w.text.as_str();
+            if t == "-m" {
+                return args.get(i + 1).filter(|m| is_pip(&m.text)).map(|_| args.get(i + 2..).unwrap_or_default());
+            }
+            if let Some(m) = t.strip_prefix("-m") {
+                return is_pip(m).then(|| args.get(i + 1..).unwrap_or_default());
+            }
+            if !t.starts_with('-') || t == "-c" {
+                return None;
+            }
+            i += if matches!(t, "-W" | "-X") { 2 } else { 1 };
+        }
+    }
+    None
 }
 
 /// `pip`, `pip3`, `pip3.12`.
@@ -334,16 +418,23 @@ pub(crate) fn ends_with_ci(text: &str, suffix: &str) -> bool {
 /// `a`, `a` and `b`, `a`, `b` and 3 more: a short list of backticked names.
 pub(crate) fn list(names: &[&str]) -> String {
     const SHOWN: usize = 3;
-    let quoted: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
-    match names.len() {
-        0 => String::new(),
-        1 => quoted.concat(),
-        n if n <= SHOWN => {
-            let (last, first) = quoted.split_last().map_or((String::new(), &[][..]), |(l, f)| (l.clone(), f));
-            format!("{} and {last}", first.join(", "))
+    // Written into one string (a message is built for every finding of the rules that list names).
+    let shown = names.len().min(SHOWN);
+    let mut out = String::with_capacity(names.iter().take(SHOWN).map(|n| n.len() + 4).sum::<usize>() + 12);
+    for (i, n) in names.iter().take(SHOWN).enumerate() {
+        if i > 0 {
+            out.push_str(if i + 1 == shown && names.len() <= SHOWN { " and " } else { ", " });
         }
-        n => format!("{} and {} more", quoted.join(", "), n - SHOWN),
+        out.push('`');
+        out.push_str(n);
+        out.push('`');
     }
+    if names.len() > SHOWN {
+        out.push_str(" and ");
+        out.push_str(&(names.len() - SHOWN).to_string());
+        out.push_str(" more");
+    }
+    out
 }
 
 #[cfg(test)]
@@ -386,12 +477,51 @@ mod tests {
         assert!(p.operands.is_empty());
     }
 
+    proptest::proptest! {
+        /// `first_operand` is the first of `parse_args`'s operands.
+        #[test]
+        fn first_operand_is_parse_args_first(src in "x( (-[a-z=]{0,3}|--[a-z]{0,3}(=[a-z]{0,2})?|--|-|[a-z]{1,3}|-\u{e9}t|t)){0,8}") {
+            let w = words(&src);
+            let spec = OptSpec { short: "t\u{e9}", long: &["ab", "c"] };
+            let parsed = parse_args(&w, spec);
+            proptest::prop_assert_eq!(first_operand(&w, spec).map(|w| &w.text), parsed.operands.first().map(|w| &w.text));
+            let [a, b] = first_operands::<2>(&w, spec);
+            proptest::prop_assert_eq!(a.map(|w| &w.text), parsed.operands.first().map(|w| &w.text));
+            proptest::prop_assert_eq!(b.map(|w| &w.text), parsed.operands.get(1).map(|w| &w.text));
+            let none = OptSpec { short: "", long: &[] };
+            proptest::prop_assert_eq!(first_operand(&w, none).map(|w| &w.text), parse_args(&w, none).operands.first().map(|w| &w.text));
+        }
+    }
+
     #[test]
     fn value_option_at_the_end_takes_nothing() {
         let w = words("x -t");
         let p = parse_args(&w, OptSpec { short: "t", long: &[] });
         assert_eq!(p.opts.len(), 1);
         assert_eq!(p.opts[0].value, None);
+    }
+
+    /// [`list`] as it was first written: the reference it must agree with.
+    fn list_by_format(names: &[&str]) -> String {
+        const SHOWN: usize = 3;
+        let quoted: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+        match names.len() {
+            0 => String::new(),
+            1 => quoted.concat(),
+            n if n <= SHOWN => {
+                let (last, first) = quoted.split_last().map_or((String::new(), &[][..]), |(l, f)| (l.clone(), f));
+                format!("{} and {last}", first.join(", "))
+            }
+            n => format!("{} and {} more", quoted.join(", "), n - SHOWN),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn list_agrees_with_format(names in proptest::collection::vec("[a-z`]{0,4}", 0..7)) {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(list(&names), list_by_format(&names));
+        }
     }
 
     #[test]
@@ -445,7 +575,7 @@ mod tests {
             map: JoinedText { text: String::new(), segments: Segments::one((0, 0)) },
             origin: ScriptOrigin::ShellForm,
         };
-        let c = RunCmd { script: &script, cmd: &s.commands[0] };
+        let c = RunCmd::new(&script, &s.commands[0]);
         assert_eq!(c.name(), "yarn");
         assert_eq!(c.assignment("A"), Some("1"));
         assert_eq!(c.assignment("B"), Some("2"));

@@ -48,20 +48,22 @@ impl Rule for UnpinnedImage {
                 ImageUseKind::CopyFrom => "`COPY --from` image",
                 ImageUseKind::MountFrom => "`RUN --mount=from` image",
             };
+            // Most FROMs are reported: the messages are joined from their pieces, not formatted.
             let shown = if text.templated {
-                format!("`{}` (resolves to `{}`)", text.raw, text.expanded)
+                ["`", &text.raw, "` (resolves to `", &text.expanded, "`)"].concat()
             } else {
-                format!("`{}`", text.expanded)
+                ["`", &text.expanded, "`"].concat()
             };
-            let msg = match r.tag.as_deref() {
-                None => format!("{what} {shown} has no tag and no digest, so it floats with `latest`"),
-                Some("latest") => format!("{what} {shown} uses the moving `latest` tag and no digest"),
-                Some(_) => format!("{what} {shown} is not pinned by digest"),
+            let why = match r.tag.as_deref() {
+                None => " has no tag and no digest, so it floats with `latest`",
+                Some("latest") => " uses the moving `latest` tag and no digest",
+                Some(_) => " is not pinned by digest",
             };
+            let msg = [what, " ", &shown, why].concat();
             let help = if text.arg_default.is_some() {
                 "pin the ARG default with its digest (`name:tag@sha256:…`); `drydock digest pin` finds it".to_string()
             } else {
-                format!("pin it as `{}@sha256:<digest>`; `drydock digest pin` looks the digest up", text.expanded)
+                ["pin it as `", &text.expanded, "@sha256:<digest>`; `drydock digest pin` looks the digest up"].concat()
             };
             cx.report(self, text.range, msg).help(help);
         }

@@ -98,7 +98,9 @@ const FULL: &[&str] = &[
     "composer",
 ];
 
-/// Markers of a minimal image, in the tag or the repository name.
+/// Markers of a minimal image, in the tag or the repository name ([`has_minimal_marker`] lists them by
+/// first letter; tests check it against this list).
+#[cfg(test)]
 const MINIMAL_MARKERS: &[&str] =
     &["alpine", "slim", "minimal", "micro", "distroless", "chiseled", "scratch", "busybox", "nanoserver", "wolfi"];
 
@@ -111,9 +113,32 @@ pub(crate) fn is_minimal(r: &ImageRef) -> bool {
     let tag = r.tag.as_deref().unwrap_or("").to_ascii_lowercase();
     let repo = r.repository.to_ascii_lowercase();
     r.registry == "cgr.dev"
-        || MINIMAL_MARKERS.iter().any(|m| tag.contains(m) || repo.contains(m))
+        || has_minimal_marker(&tag)
+        || has_minimal_marker(&repo)
         || matches!(last_component(r), "alpine" | "busybox" | "static" | "base" | "cc" | "wolfi-base")
             && repo.contains("distroless")
+}
+
+/// Whether `text` holds one of the markers of a minimal image (`MINIMAL_MARKERS`): one pass that compares
+/// only where a marker's first letter is, instead of a substring search (each building its searcher) per
+/// marker.
+fn has_minimal_marker(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).any(|i| {
+        let rest = bytes.get(i..).unwrap_or_default();
+        let candidates: &[&[u8]] = match rest.first() {
+            Some(b'a') => &[b"alpine"],
+            Some(b's') => &[b"slim", b"scratch"],
+            Some(b'm') => &[b"minimal", b"micro"],
+            Some(b'd') => &[b"distroless"],
+            Some(b'c') => &[b"chiseled"],
+            Some(b'b') => &[b"busybox"],
+            Some(b'n') => &[b"nanoserver"],
+            Some(b'w') => &[b"wolfi"],
+            _ => return false,
+        };
+        candidates.iter().any(|m| rest.starts_with(m))
+    })
 }
 
 /// Whether `r` is known to be a full OS or toolchain image.
@@ -168,7 +193,8 @@ impl Rule for NonMinimalFinalBase {
         let Some(final_stage) = cx.model.final_stage() else { return };
         let Base::Image(img) = cx.model.root_base(final_stage.index) else { return };
         let Some(r) = &img.reference else { return };
-        if is_minimal(r) || !is_full(r) || allowed(r, &img.expanded, &cx.settings.allowed_bases) {
+        // The cheap list lookup first: most final bases are not in it.
+        if !is_full(r) || is_minimal(r) || allowed(r, &img.expanded, &cx.settings.allowed_bases) {
             return;
         }
         let Some(from) = cx.file.instructions.get(final_stage.from) else { return };
@@ -185,7 +211,22 @@ impl Rule for NonMinimalFinalBase {
 
 #[cfg(test)]
 mod tests {
-    use super::glob_match;
+    use super::{MINIMAL_MARKERS, glob_match, has_minimal_marker};
+
+    #[test]
+    fn every_marker_is_found() {
+        for m in MINIMAL_MARKERS {
+            assert!(has_minimal_marker(&format!("x{m}y")), "{m}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass search finds a marker where a substring search for each one does.
+        #[test]
+        fn marker_search_agrees_with_contains(text in "([a-z0-9.-]|alpine|slim|minimal|micro|distroless|chiseled|scratch|busybox|nanoserver|wolfi|alp|sli){0,8}") {
+            proptest::prop_assert_eq!(has_minimal_marker(&text), MINIMAL_MARKERS.iter().any(|m| text.contains(m)));
+        }
+    }
 
     #[test]
     fn globs() {

@@ -1,4 +1,4 @@
-use super::commands::{OptSpec, RunCmd, is_python, parse_args};
+use super::commands::{OptSpec, RunCmd, first_operand, is_python, parse_args};
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
@@ -125,7 +125,7 @@ fn is_info_flag(flag: &str) -> bool {
 
 /// The word (within `args`) that names a build step, if the first operand is one of `subs`.
 fn first_operand_in<'w>(args: &'w [Word], spec: OptSpec<'_>, subs: &[&str]) -> Option<&'w Word> {
-    parse_args(args, spec).operands.first().copied().filter(|w| subs.contains(&w.text.as_str()))
+    first_operand(args, spec).filter(|w| subs.contains(&w.text.as_str()))
 }
 
 /// A `build` or `build:*` script name.

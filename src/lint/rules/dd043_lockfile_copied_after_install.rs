@@ -67,22 +67,33 @@ const GO: Ecosystem = Ecosystem { manifest: "go.mod", lockfiles: &["go.sum"] };
 
 /// The ecosystem whose lockfile the command installs from, if any.
 fn ecosystem(c: &RunCmd<'_>) -> Option<&'static Ecosystem> {
-    let args: Vec<&str> = c.args().iter().map(|w| w.text.as_str()).collect();
-    let operands: Vec<&str> = args.iter().copied().filter(|a| !a.starts_with('-')).collect();
-    let sub = operands.first().copied();
-    match c.name() {
+    let name = c.name();
+    // Most commands are none of these: they need not look at their arguments.
+    if !matches!(
+        name,
+        "npm" | "yarn" | "pnpm" | "poetry" | "uv" | "pipenv" | "bundle" | "bundler" | "composer" | "cargo" | "go"
+    ) {
+        return None;
+    }
+    let args = c.args().iter().map(|w| w.text.as_str());
+    let mut operands = args.clone().filter(|a| !a.starts_with('-'));
+    let sub = operands.next();
+    // The second operand: `install` alone (one operand) installs from the lockfile.
+    let second = operands.next();
+    let alone = sub.is_some() && second.is_none();
+    match name {
         "npm" => match sub {
             Some("ci" | "clean-install") => Some(&NPM),
-            Some("install" | "i") if operands.len() == 1 => Some(&NPM),
+            Some("install" | "i") if alone => Some(&NPM),
             _ => None,
         },
         "yarn" => match sub {
-            None if args.iter().all(|a| a.starts_with("--") && !matches!(*a, "--version" | "--help")) => Some(&YARN),
+            None if args.clone().all(|a| a.starts_with("--") && !matches!(a, "--version" | "--help")) => Some(&YARN),
             Some("install") => Some(&YARN),
             _ => None,
         },
         "pnpm" => match sub {
-            Some("install" | "i") if operands.len() == 1 => Some(&PNPM),
+            Some("install" | "i") if alone => Some(&PNPM),
             _ => None,
         },
         "poetry" => (sub == Some("install")).then_some(&POETRY),
@@ -91,7 +102,7 @@ fn ecosystem(c: &RunCmd<'_>) -> Option<&'static Ecosystem> {
         "bundle" | "bundler" => (sub == Some("install") || sub.is_none()).then_some(&BUNDLER),
         "composer" => (sub == Some("install")).then_some(&COMPOSER),
         "cargo" => matches!(sub, Some("build" | "fetch")).then_some(&CARGO),
-        "go" => (sub == Some("mod") && operands.get(1) == Some(&"download")).then_some(&GO),
+        "go" => (sub == Some("mod") && second == Some("download")).then_some(&GO),
         _ => None,
     }
 }

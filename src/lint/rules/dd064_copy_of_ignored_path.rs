@@ -60,13 +60,9 @@ impl Rule for CopyOfIgnoredPath {
         let Some(ignore) = cx.dockerignore else { return };
         for src in super::dd050_whole_context_copy::sources(inst) {
             let Some(path) = checkable(&src.value) else { continue };
-            if !ignore.excludes(&path) {
-                continue;
-            }
-            let why = match ignore.last_match(&path) {
-                Some(p) => format!("pattern `{}` on line {} of `.dockerignore`", p.text, p.line),
-                None => "`.dockerignore`".to_string(),
-            };
+            // `excludes` is this pattern's verdict: one lookup gives both.
+            let Some(p) = ignore.last_match(&path).filter(|p| !p.negated) else { continue };
+            let why = format!("pattern `{}` on line {} of `.dockerignore`", p.text, p.line);
             cx.report(self, src.range, format!("`{}` is excluded from the build context by {why}", src.value))
                 .help(format!("narrow the pattern, or add `!{path}` after it to re-include the path"));
         }

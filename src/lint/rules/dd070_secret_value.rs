@@ -53,16 +53,16 @@ impl Rule for SecretValue {
             }
         }
         let tokens = secrets::may_hold_token(&all);
-        for inst in &cx.file.instructions {
-            self.check(inst, tokens, cx);
+        for (i, inst) in cx.file.instructions.iter().enumerate() {
+            self.check(inst, i, tokens, cx);
         }
     }
 }
 
 impl SecretValue {
     /// Checks one instruction; `tokens` says whether the file may hold a known token format.
-    fn check(self, inst: &Instruction, tokens: bool, cx: &mut Context<'_>) {
-        let inst = inst.effective();
+    fn check(self, top: &Instruction, i: usize, tokens: bool, cx: &mut Context<'_>) {
+        let inst = top.effective();
         // Known token formats anywhere in the instruction or its heredocs.
         let mut found = false;
         if tokens && let Some((what, s, e)) = secrets::find_token(&inst.text.text) {
@@ -82,28 +82,41 @@ impl SecretValue {
         if found {
             return;
         }
-        let pairs: Vec<(String, String, TextRange)> = match inst.keyword {
-            Keyword::Env | Keyword::Label => inst
-                .args
-                .chunks(2)
-                .filter_map(|p| match p {
-                    [k, v] => Some((k.value.clone(), v.value.clone(), v.range)),
-                    _ => None,
-                })
-                .collect(),
-            Keyword::Arg => arg_decls(inst, 0, cx.model.escape)
-                .into_iter()
-                .filter_map(|d| Some((d.name, d.default?, d.default_range?)))
-                .collect(),
-            _ => return,
-        };
-        for (name, value, range) in pairs {
-            if inst.keyword != Keyword::Label && secrets::is_secret_name(&name) && is_literal(&value) {
-                cx.report(&self, range, format!("`{name}` is given a literal value in the Dockerfile")).help(HELP);
-            } else if secrets::is_high_entropy(&value) {
-                cx.report(&self, range, format!("the value of `{name}` looks like a secret (long and random)"))
-                    .help(format!("{HELP}; if it is not a secret, ignore this line with `# drydock ignore=DD070`"));
+        match inst.keyword {
+            Keyword::Env | Keyword::Label => {
+                for p in inst.args.chunks(2) {
+                    if let [k, v] = p {
+                        self.check_pair(cx, inst.keyword, &k.value, &v.value, v.range);
+                    }
+                }
             }
+            Keyword::Arg => {
+                // A top-level ARG's declarations are in the model; an `ONBUILD ARG`'s are read here.
+                let model = cx.model;
+                let onbuild;
+                let decls = if top.sub.is_none() {
+                    model.args_of(i)
+                } else {
+                    onbuild = arg_decls(inst, i, model.escape);
+                    &onbuild
+                };
+                for d in decls {
+                    if let (Some(v), Some(range)) = (&d.default, d.default_range) {
+                        self.check_pair(cx, Keyword::Arg, &d.name, v, range);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Reports `name`, set to `value` by an instruction of kind `keyword`, when the value looks like a secret.
+    fn check_pair(self, cx: &mut Context<'_>, keyword: Keyword, name: &str, value: &str, range: TextRange) {
+        if keyword != Keyword::Label && secrets::is_secret_name(name) && is_literal(value) {
+            cx.report(&self, range, format!("`{name}` is given a literal value in the Dockerfile")).help(HELP);
+        } else if secrets::is_high_entropy(value) {
+            cx.report(&self, range, format!("the value of `{name}` looks like a secret (long and random)"))
+                .help(format!("{HELP}; if it is not a secret, ignore this line with `# drydock ignore=DD070`"));
         }
     }
 }

@@ -86,17 +86,18 @@ impl Rule for SecretVariableUsedInRun {
         let mut found: Vec<(TextRange, String, &'static str)> = Vec::new();
         // Each stage's secret-looking ENV names, in order, and whether it or a stage it is built on has any:
         // a stage inherits its parents' ENV, and most chains have none to inherit, so they are not walked.
-        let own_env: Vec<Vec<&str>> = model
+        // (Each name with its instruction, so the walk below need not ask again.)
+        let own_env: Vec<Vec<(usize, &str)>> = model
             .stages
             .iter()
             .map(|st| {
                 st.body
                     .clone()
-                    .filter_map(|i| file.instructions.get(i))
-                    .filter(|inst| inst.keyword == Keyword::Env)
-                    .flat_map(|inst| inst.args.chunks(2).filter_map(|c| c.first()))
-                    .map(|k| k.value.as_str())
-                    .filter(|name| secrets::is_secret_name(name))
+                    .filter_map(|i| Some((i, file.instructions.get(i)?)))
+                    .filter(|(_, inst)| inst.keyword == Keyword::Env)
+                    .flat_map(|(i, inst)| inst.args.chunks(2).filter_map(move |c| Some((i, c.first()?))))
+                    .map(|(i, k)| (i, k.value.as_str()))
+                    .filter(|(_, name)| secrets::is_secret_name(name))
                     .collect()
             })
             .collect();
@@ -120,7 +121,7 @@ impl Rule for SecretVariableUsedInRun {
             };
             if parent_has_env {
                 for p in model.chain(stage.index).into_iter().skip(1).rev() {
-                    for name in own_env.get(p).into_iter().flatten() {
+                    for (_, name) in own_env.get(p).into_iter().flatten() {
                         declared.insert((*name).to_string(), "ENV");
                     }
                 }
@@ -136,10 +137,9 @@ impl Rule for SecretVariableUsedInRun {
                         }
                     }
                     Keyword::Env => {
-                        for k in inst.args.chunks(2).filter_map(|c| c.first()) {
-                            if secrets::is_secret_name(&k.value) {
-                                declared.insert(k.value.clone(), "ENV");
-                            }
+                        // The secret-looking keys of this ENV, in order, as `own_env` found them.
+                        for (_, name) in own_env.get(stage.index).into_iter().flatten().filter(|(j, _)| *j == i) {
+                            declared.insert((*name).to_string(), "ENV");
                         }
                     }
                     Keyword::Run if !declared.is_empty() => {

@@ -64,9 +64,9 @@ impl Rule for LegacyKeyValueFormat {
             .report(
                 self,
                 inst.name_range.cover(key.range),
-                format!("`{keyword} {} value` is the legacy form", key.value),
+                ["`", keyword, " ", &key.value, " value` is the legacy form"].concat(),
             )
-            .help(format!("write `{keyword} {}=value`", key.value));
+            .help(["write `", keyword, " ", &key.value, "=value`"].concat());
         let gap = TextRange::new(key.range.end, value.range.start);
         let gap_text = gap.slice(src);
         if gap_text.contains('#') {

@@ -37,8 +37,8 @@ declare_rule! {
 impl Rule for UndefinedArgInFrom {
     fn check_file(&self, cx: &mut Context<'_>) {
         let model = cx.model;
-        let declared: HashSet<&str> =
-            model.global_args.iter().map(|a| a.name.as_str()).chain(PLATFORM_ARGS.iter().map(|(n, _)| *n)).collect();
+        // Built when a FROM first uses a variable (most use none).
+        let mut declared: Option<HashSet<&str>> = None;
         let escape = model.escape;
         let mut found: Vec<(TextRange, String)> = Vec::new();
         for inst in cx.file.instructions.iter().filter(|i| i.keyword == Keyword::From) {
@@ -48,12 +48,21 @@ impl Rule for UndefinedArgInFrom {
                 if !text.contains('$') {
                     continue;
                 }
+                let declared = declared.get_or_insert_with(|| {
+                    model
+                        .global_args
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .chain(PLATFORM_ARGS.iter().map(|(n, _)| *n))
+                        .collect()
+                });
                 let lookup = |name: &str| declared.contains(name).then(String::new);
                 for name in expand::expand(text, escape, &lookup).unset {
                     found.push((range, name));
                 }
             }
         }
+        let Some(declared) = declared else { return };
         for (range, name) in found {
             let similar =
                 declared.iter().find(|d| d.eq_ignore_ascii_case(&name)).map(|d| format!(" (did you mean `{d}`?)"));

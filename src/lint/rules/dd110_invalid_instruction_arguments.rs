@@ -1,5 +1,3 @@
-use crate::lint::HashSet;
-
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::parser::{Instruction, Keyword};
@@ -139,7 +137,8 @@ fn parse_duration(s: &str) -> Option<bool> {
 
 fn check_flags(inst: &Instruction, out: &mut Vec<(TextRange, String, String)>) {
     let known = known_flags(inst.keyword);
-    let mut seen: HashSet<&str> = HashSet::default();
+    // An instruction has few flags: a list is cheaper than a set.
+    let mut seen: Vec<&str> = Vec::new();
     let kw = inst.keyword.as_str();
     for flag in &inst.flags {
         let name = flag.name.as_str();
@@ -153,16 +152,19 @@ fn check_flags(inst: &Instruction, out: &mut Vec<(TextRange, String, String)>) {
             out.push((flag.range, format!("`{kw}` has no flag `--{name}`"), help));
             continue;
         };
-        if kind != Kind::Strings && !seen.insert(name) {
-            out.push((
-                flag.range,
-                format!("`--{name}` is given twice"),
-                "give the flag once; BuildKit rejects the repeat".into(),
-            ));
-            continue;
+        if kind != Kind::Strings {
+            if seen.contains(&name) {
+                out.push((
+                    flag.range,
+                    format!("`--{name}` is given twice"),
+                    "give the flag once; BuildKit rejects the repeat".into(),
+                ));
+                continue;
+            }
+            seen.push(name);
         }
         match (kind, flag.value.as_deref()) {
-            (Kind::Bool, Some(v)) if !matches!(v.to_ascii_lowercase().as_str(), "true" | "false") => {
+            (Kind::Bool, Some(v)) if !(v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false")) => {
                 out.push((
                     flag.range,
                     format!("`--{name}` expects `true` or `false`, not `{v}`"),

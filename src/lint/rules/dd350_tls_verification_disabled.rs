@@ -196,14 +196,14 @@ fn check_command(c: &RunCmd<'_>) -> Vec<(TextRange, String, &'static str)> {
         _ => {}
     }
     if let Some(pip) = c.pip_args() {
-        let words: Vec<&str> = pip.iter().map(|w| w.text.as_str()).collect();
         if let Some(w) = pip.iter().find(|w| w.text == "--trusted-host" || w.text.starts_with("--trusted-host=")) {
             out.push((
                 c.word_range(w),
                 "pip `--trusted-host` accepts any certificate, or plain HTTP, from that host".to_owned(),
                 "remove `--trusted-host`; trust the index's CA with `PIP_CERT` or the system store",
             ));
-        } else if let Some(i) = words.windows(2).position(|w| w[0] == "set" && w[1].ends_with(".trusted-host")) {
+        } else if let Some(i) = pip.windows(2).position(|w| w[0].text == "set" && w[1].text.ends_with(".trusted-host"))
+        {
             out.push((
                 c.word_range(&pip[i + 1]),
                 "pip's `trusted-host` setting accepts any certificate, or plain HTTP, from that host".to_owned(),
@@ -226,28 +226,32 @@ fn check_command(c: &RunCmd<'_>) -> Vec<(TextRange, String, &'static str)> {
 impl Rule for TlsVerificationDisabled {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
-        for (i, inst) in file.instructions.iter().enumerate() {
-            let inst = inst.effective();
-            let pairs: Vec<(String, String, TextRange)> = match inst.keyword {
-                Keyword::Env => inst
-                    .args
-                    .chunks(2)
-                    .filter_map(|p| match p {
-                        [k, v] => Some((k.value.clone(), v.value.clone(), k.range.cover(v.range))),
-                        _ => None,
-                    })
-                    .collect(),
-                Keyword::Arg => arg_decls(inst, i, model.escape)
-                    .into_iter()
-                    .filter_map(|d| Some((d.name, d.default?, d.default_range?)))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            for (k, v, range) in pairs {
-                if let Some(what) = var_effect(&k, &v) {
-                    let kw = if inst.keyword == Keyword::Env { "ENV" } else { "ARG" };
-                    cx.report(self, range, format!("`{k}={v}` in {kw} {what}")).help(HELP_CA);
+        for (i, top) in file.instructions.iter().enumerate() {
+            let inst = top.effective();
+            match inst.keyword {
+                Keyword::Env => {
+                    for p in inst.args.chunks(2) {
+                        if let [k, v] = p {
+                            self.check_var(cx, "ENV", &k.value, &v.value, k.range.cover(v.range));
+                        }
+                    }
                 }
+                Keyword::Arg => {
+                    // A top-level ARG's declarations are in the model; an `ONBUILD ARG`'s are read here.
+                    let onbuild;
+                    let decls = if top.sub.is_none() {
+                        model.args_of(i)
+                    } else {
+                        onbuild = arg_decls(inst, i, model.escape);
+                        &onbuild
+                    };
+                    for d in decls {
+                        if let (Some(v), Some(range)) = (&d.default, d.default_range) {
+                            self.check_var(cx, "ARG", &d.name, v, range);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
         for run in cx.run_scripts().iter() {
@@ -256,6 +260,15 @@ impl Rule for TlsVerificationDisabled {
                     cx.report(self, range, message).help(help);
                 }
             }
+        }
+    }
+}
+
+impl TlsVerificationDisabled {
+    /// Reports `k=v` set by `kw` (ENV or ARG) when it switches verification off.
+    fn check_var(self, cx: &mut Context<'_>, kw: &str, k: &str, v: &str, range: TextRange) {
+        if let Some(what) = var_effect(k, v) {
+            cx.report(&self, range, format!("`{k}={v}` in {kw} {what}")).help(HELP_CA);
         }
     }
 }

@@ -107,15 +107,27 @@ fn check_command(c: &RunCmd<'_>) -> Option<(TextRange, String, &'static str)> {
             rpm_help,
         ));
     }
-    // Repository text or options: `gpgcheck=0`, `deb [trusted=yes] …`.
-    if let Some(w) = args.iter().find(|w| repo_key_off(&w.text, "gpgcheck")) {
-        return Some((
-            c.word_range(w),
-            "`gpgcheck` off makes yum/dnf/zypper install packages without checking their signatures".into(),
-            rpm_help,
-        ));
+    // Repository text or options: `gpgcheck=0`, `deb [trusted=yes] …`. Both need a `=` and more bytes than
+    // `gpgcheck`: most words have neither, and are passed over after one look. A `gpgcheck` finding anywhere
+    // comes first; else the first `[trusted=yes]`.
+    let mut trusted = None;
+    for w in args {
+        let t = w.text.as_str();
+        if t.len() <= "gpgcheck".len() || memchr::memchr(b'=', t.as_bytes()).is_none() {
+            continue;
+        }
+        if repo_key_off(t, "gpgcheck") {
+            return Some((
+                c.word_range(w),
+                "`gpgcheck` off makes yum/dnf/zypper install packages without checking their signatures".into(),
+                rpm_help,
+            ));
+        }
+        if trusted.is_none() && t.len() >= "[trusted=yes]".len() && contains_ignore_ascii_case(t, "[trusted=yes]") {
+            trusted = Some(w);
+        }
     }
-    if let Some(w) = args.iter().find(|w| contains_ignore_ascii_case(&w.text, "[trusted=yes]")) {
+    if let Some(w) = trusted {
         return Some((
             c.word_range(w),
             "`[trusted=yes]` makes apt install from this source without checking signatures".into(),

@@ -38,8 +38,11 @@ const DOWNLOADERS: &[&str] = &["curl", "wget", "aria2c", "git", "npm", "yarn", "
 /// The `http://` URL inside `text`, if it starts one (also after `--opt=`)
 /// and its host is not loopback.
 fn plain_url(text: &str) -> Option<&str> {
+    // One searcher for every word (`str::find` builds one per call).
+    static HTTP: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("http://"));
     let t = text.trim_matches(['"', '\'']);
-    let at = t.find("http://")?;
+    let at = HTTP.find(t.as_bytes())?;
     let before = t.get(..at).unwrap_or_default();
     if !(before.is_empty() || before.ends_with('=') || before.starts_with("git+")) {
         return None;

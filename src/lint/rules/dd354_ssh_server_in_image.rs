@@ -63,7 +63,8 @@ impl Rule for SshServerInImage {
                 if !installs {
                     continue;
                 }
-                let pkg = args.iter().find(|w| {
+                // Every server package starts with `o` or `d`: other words need not be split.
+                let pkg = args.iter().filter(|w| w.text.starts_with(['o', 'd'])).find(|w| {
                     let name = w.text.split(['=', '>', '<', '~']).next().unwrap_or_default();
                     SERVER_PACKAGES.contains(&name)
                 });

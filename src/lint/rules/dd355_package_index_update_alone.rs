@@ -37,13 +37,15 @@ fn uses_index(tool: &str, sub: &str) -> bool {
     }
 }
 
+/// The subcommand of a package-manager command.
+fn sub<'s>(c: &commands::RunCmd<'s>) -> Option<&'s str> {
+    tool_options::package_manager_subcommand(c.name(), c.args())
+}
+
 impl Rule for PackageIndexUpdateAlone {
     fn check_file(&self, cx: &mut Context<'_>) {
         for run in cx.run_scripts().iter() {
             let cmds = run.commands();
-            let sub = |c: &commands::RunCmd<'_>| {
-                tool_options::package_manager_operands(c.name(), c.args()).first().map(|s| (*s).to_string())
-            };
             let family = |name: &str| match name {
                 "apt-get" | "apt" | "aptitude" => Some("apt"),
                 "apk" => Some("apk"),
@@ -51,12 +53,12 @@ impl Rule for PackageIndexUpdateAlone {
             };
             for c in cmds {
                 let Some(fam) = family(c.name()) else { continue };
-                if sub(c).as_deref() != Some("update") {
+                if sub(c) != Some("update") {
                     continue;
                 }
                 let used = cmds
                     .iter()
-                    .any(|o| family(o.name()) == Some(fam) && sub(o).is_some_and(|s| uses_index(c.name(), &s)));
+                    .any(|o| family(o.name()) == Some(fam) && sub(o).is_some_and(|s| uses_index(c.name(), s)));
                 if !used {
                     let name = c.name();
                     cx.report(self, c.range(), format!("`{name} update` runs in a RUN that installs nothing")).help(

@@ -1,5 +1,5 @@
-use super::tool_options;
 use super::{Rule, declare_rule};
+use super::{commands, tool_options};
 use crate::lint::context::Context;
 
 declare_rule! {
@@ -38,19 +38,18 @@ impl Rule for SystemUpgrade {
             for c in run.commands() {
                 let name = c.name();
                 // Only package managers' options are parsed.
-                if tool_options::for_package_manager(name).is_none() {
-                    continue;
-                }
+                let Some(spec) = tool_options::for_package_manager(name) else { continue };
                 let args = c.args();
-                let operands = tool_options::package_manager_operands(name, args);
-                let Some((&sub, rest)) = operands.split_first() else { continue };
+                // The subcommand, and whether anything follows it.
+                let [Some(sub), next] = commands::first_operands::<2>(args, spec) else { continue };
+                let (sub, alone) = (sub.text.as_str(), next.is_none());
                 let whole_system = match name {
                     "apt-get" | "apt" | "aptitude" => {
-                        matches!(sub, "upgrade" | "dist-upgrade" | "full-upgrade" | "safe-upgrade") && rest.is_empty()
+                        matches!(sub, "upgrade" | "dist-upgrade" | "full-upgrade" | "safe-upgrade") && alone
                     }
-                    "apk" => sub == "upgrade" && rest.is_empty(),
+                    "apk" => sub == "upgrade" && alone,
                     "yum" | "dnf" | "microdnf" | "tdnf" => {
-                        matches!(sub, "upgrade" | "update" | "distro-sync" | "upgrade-minimal") && rest.is_empty()
+                        matches!(sub, "upgrade" | "update" | "distro-sync" | "upgrade-minimal") && alone
                     }
                     _ => false,
                 };

@@ -160,6 +160,29 @@ fn top_level_semicolons(script: &str) -> Vec<usize> {
 
 /// `set -e`, `set -eux`, `set -o errexit` anywhere in the script.
 fn sets_errexit(script: &str) -> bool {
+    // The words are split on single separators (two in a row make an empty word): `set` must be a whole
+    // word, followed by one separator and an errexit flag. Found from each `set` (few scripts have one)
+    // rather than by splitting the whole script.
+    static SET: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("set"));
+    let bytes = script.as_bytes();
+    let is_sep = |b: u8| b.is_ascii_whitespace() || b == b';' || b == b'&';
+    let set_flag = SET.find_iter(bytes).any(|at| {
+        let whole = at.checked_sub(1).and_then(|p| bytes.get(p)).is_none_or(|&b| is_sep(b));
+        let flag_at = at + "set".len() + 1;
+        whole
+            && bytes.get(at + "set".len()).is_some_and(|&b| is_sep(b))
+            && bytes.get(flag_at..).is_some_and(|rest| {
+                let end = rest.iter().position(|&b| is_sep(b)).unwrap_or(rest.len());
+                script.get(flag_at..flag_at + end).is_some_and(is_errexit_flag)
+            })
+    });
+    set_flag || script.contains("-o errexit")
+}
+
+/// [`sets_errexit`] by splitting the whole script into words (the form it had first).
+#[cfg(test)]
+fn sets_errexit_by_split(script: &str) -> bool {
     let set_flag = || {
         let mut prev = "";
         script.split(|c: char| c.is_ascii_whitespace() || c == ';' || c == '&').any(|w| {
@@ -255,6 +278,14 @@ impl Rule for SemicolonIgnoresFailure {
 #[cfg(test)]
 mod tests {
     use super::{sets_errexit, top_level_semicolons};
+
+    proptest::proptest! {
+        /// Finding `set` and its flag agrees with splitting the script into words.
+        #[test]
+        fn errexit_search_agrees_with_the_split(script in "((set|sets|-e|-eux|-o|errexit|--e|x|\u{e9}|[ \t\n;&]{1,2}))*") {
+            proptest::prop_assert_eq!(super::sets_errexit(&script), super::sets_errexit_by_split(&script));
+        }
+    }
 
     fn count(s: &str) -> usize {
         top_level_semicolons(s).len()

@@ -60,10 +60,22 @@ impl Rule for UnpinnedAptPackage {
                 let Some(first) = unpinned.first() else { continue };
                 let names: Vec<&str> = unpinned.iter().map(|w| w.text.as_str()).collect();
                 let pin = names.first().copied().unwrap_or("name");
-                cx.report(self, c.word_range(first), format!("`{tool} install` of {} without a version pin", list(&names)))
-                    .help(format!(
-                        "pin each package as `name=version`, e.g. `{pin}=<version>` (`apt-cache policy {pin}` shows the candidate)"
-                    ));
+                // Reported often: the messages are joined from their pieces, not formatted.
+                cx.report(
+                    self,
+                    c.word_range(first),
+                    ["`", tool, " install` of ", &list(&names), " without a version pin"].concat(),
+                )
+                .help(
+                    [
+                        "pin each package as `name=version`, e.g. `",
+                        pin,
+                        "=<version>` (`apt-cache policy ",
+                        pin,
+                        "` shows the candidate)",
+                    ]
+                    .concat(),
+                );
             }
         }
     }

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::commands::{ends_with_ci, run_at};
+use super::commands::{ends_with_ci, run_at, runs_in};
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::parser::Keyword;
@@ -75,6 +75,14 @@ impl Rule for CopyThenExtract {
         let (file, model) = (cx.file, cx.model);
         let runs = cx.run_scripts();
         for stage in &model.stages {
+            // Only `tar` extracting in a RUN of the stage is reported: most stages have none, and their
+            // COPYs need not be read.
+            let extracting = runs_in(&runs, &stage.body)
+                .iter()
+                .any(|r| !r.onbuild && r.commands().iter().any(|c| c.name() == "tar" && extracts(c.args())));
+            if !extracting {
+                continue;
+            }
             // Archive basename -> the COPY's source span.
             let mut archives: BTreeMap<String, crate::lint::TextRange> = BTreeMap::new();
             let mut reported = Vec::new();

@@ -44,6 +44,10 @@ impl Rule for ApkAddWithoutNoCache {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, src) = (cx.file, cx.src);
         for run in cx.run_scripts().iter() {
+            // Mounts are read only for RUNs that run apk (few do).
+            if !run.commands().iter().any(|c| c.name() == "apk") {
+                continue;
+            }
             let Some(inst) = file.instructions.get(run.inst) else { continue };
             if has_cache_mount(inst, "/var/cache/apk") {
                 continue;

@@ -45,6 +45,10 @@ impl Rule for PipInstallWithCache {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model, src) = (cx.file, cx.model, cx.src);
         for run in cx.run_scripts().iter() {
+            // Only pip commands are reported: the checks below are for RUNs that have one (few do).
+            if !run.commands().iter().any(|c| c.pip_args().is_some()) {
+                continue;
+            }
             let Some(inst) = file.instructions.get(run.inst) else { continue };
             if has_cache_mount(inst, ".cache/pip") {
                 continue;

@@ -1,5 +1,3 @@
-use crate::lint::HashSet;
-
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::parser::Keyword;
@@ -34,7 +32,26 @@ declare_rule! {
 /// Whether `text` uses the variable `name` as `${name…}` or as `$name` not
 /// followed by another name character.
 fn references(text: &str, name: &str) -> bool {
-    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    // Each use starts at a `$`: most values have none, and the others few. A name holding a `$` (or none)
+    // could match overlapping itself, which the searches below, non-overlapping, would not count: those take
+    // them.
+    if name.is_empty() || name.contains('$') {
+        return references_by_search(text, name);
+    }
+    memchr::memchr_iter(b'$', text.as_bytes()).any(|i| {
+        let rest = text.get(i + 1..).unwrap_or_default();
+        let braced = rest.strip_prefix('{').and_then(|r| r.strip_prefix(name));
+        braced.is_some_and(|r| r.starts_with(['}', ':']))
+            || rest.strip_prefix(name).is_some_and(|r| r.chars().next().is_none_or(|c| !is_name_char(c)))
+    })
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// [`references`] by searching for `${name` and `$name` (the form it had first).
+fn references_by_search(text: &str, name: &str) -> bool {
     let braced = format!("${{{name}");
     let bare = format!("${name}");
     text.match_indices(&braced)
@@ -47,14 +64,17 @@ fn references(text: &str, name: &str) -> bool {
 impl Rule for EnvSelfReference {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
-        let mut defined: HashSet<&str> = HashSet::default();
+        // Names set so far: looked up only for an ENV that can report (few), so a list is cheaper than a set.
+        let mut defined: Vec<&str> = Vec::new();
         for (i, inst) in file.instructions.iter().enumerate() {
             match inst.keyword {
                 Keyword::Arg => defined.extend(model.args_of(i).iter().map(|d| d.name.as_str())),
                 Keyword::Env => {
                     let pairs: Vec<_> = inst.args.chunks(2).filter_map(|p| Some((p.first()?, p.get(1)?))).collect();
-                    for (k, (key, _)) in pairs.iter().enumerate() {
-                        if defined.contains(key.value.as_str()) {
+                    // A use is a `$` in another pair's value.
+                    let may_use = pairs.len() > 1 && pairs.iter().any(|(_, v)| v.value.contains('$'));
+                    for (k, (key, _)) in pairs.iter().enumerate().filter(|_| may_use) {
+                        if defined.contains(&key.value.as_str()) {
                             continue;
                         }
                         let user = pairs
@@ -83,7 +103,15 @@ impl Rule for EnvSelfReference {
 
 #[cfg(test)]
 mod tests {
-    use super::references;
+    use super::{references, references_by_search};
+
+    proptest::proptest! {
+        /// The `$`-by-`$` scan finds what the two searches find.
+        #[test]
+        fn scan_agrees_with_search(text in "([a-zA-Z_:}{$/-]|A|AB|\\$\\{A)*", name in "A|AB|B|A\\$|\\$|a_1|") {
+            proptest::prop_assert_eq!(references(&text, &name), references_by_search(&text, &name));
+        }
+    }
 
     #[test]
     fn variable_references() {

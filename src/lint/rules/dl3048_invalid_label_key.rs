@@ -1,4 +1,4 @@
-use super::labels::label_pairs;
+use super::labels::label_keys;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::parser::Instruction;
@@ -60,12 +60,12 @@ impl Rule for InvalidLabelKey {
     }
 
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
-        for pair in label_pairs(inst, cx.model.escape) {
-            if pair.key.contains('$') {
+        for (key, key_range) in label_keys(inst, cx.model.escape) {
+            if key.contains('$') {
                 continue;
             }
-            let Some(why) = problem(&pair.key) else { continue };
-            cx.report(self, pair.key_range, format!("label key `{}` {why}", pair.key))
+            let Some(why) = problem(&key) else { continue };
+            cx.report(self, key_range, format!("label key `{key}` {why}"))
                 .help("use a lowercase reverse-DNS key such as `org.opencontainers.image.version`");
         }
     }

@@ -36,6 +36,10 @@ impl Rule for EmptyLabel {
     }
 
     fn check_instruction(&self, inst: &Instruction, cx: &mut Context<'_>) {
+        // Only labels of the schema are reported: without one (most configs) there is nothing to read.
+        if cx.settings.label_schema.is_empty() {
+            return;
+        }
         for pair in label_pairs(inst, cx.model.escape) {
             if !pair.value.is_empty() || !cx.settings.label_schema.contains_key(&pair.key) {
                 continue;

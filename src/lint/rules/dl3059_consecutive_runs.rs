@@ -1,5 +1,4 @@
-use crate::lint::HashMap;
-
+use super::commands::run_at;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::model::shell::{Nesting, SimpleCommand};
@@ -55,12 +54,18 @@ fn written_commands<'c>(cmds: impl IntoIterator<Item = &'c SimpleCommand>) -> us
 impl Rule for ConsecutiveRuns {
     fn check_file(&self, cx: &mut Context<'_>) {
         let file = cx.file;
-        let counts: HashMap<usize, usize> = cx
-            .run_scripts()
-            .iter()
-            .map(|s| (s.inst, written_commands(s.commands().iter().map(|c| c.cmd))))
-            .chain(cx.word_split_runs().iter().map(|(i, script)| (*i, written_commands(&script.commands))))
-            .collect();
+        let (runs, split) = (cx.run_scripts(), cx.word_split_runs());
+        // Commands of the RUN at `i`, counted only for a RUN next to another (the rest are never compared).
+        // A RUN in a stage whose shell is not POSIX (PowerShell, cmd) has no parsed script: its commands are
+        // counted as shell words split them, as hadolint does. (Both lists are by instruction, in order; the
+        // split one is asked first, as it won when both were gathered into one map.)
+        let count_of = |i: usize| {
+            let by_split = split.binary_search_by_key(&i, |(j, _)| *j).ok().and_then(|k| split.get(k));
+            by_split
+                .map(|(_, script)| written_commands(&script.commands))
+                .or_else(|| run_at(&runs, i).map(|s| written_commands(s.commands().iter().map(|c| c.cmd))))
+                .unwrap_or(1)
+        };
         // The previous RUN (flags, command count, line), when nothing else came between.
         let mut previous: Option<(Vec<String>, usize, u32)> = None;
         for (i, inst) in file.instructions.iter().enumerate() {
@@ -68,11 +73,13 @@ impl Rule for ConsecutiveRuns {
                 previous = None;
                 continue;
             }
+            // A RUN with no RUN right before or after it is compared with none.
+            let next_is_run = file.instructions.get(i + 1).is_some_and(|n| n.keyword == Keyword::Run);
+            if previous.is_none() && !next_is_run {
+                continue;
+            }
             let flags = flag_key(inst);
-            // A RUN in a stage whose shell is not POSIX (PowerShell, cmd) has no
-            // parsed script: its commands are counted as shell words split them,
-            // as hadolint does.
-            let count = counts.get(&i).copied().unwrap_or(1);
+            let count = count_of(i);
             if let Some((prev_flags, prev_count, line)) = &previous
                 && *prev_flags == flags
                 && count <= 1

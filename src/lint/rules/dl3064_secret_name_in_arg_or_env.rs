@@ -1,7 +1,6 @@
 use super::{Rule, declare_rule, secrets};
 use crate::lint::Tag;
 use crate::lint::context::Context;
-use crate::lint::model::arg_decls;
 use crate::lint::parser::{Instruction, Keyword};
 
 declare_rule! {
@@ -43,9 +42,11 @@ impl Rule for SecretNameInArgOrEnv {
         let inst = inst.effective();
         match inst.keyword {
             Keyword::Arg => {
-                for (decl, arg) in arg_decls(inst, 0, cx.model.escape).iter().zip(&inst.args) {
-                    if secrets::is_secret_name(&decl.name) {
-                        report(*self, cx, "ARG", &decl.name, arg.range);
+                // A declaration's name is the argument up to its `=` (as `arg_decls` reads it).
+                for arg in &inst.args {
+                    let name = arg.value.split_once('=').map_or(arg.value.as_str(), |(name, _)| name);
+                    if secrets::is_secret_name(name) {
+                        report(*self, cx, "ARG", name, arg.range);
                     }
                 }
             }

@@ -1,5 +1,4 @@
-use crate::lint::HashMap;
-
+use super::commands::run_at;
 use super::{Rule, declare_rule};
 use crate::lint::context::Context;
 use crate::lint::model::shell::Script;
@@ -69,7 +68,6 @@ impl Rule for PipeWithoutPipefail {
     fn check_file(&self, cx: &mut Context<'_>) {
         let (file, model) = (cx.file, cx.model);
         let scripts = cx.run_scripts();
-        let runs: HashMap<usize, _> = scripts.iter().filter(|r| !r.onbuild).map(|r| (r.inst, r)).collect();
         for stage in &model.stages {
             let mut safe = false;
             for i in stage.body.clone() {
@@ -77,7 +75,7 @@ impl Rule for PipeWithoutPipefail {
                 match inst.keyword {
                     Keyword::Shell => safe = shell_is_safe(inst),
                     Keyword::Run if !safe && !inst.json => {
-                        let Some(run) = runs.get(&i) else { continue };
+                        let Some(run) = run_at(&scripts, i).filter(|r| !r.onbuild) else { continue };
                         let pipe = run.scripts.iter().find_map(|s| {
                             let first = s.script.pipelines.iter().filter_map(|p| p.first().copied()).min()?;
                             (!sets_pipefail_before(&s.script, first)).then_some((s, first))

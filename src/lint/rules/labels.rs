@@ -39,6 +39,16 @@ pub(crate) fn label_pairs(inst: &Instruction, escape: char) -> Vec<LabelPair> {
         .collect()
 }
 
+/// The keys of a `LABEL` instruction's pairs, with their spans, as [`label_pairs`] gives them (without
+/// reading the values).
+pub(crate) fn label_keys(inst: &Instruction, escape: char) -> impl Iterator<Item = (String, TextRange)> + '_ {
+    let pairs = if inst.keyword == Keyword::Label { inst.args.as_slice() } else { &[] };
+    pairs.chunks(2).filter_map(move |p| {
+        let (k, _) = (p.first()?, p.get(1)?);
+        Some((unquote(&k.value, escape), k.range))
+    })
+}
+
 /// A label value as a plain `docker build` (no `--build-arg`) sets it.
 pub(crate) struct BuiltLabel {
     /// The pair as written.

@@ -39,9 +39,20 @@ pub(crate) fn replace_word(src: &str, cmd: &RunCmd<'_>, word: &Word, text: &str)
 
 /// The targets of the `RUN --mount=type=cache` and `type=tmpfs` mounts of an
 /// instruction (the wrapped one for `ONBUILD RUN`).
+#[cfg(test)]
 pub(crate) fn cache_mount_targets(inst: &Instruction) -> Vec<String> {
-    let inst = inst.effective();
     let mut out = Vec::new();
+    any_cache_mount_target(inst, |t| {
+        out.push(t.to_string());
+        false
+    });
+    out
+}
+
+/// Whether `pred` holds for the target of one of the instruction's cache or tmpfs mounts, in the order of
+/// [`cache_mount_targets`] (which allocates its strings; the checks below only need to look at them).
+fn any_cache_mount_target(inst: &Instruction, mut pred: impl FnMut(&str) -> bool) -> bool {
+    let inst = inst.effective();
     for flag in inst.flags.iter().filter(|f| f.name.eq_ignore_ascii_case("mount")) {
         let Some(value) = &flag.value else { continue };
         let mut kind = None;
@@ -49,30 +60,32 @@ pub(crate) fn cache_mount_targets(inst: &Instruction) -> Vec<String> {
         for field in value.split(',') {
             let (k, v) = field.split_once('=').unwrap_or((field, ""));
             let v = v.trim().trim_matches(['"', '\'']);
-            match k.trim().to_ascii_lowercase().as_str() {
-                "type" => kind = Some(v.to_ascii_lowercase()),
-                "target" | "dst" | "destination" => target = Some(v.to_string()),
-                _ => {}
+            let k = k.trim();
+            if k.eq_ignore_ascii_case("type") {
+                kind = Some(v);
+            } else if ["target", "dst", "destination"].iter().any(|t| k.eq_ignore_ascii_case(t)) {
+                target = Some(v);
             }
         }
-        if matches!(kind.as_deref(), Some("cache" | "tmpfs"))
+        if kind.is_some_and(|k| k.eq_ignore_ascii_case("cache") || k.eq_ignore_ascii_case("tmpfs"))
             && let Some(t) = target
+            && pred(t)
         {
-            out.push(t);
+            return true;
         }
     }
-    out
+    false
 }
 
 /// Whether the instruction has a cache or tmpfs mount whose target contains
 /// `fragment` (hadolint's `hasCacheOrTmpfsMountWith`).
 pub(crate) fn has_cache_mount(inst: &Instruction, fragment: &str) -> bool {
-    cache_mount_targets(inst).iter().any(|t| t.contains(fragment))
+    any_cache_mount_target(inst, |t| t.contains(fragment))
 }
 
 /// Whether the instruction has a cache or tmpfs mount on `dir` or below it.
 pub(crate) fn has_cache_mount_under(inst: &Instruction, dir: &str) -> bool {
-    cache_mount_targets(inst).iter().any(|t| t.trim_end_matches('/').starts_with(dir))
+    any_cache_mount_target(inst, |t| t.trim_end_matches('/').starts_with(dir))
 }
 
 /// Whether `cmd` runs `tool` with any argument equal to one of `args`
@@ -127,16 +140,21 @@ impl CacheCleanup<'_> {
         &self,
         cx: &crate::lint::context::Context<'_>,
     ) -> Vec<(crate::lint::source::TextRange, String)> {
-        let in_image = self.only_in_image.then(|| super::dl3009_apt_lists_not_deleted::InImage::new(cx.model));
+        // Which stages end up in an image, read only once a RUN installs (most files have none).
+        let mut in_image = None;
         let mut out = Vec::new();
         for run in cx.run_scripts().iter() {
             let Some(inst) = cx.file.instructions.get(run.inst) else { continue };
-            if in_image.as_ref().is_some_and(|m| !m.holds(run.inst)) {
+            let cmds = run.commands();
+            // Stages and mounts are looked at only for RUNs that install (most do not).
+            let Some(at) = cmds.iter().position(|c| (self.install)(c)) else { continue };
+            if self.only_in_image
+                && !in_image
+                    .get_or_insert_with(|| super::dl3009_apt_lists_not_deleted::InImage::new(cx.model))
+                    .holds(run.inst)
+            {
                 continue;
             }
-            let cmds = run.commands();
-            // Mounts are read only for RUNs that install (most do not).
-            let Some(at) = cmds.iter().position(|c| (self.install)(c)) else { continue };
             if (self.mounted)(inst) {
                 continue;
             }
@@ -167,6 +185,49 @@ mod tests {
         assert!(has_cache_mount(run, ".cache/pip") && !has_cache_mount(run, "/src"));
         assert!(has_cache_mount_under(&file.instructions[2], "/var/lib/apt"));
         assert!(!has_cache_mount_under(run, "/var/lib/apt"));
+    }
+
+    /// The mount targets as they were first read (a `String` per field): the reference for
+    /// [`cache_mount_targets`], which now compares the fields in place.
+    fn cache_mount_targets_by_copies(inst: &Instruction) -> Vec<String> {
+        let inst = inst.effective();
+        let mut out = Vec::new();
+        for flag in inst.flags.iter().filter(|f| f.name.eq_ignore_ascii_case("mount")) {
+            let Some(value) = &flag.value else { continue };
+            let mut kind = None;
+            let mut target = None;
+            for field in value.split(',') {
+                let (k, v) = field.split_once('=').unwrap_or((field, ""));
+                let v = v.trim().trim_matches(['"', '\'']);
+                match k.trim().to_ascii_lowercase().as_str() {
+                    "type" => kind = Some(v.to_ascii_lowercase()),
+                    "target" | "dst" | "destination" => target = Some(v.to_string()),
+                    _ => {}
+                }
+            }
+            if matches!(kind.as_deref(), Some("cache" | "tmpfs"))
+                && let Some(t) = target
+            {
+                out.push(t);
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cache_mounts_agree_with_the_copying_reader(
+            fields in proptest::collection::vec(
+                "( ?(?i:type|target|dst|destination|id|from) ?(= ?(?i:cache|tmpfs|bind|secret|/var/cache/apt/?|'/root/.cache'|\"x\"|))?)",
+                0..6,
+            ),
+            onbuild in proptest::bool::ANY,
+        ) {
+            let src = format!("FROM a\n{}RUN --mount={} --MOUNT=type=cache,target=/b true\n", if onbuild { "ONBUILD " } else { "" }, fields.join(","));
+            let (file, _) = parse(&src);
+            let run = &file.instructions[1];
+            proptest::prop_assert_eq!(cache_mount_targets(run), cache_mount_targets_by_copies(run));
+        }
     }
 
     #[test]

@@ -61,27 +61,153 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
     // Every secret word and joined spelling contains one of these: an ASCII name without any of them is
     // not secret-looking, and most names are ASCII and not secret-looking (checked for every ARG, ENV and
     // assignment).
-    if name.is_ascii() && !has_secret_stem(name.as_bytes()) {
-        return false;
+    if name.is_ascii() {
+        if !has_secret_stem(name.as_bytes()) {
+            return false;
+        }
+        if let Some(hit) = ascii_secret_name(name.as_bytes()) {
+            return hit;
+        }
     }
     let ws = words(name);
     let joined = ws.concat();
-    let hit = ws.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
-        || ["apikey", "accesskey", "secretkey", "privatekey", "authtoken", "password"]
-            .iter()
-            .any(|k| joined.contains(k));
+    let hit = ws.iter().any(|w| SECRET_WORDS.contains(&w.as_str())) || JOINED.iter().any(|k| joined.contains(k));
     hit && !ws.iter().any(|w| REFERENCE_WORDS.contains(&w.as_str()))
 }
 
-/// Stems one of which every secret word and joined spelling holds, in any case.
+/// Spellings that make a name secret-looking wherever they are in its joined words.
+const JOINED: &[&str] = &["apikey", "accesskey", "secretkey", "privatekey", "authtoken", "password"];
+
+/// Longest ASCII name [`ascii_secret_name`] splits on the stack.
+const SHORT_NAME: usize = 128;
+
+/// [`is_secret_name`]'s word check for an ASCII name of at most [`SHORT_NAME`] bytes, without allocating:
+/// the words of [`words`] are runs of one lowercase buffer (their concatenation), each looked at as it
+/// ends. `None` for longer names.
+fn ascii_secret_name(name: &[u8]) -> Option<bool> {
+    if name.len() > SHORT_NAME {
+        return None;
+    }
+    let mut joined = [0u8; SHORT_NAME];
+    let (mut len, mut start) = (0usize, 0usize);
+    let mut secret = false;
+    // Looks at the word `joined[start..len]`, if any: `false` when it is a reference word (the name is then
+    // not secret-looking, whatever else it holds).
+    let mut word_ends = |joined: &[u8; SHORT_NAME], start: &mut usize, len: usize| {
+        let w = joined.get(*start..len).unwrap_or_default();
+        *start = len;
+        if w.is_empty() {
+            return true;
+        }
+        secret = secret || is_secret_word(w);
+        !is_reference_word(w)
+    };
+    let mut prev_lower = false;
+    for &c in name {
+        if matches!(c, b'_' | b'-' | b'.') {
+            if !word_ends(&joined, &mut start, len) {
+                return Some(false);
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !word_ends(&joined, &mut start, len) {
+            return Some(false);
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        *joined.get_mut(len)? = c.to_ascii_lowercase();
+        len += 1;
+    }
+    if !word_ends(&joined, &mut start, len) {
+        return Some(false);
+    }
+    Some(secret || has_joined_spelling(joined.get(..len)?))
+}
+
+/// Whether a lowercase word is one of [`SECRET_WORDS`] (one `match` rather than a compare per entry).
+fn is_secret_word(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"apikey"
+            | b"auth"
+            | b"credential"
+            | b"credentials"
+            | b"key"
+            | b"password"
+            | b"passwd"
+            | b"pword"
+            | b"pass"
+            | b"secret"
+            | b"token"
+            | b"privatekey"
+            | b"accesskey"
+            | b"secretkey"
+    )
+}
+
+/// Whether a lowercase word is one of [`REFERENCE_WORDS`].
+fn is_reference_word(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"file"
+            | b"path"
+            | b"dir"
+            | b"location"
+            | b"url"
+            | b"uri"
+            | b"endpoint"
+            | b"id"
+            | b"name"
+            | b"type"
+            | b"public"
+            | b"pub"
+            | b"gpg"
+            | b"header"
+            | b"length"
+            | b"timeout"
+            | b"ttl"
+            | b"expiry"
+            | b"expires"
+    )
+}
+
+/// Whether lowercase `joined` holds one of [`JOINED`], looking only where its first letter is.
+fn has_joined_spelling(joined: &[u8]) -> bool {
+    (0..joined.len()).any(|i| {
+        let rest = joined.get(i..).unwrap_or_default();
+        match rest.first() {
+            Some(b'a') => {
+                rest.starts_with(b"apikey") || rest.starts_with(b"accesskey") || rest.starts_with(b"authtoken")
+            }
+            Some(b'p') => rest.starts_with(b"privatekey") || rest.starts_with(b"password"),
+            Some(b's') => rest.starts_with(b"secretkey"),
+            _ => false,
+        }
+    })
+}
+
+/// Stems one of which every secret word and joined spelling holds, in any case ([`has_secret_stem`]
+/// lists them by first letter).
+#[cfg(test)]
 const STEMS: &[&[u8]] = &[b"key", b"pass", b"pword", b"secret", b"token", b"auth", b"credential"];
 
-/// Whether `name` holds one of [`STEMS`], ignoring ASCII case. One pass that looks further only at
-/// letters a stem starts with (most bytes of most names are not).
+/// Whether `name` holds one of the stems (`STEMS`), ignoring ASCII case. One pass over pairs of bytes:
+/// only a pair that starts a stem (`ke`, `pa`, `pw`, `se`, `to`, `au`, `cr`, rare in most names) is
+/// looked at further.
 fn has_secret_stem(name: &[u8]) -> bool {
-    (0..name.len()).any(|i| {
-        matches!(name[i] | 0x20, b'k' | b'p' | b's' | b't' | b'a' | b'c')
-            && STEMS.iter().any(|stem| name.get(i..i + stem.len()).is_some_and(|w| w.eq_ignore_ascii_case(stem)))
+    name.windows(2).enumerate().any(|(i, pair)| {
+        // `| 0x20` lowercases letters, and maps no other byte to a lowercase letter.
+        let stem: &[u8] = match (pair[0] | 0x20, pair[1] | 0x20) {
+            (b'k', b'e') => b"key",
+            (b'p', b'a') => b"pass",
+            (b'p', b'w') => b"pword",
+            (b's', b'e') => b"secret",
+            (b't', b'o') => b"token",
+            (b'a', b'u') => b"auth",
+            (b'c', b'r') => b"credential",
+            _ => return false,
+        };
+        name.get(i..i + stem.len()).is_some_and(|w| w.eq_ignore_ascii_case(stem))
     })
 }
 
@@ -151,8 +277,9 @@ pub(crate) fn find_url_credential(text: &str) -> Option<(usize, usize)> {
     static SCHEME: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new("://"));
     static URL: LazyLock<Option<Regex>> =
         LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@'\x22]+:([^/\s@'\x22]+)@[A-Za-z0-9]").ok());
-    // Every match holds `://` and then `@`: most texts have no `@` after their first `://`, and are done
-    // with two SIMD searches.
+    // Every match holds `://` and then `@`: most texts have no `@` at all, or none after their first `://`,
+    // and are done with one or two SIMD searches.
+    memchr::memchr(b'@', text.as_bytes())?;
     let at = SCHEME.find(text.as_bytes())?;
     memchr::memchr(b'@', text.as_bytes().get(at..)?)?;
     let re = URL.as_ref()?;
@@ -202,7 +329,8 @@ pub(crate) fn is_high_entropy(value: &str) -> bool {
 /// credentials. Shared by DD072 (COPY of such a file) and DD203 (`!` re-include).
 pub(crate) fn is_secret_file(path: &str) -> bool {
     let p = path.trim_matches('"').trim_end_matches('/');
-    let base = p.rsplit('/').next().unwrap_or(p).to_ascii_lowercase();
+    // The part after the last `/` (`rsplit('/').next()`), found with one SIMD search.
+    let base = memchr::memrchr(b'/', p.as_bytes()).and_then(|i| p.get(i + 1..)).unwrap_or(p).to_ascii_lowercase();
     if base == ".env" {
         return true;
     }
@@ -223,7 +351,8 @@ pub(crate) fn is_secret_file(path: &str) -> bool {
     if p.ends_with(".aws/credentials") || p.ends_with(".docker/config.json") {
         return true;
     }
-    let ext = base.rsplit_once('.').map_or("", |(_, e)| e);
+    // The part after the last `.` (`rsplit_once('.')`), or nothing.
+    let ext = memchr::memrchr(b'.', base.as_bytes()).and_then(|i| base.get(i + 1..)).unwrap_or("");
     match ext {
         "key" | "p12" | "pfx" | "jks" | "keystore" | "kdbx" => true,
         "pem" => {
@@ -238,7 +367,34 @@ pub(crate) fn is_secret_file(path: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// [`is_secret_name`] as it was before its allocation-free ASCII path: the reference it must agree with.
+    fn is_secret_name_by_words(name: &str) -> bool {
+        let ws = words(name);
+        let joined = ws.concat();
+        let hit = ws.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
+            || ["apikey", "accesskey", "secretkey", "privatekey", "authtoken", "password"]
+                .iter()
+                .any(|k| joined.contains(k));
+        hit && !ws.iter().any(|w| REFERENCE_WORDS.contains(&w.as_str()))
+    }
+
     proptest::proptest! {
+        /// The allocation-free ASCII word check agrees with the word split, on names built from secret and
+        /// reference words, separators and case changes, and on any short or long name.
+        #[test]
+        fn ascii_secret_names_agree_with_the_word_split(
+            parts in proptest::collection::vec("(?i:apikey|auth|key|pass|password|passwd|pword|secret|token|credentials?|privatekey|access|file|path|dir|id|name|pub|gpg|url|ttl|my|db|x)|[A-Za-z0-9]{1,4}", 0..8),
+            seps in proptest::collection::vec("[_.-]{0,2}|", 8),
+        ) {
+            let name: String = parts.iter().zip(&seps).flat_map(|(p, s)| [p.as_str(), s.as_str()]).collect();
+            proptest::prop_assert_eq!(is_secret_name(&name), is_secret_name_by_words(&name), "{}", name);
+        }
+
+        #[test]
+        fn any_name_agrees_with_the_word_split(name in ".{0,40}|[A-Za-z_.-]{100,140}(?i:token|key)[A-Za-z_]{0,10}") {
+            proptest::prop_assert_eq!(is_secret_name(&name), is_secret_name_by_words(&name), "{}", name);
+        }
+
         /// The one-pass stem search finds what a search of every window for every stem finds.
         #[test]
         fn stem_search_agrees_with_every_window(name in "[a-zA-Z_0-9@`{}-]{0,24}|.*(?i:key|pass|pword|secret|token|auth|credential).*") {
@@ -257,6 +413,29 @@ mod tests {
             assert!(Regex::new(f.pattern).is_ok(), "{}", f.name);
         }
         assert!(!may_hold_token("RUN apt-get install -y curl && echo no token here"));
+    }
+
+    #[test]
+    fn word_matches_agree_with_the_lists() {
+        for w in SECRET_WORDS {
+            assert!(is_secret_word(w.as_bytes()), "{w}");
+        }
+        for w in REFERENCE_WORDS {
+            assert!(is_reference_word(w.as_bytes()), "{w}");
+        }
+        for k in JOINED {
+            assert!(k.bytes().next().is_some_and(|b| matches!(b, b'a' | b'p' | b's')), "{k}");
+            assert!(has_joined_spelling(format!("x{k}y").as_bytes()), "{k}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn word_matches_agree_with_the_lists_on_any_word(w in "[a-z]{0,12}|(?:apikey|auth|key|pass|id|file|token|name)[a-z]{0,2}") {
+            proptest::prop_assert_eq!(is_secret_word(w.as_bytes()), SECRET_WORDS.contains(&w.as_str()));
+            proptest::prop_assert_eq!(is_reference_word(w.as_bytes()), REFERENCE_WORDS.contains(&w.as_str()));
+            proptest::prop_assert_eq!(has_joined_spelling(w.as_bytes()), JOINED.iter().any(|k| w.contains(k)));
+        }
     }
 
     #[test]
@@ -324,6 +503,17 @@ mod tests {
         assert!(is_high_entropy("Xk9vQ2mZp7LrT4wB8nJc1sHd"));
         assert!(!is_high_entropy("0123456789abcdef0123456789abcdef"));
         assert!(!is_high_entropy("production-environment-name"));
+    }
+
+    proptest::proptest! {
+        /// The byte searches for the last `/` and `.` split paths as `rsplit` and `rsplit_once` do.
+        #[test]
+        fn last_separator_searches_agree_with_rsplit(p in "[a-z./\u{e9}]{0,12}") {
+            let by_search = memchr::memrchr(b'/', p.as_bytes()).and_then(|i| p.get(i + 1..)).unwrap_or(&p);
+            proptest::prop_assert_eq!(by_search, p.rsplit('/').next().unwrap_or(&p));
+            let ext = memchr::memrchr(b'.', p.as_bytes()).and_then(|i| p.get(i + 1..)).unwrap_or("");
+            proptest::prop_assert_eq!(ext, p.rsplit_once('.').map_or("", |(_, e)| e));
+        }
     }
 
     #[test]

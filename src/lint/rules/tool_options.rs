@@ -3,7 +3,7 @@
 //! union of what the tool accepts, so no rule takes an option's value for a
 //! package name.
 
-use super::commands::{OptSpec, parse_args};
+use super::commands::OptSpec;
 use crate::lint::model::shell::Word;
 
 /// `apt-get` (and `apt`): options that take a value.
@@ -168,14 +168,29 @@ pub(crate) fn for_package_manager(name: &str) -> Option<OptSpec<'static>> {
 
 /// The operands (subcommand first) of a package-manager command, with the
 /// values of its options left out: `update` in `apt-get -o Acquire::Retries=3 update`.
+#[cfg(test)]
 pub(crate) fn package_manager_operands<'w>(name: &str, args: &'w [Word]) -> Vec<&'w str> {
     let spec = for_package_manager(name).unwrap_or(OptSpec { short: "", long: &[] });
-    parse_args(args, spec).operands.into_iter().map(|w| w.text.as_str()).collect()
+    super::commands::parse_args(args, spec).operands.into_iter().map(|w| w.text.as_str()).collect()
+}
+
+/// The subcommand of a package-manager command: the first of [`package_manager_operands`].
+pub(crate) fn package_manager_subcommand<'w>(name: &str, args: &'w [Word]) -> Option<&'w str> {
+    let spec = for_package_manager(name).unwrap_or(OptSpec { short: "", long: &[] });
+    super::commands::first_operand(args, spec).map(|w| w.text.as_str())
 }
 
 /// Whether `text` sets the repository key `key` (lowercase) to off anywhere: `key=0`, `key = false`,
 /// `*.key=no`, quotes allowed, letters in any case (`sslverify=False` in a yum repo file written by `echo`).
+#[inline]
 pub(crate) fn repo_key_off(text: &str, key: &str) -> bool {
+    // A key is only off with a `=` after it: most words are too short to hold both, and most others have no
+    // `=` (DD350 and DD351 ask this of every argument of every command).
+    text.len() > key.len() && memchr::memchr(b'=', text.as_bytes()).is_some() && key_off_in(text, key)
+}
+
+/// [`repo_key_off`] for a text long enough that holds a `=`.
+fn key_off_in(text: &str, key: &str) -> bool {
     if !crate::lint::source::contains_ignore_ascii_case(text, key) {
         return false;
     }
