@@ -301,6 +301,16 @@ impl Model {
         self.arg_decls.get(start..end).unwrap_or(&[])
     }
 
+    /// The declarations of the ARG at instruction `i` (`top`), or of the ARG an `ONBUILD` there wraps: a
+    /// top-level ARG's from the model ([`Self::args_of`]), an `ONBUILD ARG`'s read now.
+    pub fn effective_args_of(&self, top: &Instruction, i: usize) -> std::borrow::Cow<'_, [ArgDecl]> {
+        match top.sub.as_deref() {
+            None => std::borrow::Cow::Borrowed(self.args_of(i)),
+            Some(sub) if sub.keyword == Keyword::Arg => std::borrow::Cow::Owned(arg_decls(sub, i, self.escape)),
+            Some(_) => std::borrow::Cow::Borrowed(&[]),
+        }
+    }
+
     /// Applies instruction `i` (an ARG or ENV) to `scope`.
     fn apply_to_scope(
         &self,

@@ -1,7 +1,6 @@
 use super::{Rule, declare_rule, secrets};
 use crate::lint::Tag;
 use crate::lint::context::Context;
-use crate::lint::model::arg_decls;
 use crate::lint::parser::{Instruction, Keyword};
 use crate::lint::source::{TextRange, to_u32};
 
@@ -91,16 +90,8 @@ impl SecretValue {
                 }
             }
             Keyword::Arg => {
-                // A top-level ARG's declarations are in the model; an `ONBUILD ARG`'s are read here.
-                let model = cx.model;
-                let onbuild;
-                let decls = if top.sub.is_none() {
-                    model.args_of(i)
-                } else {
-                    onbuild = arg_decls(inst, i, model.escape);
-                    &onbuild
-                };
-                for d in decls {
+                let decls = cx.model.effective_args_of(top, i);
+                for d in decls.iter() {
                     if let (Some(v), Some(range)) = (&d.default, d.default_range) {
                         self.check_pair(cx, Keyword::Arg, &d.name, v, range);
                     }

@@ -3,7 +3,6 @@ use super::tool_options::repo_key_off;
 use super::{Rule, declare_rule};
 use crate::lint::Tag;
 use crate::lint::context::Context;
-use crate::lint::model::arg_decls;
 use crate::lint::parser::Keyword;
 use crate::lint::source::TextRange;
 
@@ -237,15 +236,8 @@ impl Rule for TlsVerificationDisabled {
                     }
                 }
                 Keyword::Arg => {
-                    // A top-level ARG's declarations are in the model; an `ONBUILD ARG`'s are read here.
-                    let onbuild;
-                    let decls = if top.sub.is_none() {
-                        model.args_of(i)
-                    } else {
-                        onbuild = arg_decls(inst, i, model.escape);
-                        &onbuild
-                    };
-                    for d in decls {
+                    let decls = model.effective_args_of(top, i);
+                    for d in decls.iter() {
                         if let (Some(v), Some(range)) = (&d.default, d.default_range) {
                             self.check_var(cx, "ARG", &d.name, v, range);
                         }
