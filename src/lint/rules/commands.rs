@@ -260,16 +260,7 @@ pub(crate) fn parse_args<'w>(args: &'w [Word], spec: OptSpec<'_>) -> Parsed<'w> 
 /// The first operand of `args`, as [`parse_args`] splits them (without collecting the rest): a
 /// subcommand.
 pub(crate) fn first_operand<'w>(args: &'w [Word], spec: OptSpec<'_>) -> Option<&'w Word> {
-    let mut first = None;
-    split_args(
-        args,
-        spec,
-        |_| {},
-        |w| {
-            first = Some(w);
-            false
-        },
-    );
+    let [first] = first_operands::<1>(args, spec);
     first
 }
 

@@ -124,91 +124,31 @@ fn ascii_secret_name(name: &[u8]) -> Option<bool> {
     Some(secret || has_joined_spelling(joined.get(..len)?))
 }
 
-/// Whether a lowercase word is one of [`SECRET_WORDS`] (one `match` rather than a compare per entry).
+/// Whether a lowercase word is one of [`SECRET_WORDS`].
 fn is_secret_word(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"apikey"
-            | b"auth"
-            | b"credential"
-            | b"credentials"
-            | b"key"
-            | b"password"
-            | b"passwd"
-            | b"pword"
-            | b"pass"
-            | b"secret"
-            | b"token"
-            | b"privatekey"
-            | b"accesskey"
-            | b"secretkey"
-    )
+    SECRET_WORDS.iter().any(|s| s.as_bytes() == w)
 }
 
 /// Whether a lowercase word is one of [`REFERENCE_WORDS`].
 fn is_reference_word(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"file"
-            | b"path"
-            | b"dir"
-            | b"location"
-            | b"url"
-            | b"uri"
-            | b"endpoint"
-            | b"id"
-            | b"name"
-            | b"type"
-            | b"public"
-            | b"pub"
-            | b"gpg"
-            | b"header"
-            | b"length"
-            | b"timeout"
-            | b"ttl"
-            | b"expiry"
-            | b"expires"
-    )
+    REFERENCE_WORDS.iter().any(|s| s.as_bytes() == w)
 }
 
-/// Whether lowercase `joined` holds one of [`JOINED`], looking only where its first letter is.
+/// Whether lowercase `joined` holds one of [`JOINED`].
 fn has_joined_spelling(joined: &[u8]) -> bool {
-    (0..joined.len()).any(|i| {
-        let rest = joined.get(i..).unwrap_or_default();
-        match rest.first() {
-            Some(b'a') => {
-                rest.starts_with(b"apikey") || rest.starts_with(b"accesskey") || rest.starts_with(b"authtoken")
-            }
-            Some(b'p') => rest.starts_with(b"privatekey") || rest.starts_with(b"password"),
-            Some(b's') => rest.starts_with(b"secretkey"),
-            _ => false,
-        }
-    })
+    JOINED.iter().any(|k| memchr::memmem::find(joined, k.as_bytes()).is_some())
 }
 
-/// Stems one of which every secret word and joined spelling holds, in any case ([`has_secret_stem`]
-/// lists them by first letter).
-#[cfg(test)]
-const STEMS: &[&[u8]] = &[b"key", b"pass", b"pword", b"secret", b"token", b"auth", b"credential"];
+/// Stems one of which every secret word and joined spelling holds, in any case.
+const STEMS: &[&str] = &["key", "pass", "pword", "secret", "token", "auth", "credential"];
 
-/// Whether `name` holds one of the stems (`STEMS`), ignoring ASCII case. One pass over pairs of bytes:
-/// only a pair that starts a stem (`ke`, `pa`, `pw`, `se`, `to`, `au`, `cr`, rare in most names) is
-/// looked at further.
+/// Whether `name` holds one of [`STEMS`], ignoring ASCII case: one pass of an automaton built once
+/// (asked of every ARG, ENV and assignment name).
 fn has_secret_stem(name: &[u8]) -> bool {
-    name.windows(2).enumerate().any(|(i, pair)| {
-        // `| 0x20` lowercases letters, and maps no other byte to a lowercase letter.
-        let stem: &[u8] = match (pair[0] | 0x20, pair[1] | 0x20) {
-            (b'k', b'e') => b"key",
-            (b'p', b'a') => b"pass",
-            (b'p', b'w') => b"pword",
-            (b's', b'e') => b"secret",
-            (b't', b'o') => b"token",
-            (b'a', b'u') => b"auth",
-            (b'c', b'r') => b"credential",
-            _ => return false,
-        };
-        name.get(i..i + stem.len()).is_some_and(|w| w.eq_ignore_ascii_case(stem))
-    })
+    static ANY_STEM: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasick::builder().ascii_case_insensitive(true).match_kind(MatchKind::LeftmostFirst).build(STEMS).ok()
+    });
+    ANY_STEM.as_ref().is_none_or(|ac| ac.is_match(name))
 }
 
 /// A token format: its name, the literals one of which every match holds, and its expression.
@@ -398,7 +338,7 @@ mod tests {
         /// The one-pass stem search finds what a search of every window for every stem finds.
         #[test]
         fn stem_search_agrees_with_every_window(name in "[a-zA-Z_0-9@`{}-]{0,24}|.*(?i:key|pass|pword|secret|token|auth|credential).*") {
-            let windows = STEMS.iter().any(|stem| name.as_bytes().windows(stem.len()).any(|w| w.eq_ignore_ascii_case(stem)));
+            let windows = STEMS.iter().any(|stem| name.as_bytes().windows(stem.len()).any(|w| w.eq_ignore_ascii_case(stem.as_bytes())));
             proptest::prop_assert_eq!(has_secret_stem(name.as_bytes()), windows);
         }
     }
